@@ -1,0 +1,161 @@
+// The one entry point that decides what is wrong with a manifest. The language server, `podsmith lint`
+// and (later) `run_pod` all call lintText, so the editor and the engine never disagree.
+import { isMap, isScalar, Scalar, type Node } from 'yaml';
+import { classify, EXPECTED_API_VERSION, isManifestText, type ManifestDocument } from './documents';
+import { parseText, type ParsedFile } from './parse';
+import type { FixSpec, Report } from './report';
+import { prefixReports } from './report';
+import { checkPod } from './rules/index';
+import { defaultSeverity } from './rules/registry';
+import { validateSchema, type SchemaRoot } from './schema/index';
+import { locate, nodeRange, rangeOf } from './source-map';
+import { applySuppressions } from './suppress';
+import type { Finding, Fix, LintOptions, Path, TextEdit } from './types';
+
+export interface LintResult {
+  file: ParsedFile;
+  documents: ManifestDocument[];
+  findings: Finding[];
+}
+
+export function lintText(text: string, options: LintOptions = {}): LintResult {
+  const file = parseText(text);
+  const documents = file.documents.map(classify);
+  const manifest = documents.some((d) => d.role !== 'unrelated') || (file.rejected ? true : isManifestText(text));
+  // Unrelated YAML (no apiVersion or kind anywhere) gets nothing at all, not even syntax errors.
+  if (!manifest) return { file, documents, findings: [] };
+
+  const findings: Finding[] = [...file.findings];
+  for (const doc of documents) {
+    for (const r of checkDocument(doc, documents)) findings.push(toFinding(file, doc, r));
+  }
+  const kept = applySuppressions(file, findings);
+  return { file, documents, findings: applySeverities(kept, options) };
+}
+
+function checkDocument(doc: ManifestDocument, all: ManifestDocument[]): Report[] {
+  if (doc.value === undefined || doc.role === 'unrelated' || doc.role === 'other-kube') return [];
+  const reports: Report[] = [];
+  const expected = doc.kind ? EXPECTED_API_VERSION[doc.kind] : undefined;
+  if (expected && doc.apiVersion !== expected) {
+    reports.push({
+      rule: 'api-version',
+      path: ['apiVersion'],
+      message: `kind ${doc.kind} is served by apiVersion "${expected}", not ${JSON.stringify(doc.apiVersion ?? null)}.`,
+      fixes: [{ kind: 'set-value', title: `Change apiVersion to ${expected}`, value: expected, preferred: true }],
+    });
+  }
+  const root: SchemaRoot | undefined =
+    doc.role === 'pod' ? 'Pod' : doc.role === 'configmap' ? 'ConfigMap' : doc.role === 'secret' ? 'Secret' : undefined;
+  if (root) {
+    // apiVersion is reported above with a better message than the schema's enum error.
+    reports.push(...validateSchema(root, doc.value).filter((r) => !(r.path.length === 1 && r.path[0] === 'apiVersion')));
+  }
+  if (doc.podPath) {
+    const pod = valueAt(doc.value, doc.podPath);
+    if (doc.role === 'workload') {
+      if (pod === undefined) {
+        reports.push({
+          rule: 'schema-required',
+          path: doc.podPath.slice(0, -1),
+          target: 'key',
+          message: `${doc.kind} has no pod template at ${doc.podPath.join('.')}.`,
+        });
+        return reports;
+      }
+      reports.push(...prefixReports(doc.podPath, validateSchema('PodTemplateSpec', pod)));
+    }
+    if (isObj(pod)) reports.push(...prefixReports(doc.podPath, checkPod({ pod, document: doc, all })));
+  }
+  return reports;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function valueAt(value: unknown, path: Path): unknown {
+  let v: unknown = value;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return v;
+}
+
+function toFinding(file: ParsedFile, doc: ManifestDocument, r: Report): Finding {
+  const finding: Finding = {
+    rule: r.rule,
+    severity: defaultSeverity(r.rule),
+    message: r.message,
+    range: rangeOf(file, doc, r.path, r.target ?? 'value'),
+    docIndex: doc.index,
+    path: r.path,
+  };
+  const fixes = (r.fixes ?? []).map((f) => toFix(file, doc, r.path, f)).filter((f): f is Fix => f !== undefined);
+  if (fixes.length) finding.fixes = fixes;
+  return finding;
+}
+
+function applySeverities(findings: Finding[], options: LintOptions): Finding[] {
+  const overrides = options.severities;
+  if (!overrides) return findings;
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const s = overrides[f.rule];
+    if (s === 'off') continue;
+    out.push(s ? { ...f, severity: s } : f);
+  }
+  return out;
+}
+
+// ---- fixes: abstract specs to text edits ----------------------------------------------------------------
+
+function quoteLike(original: Node | undefined | null, text: string): string {
+  if (isScalar(original)) {
+    if (original.type === Scalar.QUOTE_DOUBLE) return JSON.stringify(text);
+    if (original.type === Scalar.QUOTE_SINGLE) return `'${text.replace(/'/g, "''")}'`;
+  }
+  return plainOrQuoted(text);
+}
+
+/** A YAML scalar that reads back as the same string. */
+export function plainOrQuoted(text: string): string {
+  const plainSafe = /^[A-Za-z_/.][A-Za-z0-9_./-]*$/.test(text) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(text);
+  return plainSafe ? text : JSON.stringify(text);
+}
+
+function formatValue(v: unknown): string {
+  if (typeof v === 'string') return plainOrQuoted(v);
+  return JSON.stringify(v);
+}
+
+function toFix(file: ParsedFile, doc: ManifestDocument, path: Path, spec: FixSpec): Fix | undefined {
+  const loc = locate(doc, path);
+  if (loc.depth !== path.length) return undefined;
+  let edits: TextEdit[] | undefined;
+  if (spec.kind === 'rename-key' && loc.key?.range) {
+    edits = [{ range: nodeRange(file, loc.key), newText: quoteLike(loc.key, spec.to) }];
+  } else if (spec.kind === 'set-value' && loc.value?.range && isScalar(loc.value)) {
+    const newText = typeof spec.value === 'string' ? quoteLike(loc.value, spec.value) : String(spec.value);
+    edits = [{ range: nodeRange(file, loc.value), newText }];
+  } else if (spec.kind === 'insert-field' && isMap(loc.value) && loc.value.items.length > 0) {
+    edits = insertField(file, loc.value, spec.key, spec.value);
+  }
+  if (!edits) return undefined;
+  return { title: spec.title, edits, preferred: spec.preferred };
+}
+
+function insertField(file: ParsedFile, map: Node & { items: unknown[]; flow?: boolean }, key: string, value: unknown): TextEdit[] | undefined {
+  const first = (map.items[0] as { key?: Node }).key;
+  if (!first?.range) return undefined;
+  const at = file.positionAt(first.range[0]);
+  const range = { start: at, end: at };
+  if (map.flow) {
+    const quoted = isScalar(first) && first.type === Scalar.QUOTE_DOUBLE;
+    const k = quoted ? JSON.stringify(key) : plainOrQuoted(key);
+    return [{ range, newText: `${k}: ${JSON.stringify(value)}, ` }];
+  }
+  // Block mapping: a new first line at the same indentation as the existing keys.
+  return [{ range, newText: `${plainOrQuoted(key)}: ${formatValue(value)}\n${' '.repeat(at.character)}` }];
+}

@@ -1,0 +1,11 @@
+// Bundles the three entry points with esbuild. The extension host loads dist/client.js (CJS, `vscode` external).
+import { build } from 'esbuild';
+import { chmodSync } from 'node:fs';
+
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+await Promise.all([
+  build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
+  build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
+  build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/podsmith.js', banner: { js: '#!/usr/bin/env node' } }),
+]);
+chmodSync('dist/podsmith.js', 0o755);

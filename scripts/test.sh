@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The one command that runs every test on a fresh machine: installs what is needed, builds, typechecks,
+# runs the unit and integration tests, then the real VS Code extension-host and UI tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+npm run --silent build
+npx tsc -p . --noEmit
+echo "== unit and integration tests"
+node scripts/run-tests.mjs
+echo "== VS Code extension-host and UI tests"
+bash test/vscode/test.sh

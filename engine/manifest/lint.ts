@@ -1,6 +1,6 @@
 // The one entry point that decides what is wrong with a manifest. The language server, `podsmith lint`
 // and (later) `run_pod` all call lintText, so the editor and the engine never disagree.
-import { isMap, isScalar, Scalar, type Node } from 'yaml';
+import { isMap, isScalar, parse as parseYaml, Scalar, type Node } from 'yaml';
 import { classify, EXPECTED_API_VERSION, isManifestText, type ManifestDocument } from './documents';
 import { parseText, type ParsedFile } from './parse';
 import type { FixSpec, Report } from './report';
@@ -30,7 +30,11 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
     for (const r of checkDocument(doc, documents)) findings.push(toFinding(file, doc, r));
   }
   const kept = applySuppressions(file, findings);
-  return { file, documents, findings: applySeverities(kept, options) };
+  return { file, documents, findings: applySeverities(kept, options).sort(byPosition) };
+}
+
+function byPosition(a: Finding, b: Finding): number {
+  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
 }
 
 function checkDocument(doc: ManifestDocument, all: ManifestDocument[]): Report[] {
@@ -121,7 +125,8 @@ function quoteLike(original: Node | undefined | null, text: string): string {
 
 /** A YAML scalar that reads back as the same string. */
 export function plainOrQuoted(text: string): string {
-  const plainSafe = /^[A-Za-z_/.][A-Za-z0-9_./-]*$/.test(text) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(text);
+  // Plain only when YAML reads it back as the same string (so `8Gi` stays plain, `300` or `true` get quotes).
+  const plainSafe = /^[A-Za-z0-9_/.][A-Za-z0-9_./-]*$/.test(text) && !/^(yes|no|on|off|y|n)$/i.test(text) && parseYaml(text) === text;
   return plainSafe ? text : JSON.stringify(text);
 }
 

@@ -65,7 +65,7 @@ describe('limit-memory', () => {
     const text = withMemory('requests', '16Gi');
     const f = expectOne(text, 'limit-memory', 'error', range(10, 16, 10, 20));
     assert.match(f.message, /Memory request 16Gi \(16 GiB\) of container "a".*8Gi/);
-    assert.equal(fixed(text, f), withMemory('requests', '"8Gi"'));
+    assert.equal(fixed(text, f), withMemory('requests', '8Gi'));
     const quoted = withMemory('limits', "'12Gi'");
     assert.equal(fixed(quoted, findings(quoted, 'limit-memory')[0]), withMemory('limits', "'8Gi'"));
   });
@@ -117,7 +117,7 @@ describe('limit-microvm-memory', () => {
     const text = microvm('pod-microvm', mem('a', '2048Mi'), mem('b', '2049Mi'));
     const f = expectOne(text, 'limit-microvm-memory', 'error', range(8, 53, 8, 59));
     assert.match(f.message, /4097Mi.*4096 MiB/);
-    assert.equal(fixed(text, f), microvm('pod-microvm', mem('a', '2048Mi'), mem('b', '"2Gi"')));
+    assert.equal(fixed(text, f), microvm('pod-microvm', mem('a', '2048Mi'), mem('b', '2Gi')));
   });
 
   it('offers no clamp when earlier containers already use the whole budget', () => {

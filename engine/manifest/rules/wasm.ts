@@ -1,4 +1,4 @@
-// What runtime class pod-wasm cannot honour. Its containers are WebAssembly modules run by wasmtime under WASI
+// What runtime class pod-wasm cannot honour. Its containers are WebAssembly modules run under WASI
 // preview 1: no processes to spawn (exec), no sockets to listen on or connect to (network probes, host
 // ports), no Linux namespaces, capabilities or devices. Settings that would fail are errors; Linux identity
 // and hardening settings, which have nothing to act on inside the sandbox, are noted as ignored.
@@ -82,7 +82,7 @@ export function checkWasm(pod: unknown, rc: string): Report[] {
     out.push({
       rule: 'wasm-host-namespace',
       path: ['spec', key],
-      message: `${key} is set, but runtime class ${rc} runs WebAssembly modules in a wasmtime store, which has no Linux namespaces to share. Remove ${key}, or run the pod with pod-containers.`,
+      message: `${key} is set, but runtime class ${rc} runs WebAssembly modules inside a WebAssembly sandbox, which has no Linux namespaces to share. Remove ${key}, or run the pod with pod-containers.`,
     });
   }
   const podSc = objField(spec, 'securityContext');

@@ -21,8 +21,7 @@ describe('requests-exceed-limits', () => {
     const text = res('memory: 2Gi, ephemeral-storage: 2Gi', 'memory: 1.9Gi, ephemeral-storage: 2G');
     const fs = findings(text, 'requests-exceed-limits');
     assert.deepEqual(fs.map((f) => f.range), [on(text, 9, '2Gi'), on(text, 9, '2Gi', 1)]);
-    // lint.ts quotes a string that starts with a digit; YAML reads "2G" and 2G alike.
-    assert.equal(fixed(text, fs[1]), res('memory: 2Gi, ephemeral-storage: "2G"', 'memory: 1.9Gi, ephemeral-storage: 2G'));
+    assert.equal(fixed(text, fs[1]), res('memory: 2Gi, ephemeral-storage: 2G', 'memory: 1.9Gi, ephemeral-storage: 2G'));
   });
 
   it('ignores requests without a limit and unparsable values', () => {

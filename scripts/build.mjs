@@ -1,6 +1,6 @@
 // Bundles the three entry points with esbuild. The extension host loads dist/client.js (CJS, `vscode` external).
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync } from 'node:fs';
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
 await Promise.all([
@@ -9,3 +9,5 @@ await Promise.all([
   build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/podsmith.js', banner: { js: '#!/usr/bin/env node' } }),
 ]);
 chmodSync('dist/podsmith.js', 0o755);
+// vscode-languageclient runs this script to kill a server that ignores shutdown; bundling drops it.
+copyFileSync('node_modules/vscode-languageclient/lib/node/terminateProcess.sh', 'dist/terminateProcess.sh');

@@ -1,0 +1,20 @@
+// Bundles the extension-host test suite into one CommonJS file the extension host loads (extensionTestsPath).
+// `vscode` comes from the extension host; everything else, mocha included, goes into the bundle.
+import { build } from 'esbuild';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+await build({
+  entryPoints: [join(here, 'suite', 'index.ts')],
+  outfile: join(here, 'out', 'index.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'inline', // stack traces of failing tests point at the .ts lines
+  external: ['vscode'],
+  logLevel: 'warning',
+  // mocha's parallel-mode files are never loaded: the suite runs serially inside the extension host.
+  logOverride: { 'require-resolve-not-external': 'silent' },
+});

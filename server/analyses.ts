@@ -27,7 +27,8 @@ export class Analyses {
     if (e.lint?.settings !== settings) {
       const result = lintText(doc.getText(), { fileName: lintFileName(doc), severities: settings.rules });
       e.lint = { settings, result };
-      e.analysis = analysisOf(result.file);
+      // A clean fast-path lint built no syntax trees; hover and the outline build them when first asked.
+      if (result.parsed) e.analysis = analysisOf(result.file);
     }
     return e.lint.result;
   }

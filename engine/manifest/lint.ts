@@ -10,27 +10,72 @@ import { defaultSeverity } from './rules/registry';
 import { validateSchema, type SchemaRoot } from './schema/index';
 import { locate, nodeRange, rangeOf } from './source-map';
 import { applySuppressions } from './suppress';
+import { fastValues } from './fast-values';
+import { LIMITS } from '../limits/table';
 import type { Finding, Fix, LintOptions, Path, TextEdit } from './types';
 
 export interface LintResult {
-  file: ParsedFile;
-  documents: ManifestDocument[];
   findings: Finding[];
+  /** The full parse, with syntax trees. Built on first access when the fast path found nothing to report. */
+  readonly file: ParsedFile;
+  readonly documents: ManifestDocument[];
+  /** Whether `file` has been built already (false after a clean fast-path lint). */
+  readonly parsed: boolean;
 }
 
-export function lintText(text: string, options: LintOptions = {}): LintResult {
-  const file = parseText(text);
+export interface LintInternals {
+  /** Skip the fast path (tests compare both paths). */
+  fullParse?: boolean;
+}
+
+export function lintText(text: string, options: LintOptions & LintInternals = {}): LintResult {
+  if (!options.fullParse && Buffer.byteLength(text, 'utf8') <= LIMITS.manifestBytes) {
+    const clean = cleanByValues(text);
+    if (clean) return lazyResult(text);
+  }
+  return lintParsed(parseText(text), options);
+}
+
+/** True when the values alone prove there is nothing to report. */
+function cleanByValues(text: string): boolean {
+  const values = fastValues(text);
+  if (values === undefined) return false;
+  const docs = values.map((value, index) =>
+    classify({ index, value, doc: undefined as never, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }),
+  );
+  return docs.every((d) => checkDocument(d, docs).length === 0);
+}
+
+function lazyResult(text: string): LintResult {
+  let full: LintResult | undefined;
+  const get = () => (full ??= lintParsed(parseText(text), {}));
+  return {
+    findings: [],
+    get file() {
+      return get().file;
+    },
+    get documents() {
+      return get().documents;
+    },
+    get parsed() {
+      return full !== undefined;
+    },
+  };
+}
+
+function lintParsed(file: ParsedFile, options: LintOptions): LintResult {
   const documents = file.documents.map(classify);
+  const text = file.text;
   const manifest = documents.some((d) => d.role !== 'unrelated') || (file.rejected ? true : isManifestText(text));
   // Unrelated YAML (no apiVersion or kind anywhere) gets nothing at all, not even syntax errors.
-  if (!manifest) return { file, documents, findings: [] };
+  if (!manifest) return { file, documents, findings: [], parsed: true };
 
   const findings: Finding[] = [...file.findings];
   for (const doc of documents) {
     for (const r of checkDocument(doc, documents)) findings.push(toFinding(file, doc, r));
   }
   const kept = applySuppressions(file, findings);
-  return { file, documents, findings: applySeverities(kept, options).sort(byPosition) };
+  return { file, documents, findings: applySeverities(kept, options).sort(byPosition), parsed: true };
 }
 
 function byPosition(a: Finding, b: Finding): number {

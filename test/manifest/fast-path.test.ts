@@ -1,0 +1,88 @@
+// The fast path (values first, ranges only when needed) must never change what lintText reports.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { lintText } from '../../engine/manifest';
+import { podYaml, multiDocYaml } from '../../bench/fixtures';
+
+function files(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) files(p, out);
+    else if (/\.(ya?ml|json)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+/** A small seeded generator, so a failure names a reproducible case. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PIECES = [' ', '  ', '\t', ':', '- ', '"', "'", '#', '\n', '{', '}', '[', ']', ',', '&a ', '*a', '!!str ', '---\n', '? ', '|', '>', '0', '1e3', 'null', '~', 'yes', '0x1F', '0o17', '.inf', '2001-12-14'];
+
+function mutate(text: string, r: () => number): string {
+  let t = text;
+  const n = 1 + Math.floor(r() * 3);
+  for (let i = 0; i < n; i++) {
+    const at = Math.floor(r() * t.length);
+    const op = r();
+    if (op < 0.35) t = t.slice(0, at) + t.slice(at + 1 + Math.floor(r() * 3));
+    else if (op < 0.8) t = t.slice(0, at) + PIECES[Math.floor(r() * PIECES.length)] + t.slice(at);
+    else {
+      const lines = t.split('\n');
+      const li = Math.floor(r() * lines.length);
+      lines.splice(li, 0, lines[Math.floor(r() * lines.length)]);
+      t = lines.join('\n');
+    }
+  }
+  return t;
+}
+
+function same(text: string, label: string): void {
+  const fast = lintText(text).findings;
+  const full = lintText(text, { fullParse: true }).findings;
+  assert.deepEqual(fast, full, `${label}: fast path and full parse disagree\n--- text ---\n${text}`);
+}
+
+describe('fast path', () => {
+  it('agrees with the full parse on every repository manifest', () => {
+    const corpus = [...files('examples'), ...files('test/vscode/workspace')];
+    assert.ok(corpus.length >= 5);
+    for (const f of corpus) same(readFileSync(f, 'utf8'), f);
+    same(podYaml(), 'bench pod');
+    same(multiDocYaml(64 * 1024).text, 'bench multi-document');
+  });
+
+  it('agrees with the full parse on 3000 random mutations of valid manifests', { timeout: 120_000 }, () => {
+    const seeds = [podYaml(), readFileSync('examples/good/web-pod.yaml', 'utf8'), readFileSync('examples/good/worker-deployment.yaml', 'utf8')];
+    const r = rng(20261122);
+    let cleanFast = 0;
+    for (let i = 0; i < 3000; i++) {
+      const text = mutate(seeds[i % seeds.length], r);
+      same(text, `mutation #${i}`);
+      if (lintText(text).findings.length === 0) cleanFast++;
+    }
+    // The corpus must exercise both outcomes, or the comparison proves little.
+    assert.ok(cleanFast > 100, `only ${cleanFast} mutations were clean`);
+    assert.ok(cleanFast < 2900, `${cleanFast} mutations were clean: the mutations are too gentle`);
+  });
+
+  it('builds no syntax trees for a clean file until asked, and the same ones when asked', () => {
+    const text = readFileSync('examples/good/web-pod.yaml', 'utf8');
+    const lazy = lintText(text);
+    assert.equal(lazy.parsed, false);
+    assert.deepEqual(lazy.findings, []);
+    assert.equal(lazy.documents[0].role, 'pod');
+    assert.equal(lazy.parsed, true);
+    assert.equal(lintText(text.replace('pod-containers', 'pod-kontainers')).parsed, true);
+  });
+});

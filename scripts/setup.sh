@@ -4,7 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium)   # headless browser for the extension's UI tests
+APT_PACKAGES=(
+  chromium          # headless browser for the extension's UI tests
+  docker-registry   # a real OCI registry on loopback for the image tests
+  skopeo            # pushes test images into it
+  apache2-utils     # htpasswd, for the basic-auth registry
+  openssl           # keys and certificates for the token-auth registry
+  zstd              # zstd-compressed test layers
+  busybox-static    # the rootfs of test and demo images
+  util-linux        # flock, for the image store's cross-process locks
+  runc              # the OCI runtime the bundle tests (and later the engine) run
+)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -1,6 +1,13 @@
 // `podsmith`: a thin dispatcher over the engine's commands. Exit codes: 0 success, 1 the operation
 // failed, 2 usage (or an I/O problem that stopped the command).
+import { imagesCommand } from './commands/images';
 import { lintCommand, LINT_USAGE } from './commands/lint';
+import { loadCommand } from './commands/load';
+import { loginCommand, logoutCommand } from './commands/login';
+import { pruneCommand } from './commands/prune';
+import { pullCommand } from './commands/pull';
+import { pushCommand } from './commands/push';
+import { rmiCommand } from './commands/rmi';
 import { rulesCommand } from './commands/rules';
 import { schemaCommand } from './commands/schema';
 import { UsageError } from './files';
@@ -11,49 +18,71 @@ const USAGE = `podsmith ${version}: write, check and run Kubernetes-style pods
 
 Usage: podsmith COMMAND [OPTIONS]
 
-Commands:
-  lint PATH...        check pod manifests (schema, security limits, semantic rules)
-  rules               list every rule with its default severity
-  schema --export     print the Pod JSON Schema Podsmith validates with
-  version             print the version
+Manifests:
+  lint PATH...          check pod manifests (schema, security limits, semantic rules)
+  rules                 list every rule with its default severity
+  schema --export       print the Pod JSON Schema Podsmith validates with
+
+Images:
+  pull IMAGE            pull an image from a registry into the local store
+  push IMAGE [DEST]     push a stored image to a registry
+  load -i FILE|DIR      load an OCI layout, oci-archive or docker-archive
+  images                list stored images
+  rmi NAME...           remove stored images
+  prune                 remove unreferenced blobs and unpacked layers
+  login [REGISTRY]      store credentials for a registry
+  logout [REGISTRY]     forget them
+
+  version               print the version
 
 Run 'podsmith COMMAND --help' for a command's options.`;
 
-export function main(argv: string[], io: Io = processIo): number {
+type Command = (argv: string[], io: Io) => number | Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  lint: (argv, io) => lintCommand(argv, io, version),
+  rules: rulesCommand,
+  schema: schemaCommand,
+  pull: (argv, io) => pullCommand(argv, io),
+  push: (argv, io) => pushCommand(argv, io),
+  load: (argv, io) => loadCommand(argv, io),
+  images: (argv, io) => imagesCommand(argv, io),
+  rmi: (argv, io) => rmiCommand(argv, io),
+  prune: (argv, io) => pruneCommand(argv, io),
+  login: (argv, io) => loginCommand(argv, io),
+  logout: (argv, io) => logoutCommand(argv, io),
+};
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === 'version' || cmd === '--version') {
+    io.out(version + '\n');
+    return 0;
+  }
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    io.out(USAGE + '\n');
+    return cmd === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[cmd];
+  if (!command) {
+    io.err(`podsmith: unknown command "${cmd}"\n\n${USAGE}\n`);
+    return 2;
+  }
   try {
-    switch (cmd) {
-      case 'lint':
-        return lintCommand(rest, io, version);
-      case 'rules':
-        return rulesCommand(rest, io);
-      case 'schema':
-        return schemaCommand(rest, io);
-      case 'version':
-      case '--version':
-        io.out(version + '\n');
-        return 0;
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.out(USAGE + '\n');
-        return cmd === undefined ? 2 : 0;
-      default:
-        io.err(`podsmith: unknown command "${cmd}"\n\n${USAGE}\n`);
-        return 2;
-    }
+    return await command(rest, io);
   } catch (err) {
     if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`podsmith ${cmd}: ${(err as Error).message}\n`);
       if (cmd === 'lint') io.err(`\n${LINT_USAGE}\n`);
       return 2;
     }
-    io.err(`podsmith ${cmd}: ${(err as Error).stack ?? err}\n`);
+    io.err(`podsmith ${cmd}: ${(err as Error).message}\n`);
     return 1;
   }
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -7,11 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { main } from '../../engine/cli/main';
 import type { Io } from '../../engine/cli/io';
 
-function run(args: string[]): { code: number; out: string; err: string } {
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s) };
-  const code = main(args, io);
+  const code = await main(args, io);
   return { code, out, err };
 }
 
@@ -49,14 +49,14 @@ describe('podsmith lint', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('exits 0 and says so when there is no problem', () => {
-    const r = run(['lint', join(dir, 'good.yaml'), join(dir, 'compose.yaml')]);
+  it('exits 0 and says so when there is no problem', async () => {
+    const r = await run(['lint', join(dir, 'good.yaml'), join(dir, 'compose.yaml')]);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /No problems in 2 files/);
   });
 
-  it('walks folders recursively, exits 1 on errors and prints file:line:col', () => {
-    const r = run(['lint', dir]);
+  it('walks folders recursively, exits 1 on errors and prints file:line:col', async () => {
+    const r = await run(['lint', dir]);
     assert.equal(r.code, 1);
     const badYml = join(dir, 'nested', 'deeper', 'bad.yml');
     assert.match(r.out, new RegExp(`${badYml.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9:24: error \\[schema-enum\\]`));
@@ -65,8 +65,8 @@ describe('podsmith lint', () => {
     assert.doesNotMatch(r.out, /compose\.yaml:/);
   });
 
-  it('prints one JSON array of 1-based records', () => {
-    const r = run(['lint', '--format', 'json', join(dir, 'nested')]);
+  it('prints one JSON array of 1-based records', async () => {
+    const r = await run(['lint', '--format', 'json', join(dir, 'nested')]);
     assert.equal(r.code, 1);
     const records = JSON.parse(r.out);
     assert.ok(Array.isArray(records));
@@ -78,8 +78,8 @@ describe('podsmith lint', () => {
     assert.equal(enumRec.severity, 'error');
   });
 
-  it('writes SARIF 2.1.0 with rules and regions', () => {
-    const r = run(['lint', '--format', 'sarif', join(dir, 'nested')]);
+  it('writes SARIF 2.1.0 with rules and regions', async () => {
+    const r = await run(['lint', '--format', 'sarif', join(dir, 'nested')]);
     const log = JSON.parse(r.out);
     assert.equal(log.version, '2.1.0');
     const run0 = log.runs[0];
@@ -90,39 +90,39 @@ describe('podsmith lint', () => {
     assert.equal(run0.tool.driver.rules[res.ruleIndex].id, 'schema-enum');
   });
 
-  it('--rule overrides severity and off silences', () => {
-    const r = run(['lint', '--format', 'json', '--rule', 'schema-enum=warning', join(dir, 'nested', 'deeper', 'bad.yml')]);
+  it('--rule overrides severity and off silences', async () => {
+    const r = await run(['lint', '--format', 'json', '--rule', 'schema-enum=warning', join(dir, 'nested', 'deeper', 'bad.yml')]);
     const recs = JSON.parse(r.out);
     assert.equal(recs.find((x: { rule: string }) => x.rule === 'schema-enum').severity, 'warning');
     assert.equal(r.code, 0);
-    const strict = run(['lint', '--max-warnings', '0', '--rule', 'schema-enum=warning', join(dir, 'nested', 'deeper', 'bad.yml')]);
+    const strict = await run(['lint', '--max-warnings', '0', '--rule', 'schema-enum=warning', join(dir, 'nested', 'deeper', 'bad.yml')]);
     assert.equal(strict.code, 1);
-    const off = run(['lint', '--format', 'json', '--rule', 'schema-enum=off', join(dir, 'nested', 'deeper', 'bad.yml')]);
+    const off = await run(['lint', '--format', 'json', '--rule', 'schema-enum=off', join(dir, 'nested', 'deeper', 'bad.yml')]);
     assert.deepEqual(JSON.parse(off.out).filter((x: { rule: string }) => x.rule === 'schema-enum'), []);
   });
 
-  it('exits 2 for usage and I/O errors', () => {
-    assert.equal(run(['lint']).code, 2);
-    assert.equal(run(['lint', '--format', 'xml', dir]).code, 2);
-    assert.equal(run(['lint', '--max-warnings', 'many', dir]).code, 2);
-    const missing = run(['lint', join(dir, 'does-not-exist.yaml')]);
+  it('exits 2 for usage and I/O errors', async () => {
+    assert.equal((await run(['lint'])).code, 2);
+    assert.equal((await run(['lint', '--format', 'xml', dir])).code, 2);
+    assert.equal((await run(['lint', '--max-warnings', 'many', dir])).code, 2);
+    const missing = await run(['lint', join(dir, 'does-not-exist.yaml')]);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /does-not-exist\.yaml: no such file/);
-    assert.equal(run(['frobnicate']).code, 2);
+    assert.equal((await run(['frobnicate'])).code, 2);
   });
 
-  it('reports an oversized file without reading it whole, and binary junk clearly', () => {
+  it('reports an oversized file without reading it whole, and binary junk clearly', async () => {
     const big = join(dir, 'big', 'huge.yaml');
     mkdirSync(join(dir, 'big'));
     writeFileSync(big, 'apiVersion: v1\nkind: Pod\n' + '#'.repeat(1024 * 1024));
     writeFileSync(join(dir, 'big', 'junk.yaml'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0xff, 0xfe]));
-    const r = run(['lint', '--format', 'json', join(dir, 'big')]);
+    const r = await run(['lint', '--format', 'json', join(dir, 'big')]);
     assert.equal(r.code, 1);
     const recs = JSON.parse(r.out);
     assert.deepEqual(recs.map((x: { rule: string }) => x.rule).sort(), ['manifest-too-large', 'not-text']);
   });
 
-  it('the bundled CLI keeps the same exit codes', () => {
+  it('the bundled CLI keeps the same exit codes', async () => {
     const build = spawnSync(process.execPath, ['scripts/build.mjs'], { encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr);
     const ok = spawnSync(process.execPath, ['dist/podsmith.js', 'lint', join(dir, 'good.yaml')], { encoding: 'utf8' });

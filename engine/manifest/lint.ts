@@ -10,9 +10,9 @@ import { defaultSeverity } from './rules/registry';
 import { validateSchema, type SchemaRoot } from './schema/index';
 import { locate, nodeRange, rangeOf } from './source-map';
 import { applySuppressions } from './suppress';
-import { fastValues } from './fast-values';
+import { fastDocuments } from './fast-values';
 import { LIMITS } from '../limits/table';
-import type { Finding, Fix, LintOptions, Path, TextEdit } from './types';
+import type { Finding, Fix, LintOptions, Path, Range, TextEdit } from './types';
 
 export interface LintResult {
   findings: Finding[];
@@ -30,27 +30,51 @@ export interface LintInternals {
 
 export function lintText(text: string, options: LintOptions & LintInternals = {}): LintResult {
   if (!options.fullParse && Buffer.byteLength(text, 'utf8') <= LIMITS.manifestBytes) {
-    const clean = cleanByValues(text);
-    if (clean) return lazyResult(text);
+    const fast = lintByDocuments(text, options);
+    if (fast) return fast;
   }
   return lintParsed(parseText(text), options);
 }
 
-/** True when the values alone prove there is nothing to report. */
-function cleanByValues(text: string): boolean {
-  const values = fastValues(text);
-  if (values === undefined) return false;
-  const docs = values.map((value, index) =>
-    classify({ index, value, doc: undefined as never, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }),
-  );
-  return docs.every((d) => checkDocument(d, docs).length === 0);
+const NOWHERE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+/**
+ * Checks every document's values, then parses with ranges only the documents that have reports.
+ * Undefined when the fast path cannot decide (the caller parses the whole file).
+ */
+function lintByDocuments(text: string, options: LintOptions): LintResult | undefined {
+  const slices = fastDocuments(text);
+  if (!slices) return undefined;
+  const docs = slices.map((s, index) => classify({ index, value: s.value, doc: undefined as never, range: NOWHERE }));
+  const findings: Finding[] = [];
+  for (const [i, doc] of docs.entries()) {
+    if (checkDocument(doc, docs).length === 0) continue;
+    const sub = parseText(slices[i].text);
+    if (sub.findings.length > 0 || sub.documents.length !== 1) return undefined;
+    const full = classify({ ...sub.documents[0], index: i });
+    const all = docs.map((d, j) => (j === i ? full : d));
+    for (const r of checkDocument(full, all)) findings.push(shiftFinding(toFinding(sub, full, r), slices[i].startLine));
+  }
+  return lazyResult(text, applySeverities(findings, options).sort(byPosition));
 }
 
-function lazyResult(text: string): LintResult {
+function shiftRange(r: Range, lines: number): Range {
+  return { start: { line: r.start.line + lines, character: r.start.character }, end: { line: r.end.line + lines, character: r.end.character } };
+}
+
+function shiftFinding(f: Finding, lines: number): Finding {
+  if (lines === 0) return f;
+  const out: Finding = { ...f, range: shiftRange(f.range, lines) };
+  if (f.fixes) out.fixes = f.fixes.map((x) => ({ ...x, edits: x.edits.map((e) => ({ ...e, range: shiftRange(e.range, lines) })) }));
+  return out;
+}
+
+/** A result whose syntax trees are built only if someone asks for them (hover, outline). */
+function lazyResult(text: string, findings: Finding[]): LintResult {
   let full: LintResult | undefined;
   const get = () => (full ??= lintParsed(parseText(text), {}));
   return {
-    findings: [],
+    findings,
     get file() {
       return get().file;
     },

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lintText } from '../../engine/manifest';
 import { podYaml, multiDocYaml } from '../../bench/fixtures';
+import { rng } from '../support/rng';
 
 function files(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
@@ -15,17 +16,6 @@ function files(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** A small seeded generator, so a failure names a reproducible case. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [' ', '  ', '\t', ':', '- ', '"', "'", '#', '\n', '{', '}', '[', ']', ',', '&a ', '*a', '!!str ', '---\n', '? ', '|', '>', '0', '1e3', 'null', '~', 'yes', '0x1F', '0o17', '.inf', '2001-12-14'];
 

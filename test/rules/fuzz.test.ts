@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { checkLimits } from '../../engine/limits/index';
 import { lintText } from '../../engine/manifest/lint';
 import type { Path } from '../../engine/manifest/types';
+import { rng } from '../support/rng';
 
 const RICH = {
   apiVersion: 'v1',
@@ -46,17 +47,6 @@ const RICH = {
   },
 };
 
-/** A small deterministic PRNG, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIAL: unknown[] = [
   null, true, false, 0, -1, 1.5, 1e308, -1e308, 2 ** 53 + 1, '', ' ', '0', '-1', '1e999999', '9'.repeat(120), 'x'.repeat(40_000),

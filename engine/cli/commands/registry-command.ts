@@ -5,7 +5,7 @@ import { podsmithHome } from '../../home';
 import { openStore, type ImageStore } from '../../image/store';
 import { ImageError } from '../../image/types';
 import type { RetryPolicy, Timeouts } from '../../image/registry/limits';
-import { UsageError } from '../files';
+import { runCommand } from '../run-command';
 import { processIo, type Io } from '../io';
 
 export interface RegistryCommandDeps {
@@ -33,19 +33,6 @@ export function storeFor(deps: RegistryCommandDeps): Promise<ImageStore> {
 }
 
 /** Runs a command body and turns what it throws into a message and an exit code. */
-export async function runRegistryCommand(name: string, usage: string, io: Io, body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (err) {
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`podsmith ${name}: ${(err as Error).message}\n\n${usage}\n`);
-      return 2;
-    }
-    if (err instanceof ImageError) {
-      io.err(`podsmith ${name}: ${err.message}\n`);
-      return USAGE_CODES.has(err.code) ? 2 : 1;
-    }
-    io.err(`podsmith ${name}: ${(err as Error).stack ?? String(err)}\n`);
-    return 1;
-  }
+export function runRegistryCommand(name: string, usage: string, io: Io, body: () => Promise<number>): Promise<number> {
+  return runCommand(name, usage, io, body, USAGE_CODES);
 }

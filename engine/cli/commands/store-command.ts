@@ -2,31 +2,18 @@
 // the CLI's exit codes (0 ok, 1 the operation failed, 2 usage), and human-readable sizes and ages.
 import { podsmithHome } from '../../home';
 import { openStore, type ImageStore } from '../../image/store';
-import { ImageError } from '../../image/types';
 import { UsageError } from '../files';
+import { runCommand } from '../run-command';
 import type { Io } from '../io';
 
-export async function runStoreCommand(
+export function runStoreCommand(
   name: string,
   usage: string,
   io: Io,
   env: NodeJS.ProcessEnv,
   body: (store: () => Promise<ImageStore>) => Promise<number>,
 ): Promise<number> {
-  try {
-    return await body(() => openStore(podsmithHome(env)));
-  } catch (err) {
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`podsmith ${name}: ${(err as Error).message}\n\n${usage}\n`);
-      return 2;
-    }
-    if (err instanceof ImageError) {
-      io.err(`podsmith ${name}: ${err.message}\n`);
-      return 1;
-    }
-    io.err(`podsmith ${name}: ${(err as Error).stack ?? err}\n`);
-    return 1;
-  }
+  return runCommand(name, usage, io, () => body(() => openStore(podsmithHome(env))));
 }
 
 /** Decimal units, as `docker images` shows them. */

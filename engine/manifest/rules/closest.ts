@@ -1,21 +1,10 @@
 // "Did you mean …?": the candidate nearest a misspelt name, by edit distance.
+import { editDistance as sharedDistance } from '../edit-distance';
 
-/** Levenshtein distance, giving up (returning `cap + 1`) once it must exceed `cap`. */
+/** Edit distance, or `cap + 1` as soon as the lengths alone prove it must exceed `cap`. */
 export function editDistance(a: string, b: string, cap = Infinity): number {
   if (Math.abs(a.length - b.length) > cap) return cap + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let best = i;
-    for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      cur.push(v);
-      if (v < best) best = v;
-    }
-    if (best > cap) return cap + 1;
-    prev = cur;
-  }
-  return prev[b.length];
+  return Math.min(sharedDistance(a, b), cap + 1);
 }
 
 /** Close enough to be a typo: a third of the name's length, at least 2 edits (case changes count too). */

@@ -3,6 +3,8 @@
 // (c) keystroke-to-diagnostics latency through both real language servers over stdio.
 // Prints a table per scenario and whether the aims were met (never fails on performance), and writes
 // bench/results/latest.json.
+// (d) pull: `podsmith pull` + unpack vs `skopeo copy` + `umoci unpack` from a local registry (bench/pull.ts).
+// `--only manifest` runs (a)-(c), `--only pull` runs (d); each part rewrites only its own keys of latest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { multiDocYaml, podYaml, toggleSite } from './fixtures';
 import { compareInProcess, podsmithValidator, yamlLanguageServerValidator, type Diag, type Validator } from './inprocess';
 import { LspSession, measureKeystrokes, type ServerSpec } from './lsp';
 import { ratios, summarize, type Ratios, type Stats } from './stats';
+import { runPullBench } from './pull';
 
 const ROOT = resolve(__dirname, '..');
 const YLS_PACKAGE = join(ROOT, 'node_modules', 'yaml-language-server');
@@ -204,9 +207,48 @@ async function main(): Promise<void> {
     keystrokes: { baselineDiagnostics: c.result.baseline, skippedPublishes: c.result.skipped, ylsDebounceMs: c.debounceMs },
     totalSeconds: (Date.now() - started) / 1000,
   };
-  writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
+  // --- pull bench: keep the numbers of an earlier `--only pull` run ---
+  const previousPull = readLatest().pull;
+  writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify({ ...json, ...(previousPull ? { pull: previousPull } : {}) }, null, 2) + '\n');
+  // --- end pull bench ---
   log(`wrote ${join('bench', 'results', 'latest.json')}`);
 }
+
+// --- pull bench: --only flag, scenario (d) after the others, its numbers under `pull` in latest.json ---
+type Part = 'manifest' | 'pull';
+
+function onlyPart(argv: string[]): Part | undefined {
+  const i = argv.indexOf('--only');
+  const value = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  if (value === undefined) return undefined;
+  if (value !== 'manifest' && value !== 'pull') throw new Error(`--only takes manifest or pull, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+const LATEST = join(ROOT, 'bench', 'results', 'latest.json');
+
+function readLatest(): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(LATEST, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {}; // first run, or a file from an interrupted run: start over
+  }
+}
+
+async function pullPart(): Promise<void> {
+  const r = await runPullBench();
+  process.stdout.write(r.text + '\n');
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(LATEST, JSON.stringify({ ...readLatest(), pull: { date: new Date().toISOString(), ...r.json } }, null, 2) + '\n');
+  log(`wrote ${join('bench', 'results', 'latest.json')} (pull)`);
+}
+
+async function selected(): Promise<void> {
+  const only = onlyPart(process.argv.slice(2));
+  if (only !== 'pull') await main();
+  if (only !== 'manifest') await pullPart();
+}
+// --- end pull bench ---
 
 function scenario(title: string, input: string, samples: number[][], notes: string[]): Scenario {
   const p = summarize(samples[0]);
@@ -278,7 +320,7 @@ async function keystrokes(schema: object, pod: string) {
 // Ctrl-C: exit normally so the child-process cleanup in lsp.ts runs.
 process.on('SIGINT', () => process.exit(130));
 
-main().catch((err) => {
+selected().catch((err) => {
   process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
   process.exitCode = 1;
 });

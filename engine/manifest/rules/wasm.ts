@@ -82,7 +82,7 @@ export function checkWasm(pod: unknown, rc: string): Report[] {
     out.push({
       rule: 'wasm-host-namespace',
       path: ['spec', key],
-      message: `${key} is set, but runtime class ${rc} runs WebAssembly modules inside a WebAssembly sandbox, which has no Linux namespaces to share. Remove ${key}, or run the pod with pod-containers.`,
+      message: `${key} is set, but runtime class ${rc} runs each container as a sandboxed WebAssembly module, which has no Linux namespaces to share. Remove ${key}, or run the pod with pod-containers.`,
     });
   }
   const podSc = objField(spec, 'securityContext');

@@ -13,7 +13,12 @@ APT_PACKAGES=(
   zstd              # zstd-compressed test layers
   busybox-static    # the rootfs of test and demo images
   util-linux        # flock, for the image store's cross-process locks
-  runc              # the OCI runtime the bundle tests (and later the engine) run
+  runc              # the OCI runtime native pods run on (crun is preferred where it works)
+  crun
+  conmon            # supervises each container: exit codes, CRI logs, exec, terminals
+  catatonit         # the pause process holding a pod's namespaces
+  passt             # pasta: outbound connectivity and port forwards for pods
+  iproute2          # ip, for pod loopback and test network namespaces
 )
 
 missing=()

@@ -1,0 +1,107 @@
+// The Pod Runtime Interface's vocabulary. Status objects mirror Kubernetes field names (phase, conditions,
+// containerStatuses[].state.terminated.exitCode, reason, restartCount) so `-o json` reads like kubectl's.
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+
+export interface ContainerStateWaiting {
+  reason: string; // ContainerCreating, PodInitializing, CrashLoopBackOff, ImagePullBackOff, ...
+  message?: string;
+}
+export interface ContainerStateRunning {
+  startedAt: string; // RFC 3339
+}
+export interface ContainerStateTerminated {
+  exitCode: number;
+  signal?: number;
+  reason: string; // Completed, Error, OOMKilled, ContainerCannotRun, ...
+  message?: string;
+  startedAt?: string;
+  finishedAt: string;
+}
+export interface ContainerState {
+  waiting?: ContainerStateWaiting;
+  running?: ContainerStateRunning;
+  terminated?: ContainerStateTerminated;
+}
+
+export interface ContainerStatus {
+  name: string;
+  image: string;
+  imageID: string; // digest the container runs
+  containerID: string; // `podsmith://<id>`
+  state: ContainerState;
+  lastState: ContainerState;
+  ready: boolean;
+  started: boolean;
+  restartCount: number;
+}
+
+export interface PodCondition {
+  type: 'PodScheduled' | 'Initialized' | 'ContainersReady' | 'Ready' | 'PodReadyToStartContainers';
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastTransitionTime: string;
+}
+
+export interface PodStatus {
+  /** Podsmith's id for the pod (stable across daemon restarts). */
+  uid: string;
+  name: string;
+  namespace: string;
+  runtimeClassName: string;
+  /** Which OCI runtime runs the containers (runc, crun, youki). */
+  ociRuntime?: string;
+  phase: PodPhase;
+  reason?: string;
+  message?: string;
+  conditions: PodCondition[];
+  podIP?: string;
+  hostname: string;
+  startTime?: string;
+  initContainerStatuses: ContainerStatus[];
+  containerStatuses: ContainerStatus[];
+}
+
+/** What `run_pod` is given: the manifest text (the same validator as the editor admits it) and where it came from. */
+export interface RunPodRequest {
+  /** Manifest text of the file holding the Pod (and any ConfigMap/Secret documents it uses). */
+  manifest: string;
+  /** File name, for messages. */
+  fileName?: string;
+  /** Extra documents (other files of the same folder) for ConfigMap/Secret lookups, as `podman kube play` does. */
+  extraManifests?: { fileName: string; text: string }[];
+  /** Which pod of a multi-pod file (metadata.name); the first when absent. */
+  podName?: string;
+  /** Override the OCI runtime (`--oci-runtime`). */
+  ociRuntime?: string;
+}
+
+export interface StopPodRequest {
+  pod: string; // name or uid
+  /** Seconds; clamped to 300; default the pod's terminationGracePeriodSeconds. */
+  gracePeriodSeconds?: number;
+}
+
+export interface DeletePodRequest {
+  pod: string;
+  force?: boolean;
+}
+
+/** A state change the daemon streams to watchers. */
+export type PodEvent =
+  | { type: 'pod'; time: string; pod: string; uid: string; phase: PodPhase; reason?: string; message?: string }
+  | { type: 'container'; time: string; pod: string; uid: string; container: string; state: keyof ContainerState; reason?: string; exitCode?: number }
+  | { type: 'pull'; time: string; pod?: string; image: string; progress: import('../image/types').PullProgress };
+
+/** Errors callers branch on. `reason` names the failing container and cause when there is one. */
+export class PodError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'INVALID' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'IMAGE' | 'START_FAILED' | 'INIT_FAILED' | 'LIMIT' | 'RUNTIME' | 'BUSY',
+    readonly details?: { container?: string; findings?: import('../manifest/types').Finding[] },
+  ) {
+    super(message);
+    this.name = 'PodError';
+  }
+}

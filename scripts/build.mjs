@@ -6,7 +6,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 await Promise.all([
   build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
-  build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/podsmith.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/podsmith.js', external: ['koffi'], banner: { js: '#!/usr/bin/env node' } }),
 ]);
 chmodSync('dist/podsmith.js', 0o755);
 // vscode-languageclient runs this script to kill a server that ignores shutdown; bundling drops it.

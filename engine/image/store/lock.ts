@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { ImageError } from '../types';
+import { lazyBindings } from '../../../native/libc';
 
 export type LockMode = 'shared' | 'exclusive';
 
@@ -32,7 +33,25 @@ export interface LockOptions {
 /** flock's exit code when the lock is held by someone else (-n) or the wait timed out (-w). */
 const CONFLICT_EXIT = 75;
 
+const LOCK_SH = 1;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+
+/** flock(2) in process, or undefined when the native binding cannot load (the helper process is used then). */
+const nativeFlock = lazyBindings('flock(2)', (lib) => lib.func('int flock(int fd, int operation)') as (fd: number, op: number) => number);
+
+/** Tries the lock without waiting, in process: true when taken. Anything else (contended, an error, no koffi) is left to the flock helper, which tells those apart. */
+function tryFlockInProcess(fd: number, mode: LockMode): boolean {
+  try {
+    return nativeFlock()(fd, (mode === 'shared' ? LOCK_SH : LOCK_EX) | LOCK_NB) === 0;
+  } catch {
+    return false;
+  }
+}
+
 function runFlock(fd: number, mode: LockMode, wait: number | 'none' | 'forever'): Promise<boolean> {
+  // The common, uncontended case costs one system call instead of starting a process (about 12 ms here).
+  if (tryFlockInProcess(fd, mode)) return Promise.resolve(true);
   const args = [mode === 'shared' ? '-s' : '-x', '-E', String(CONFLICT_EXIT)];
   if (wait === 'none') args.push('-n');
   else if (wait !== 'forever') args.push('-w', (wait / 1000).toFixed(3));

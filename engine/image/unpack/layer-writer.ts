@@ -4,6 +4,7 @@
 // is ever written through a symlink. Whiteouts and opaque directories are collected and turned into overlay
 // whiteouts by finish().
 import { constants } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, futimesSync, openSync, writeSync } from 'node:fs';
 import { copyFile, chmod, lchown, link, lstat, lutimes, mkdir, open, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Header } from 'tar-stream';
@@ -14,6 +15,7 @@ import type { DirInfo, MergedView } from './merged-view';
 import { makeSpecialFile, makeWhiteoutDevice } from './special-files';
 
 const IS_ROOT = process.getuid?.() === 0;
+const SMALL_FILE = 1024 * 1024;
 
 interface ResolvedParent {
   rel: string;
@@ -145,6 +147,31 @@ export class LayerWriter {
   private async file(parentParts: string[], name: string, h: Header, body: AsyncIterable<unknown>): Promise<void> {
     const { path } = await this.leaf(parentParts, name, false, true);
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+    if ((h.size ?? Infinity) <= SMALL_FILE) {
+      const chunks: Buffer[] = [];
+      for await (const c of body) chunks.push(c as Buffer);
+      const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      let fd: number;
+      try {
+        fd = openSync(path, flags, 0o600);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        await this.leaf(parentParts, name, false);
+        fd = openSync(path, flags, 0o600);
+      }
+      try {
+        let off = 0;
+        while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+        const { uid, gid } = idsOf(h);
+        if (IS_ROOT) fchownSync(fd, uid, gid);
+        fchmodSync(fd, modeOf(h, 0o644));
+        const t = mtimeOf(h);
+        futimesSync(fd, t, t);
+      } finally {
+        closeSync(fd);
+      }
+      return;
+    }
     const fh = await open(path, flags, 0o600).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err;
       await this.leaf(parentParts, name, false);

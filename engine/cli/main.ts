@@ -1,15 +1,25 @@
 // `podsmith`: a thin dispatcher over the engine's commands. Exit codes: 0 success, 1 the operation
 // failed, 2 usage (or an I/O problem that stopped the command).
+import { daemonCommand } from './commands/daemon';
+import { describeCommand } from './commands/describe';
+import { eventsCommand } from './commands/events';
+import { execCommand } from './commands/exec';
+import { doctorCommand } from './commands/doctor';
 import { imagesCommand } from './commands/images';
 import { lintCommand, LINT_USAGE } from './commands/lint';
 import { loadCommand } from './commands/load';
 import { loginCommand, logoutCommand } from './commands/login';
+import { logsCommand } from './commands/logs';
 import { pruneCommand } from './commands/prune';
+import { psCommand } from './commands/ps';
 import { pullCommand } from './commands/pull';
 import { pushCommand } from './commands/push';
+import { rmCommand } from './commands/rm';
 import { rmiCommand } from './commands/rmi';
 import { rulesCommand } from './commands/rules';
+import { podRunCommand } from './commands/run';
 import { schemaCommand } from './commands/schema';
+import { stopCommand } from './commands/stop';
 import { UsageError } from './files';
 import { processIo, type Io } from './io';
 import { version } from '../../package.json';
@@ -33,6 +43,18 @@ Images:
   login [REGISTRY]      store credentials for a registry
   logout [REGISTRY]     forget them
 
+Pods:
+  run -f FILE|DIR       run the pods of a manifest file or folder
+  ps [-a] [-o FORMAT]   list pods (-o wide|json|yaml)
+  describe POD          show a pod in detail, with its events
+  logs POD              print a container's log (-f follows)
+  exec POD -- CMD...    run a command in a container (-i stdin, -t terminal)
+  stop POD              stop a pod's containers
+  rm POD                delete a pod (-f also when running)
+  events [--watch]      list (and follow) pod events
+  daemon [status|stop]  the engine daemon (started on demand)
+  doctor                check that runtimes, conmon, cgroups, KVM, passt... work here
+
   version               print the version
 
 Run 'podsmith COMMAND --help' for a command's options.`;
@@ -42,6 +64,7 @@ type Command = (argv: string[], io: Io) => number | Promise<number>;
 const COMMANDS: Record<string, Command> = {
   lint: (argv, io) => lintCommand(argv, io, version),
   rules: rulesCommand,
+  doctor: (argv, io) => doctorCommand(argv, io),
   schema: schemaCommand,
   pull: (argv, io) => pullCommand(argv, io),
   push: (argv, io) => pushCommand(argv, io),
@@ -51,6 +74,15 @@ const COMMANDS: Record<string, Command> = {
   prune: (argv, io) => pruneCommand(argv, io),
   login: (argv, io) => loginCommand(argv, io),
   logout: (argv, io) => logoutCommand(argv, io),
+  run: (argv, io) => podRunCommand(argv, io),
+  ps: (argv, io) => psCommand(argv, io),
+  describe: (argv, io) => describeCommand(argv, io),
+  logs: (argv, io) => logsCommand(argv, io),
+  exec: (argv, io) => execCommand(argv, io),
+  stop: (argv, io) => stopCommand(argv, io),
+  rm: (argv, io) => rmCommand(argv, io),
+  events: (argv, io) => eventsCommand(argv, io),
+  daemon: (argv, io) => daemonCommand(argv, io),
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

@@ -1,0 +1,104 @@
+// `podsmith daemon [status|stop]`: run the engine daemon in the foreground (what the CLI starts on demand),
+// show whether one runs, or stop it. Stopping the daemon never stops pods.
+import { parseArgs } from 'node:util';
+import { connectDaemon } from '../../client/connect';
+import { DaemonError } from '../../client/daemon-client';
+import { podsmithHome } from '../../home';
+import { serveDaemon } from '../../daemon/serve';
+import { createDaemonRuntime, type DaemonRuntime } from '../../daemon/runtimes';
+import { version } from '../../../package.json';
+import { UsageError } from '../files';
+import type { Io } from '../io';
+import { runCommand } from '../run-command';
+import { humanDuration } from '../format/duration';
+
+export const DAEMON_USAGE = `Usage: podsmith daemon [status|stop]
+
+Without a subcommand, runs the engine daemon in the foreground until SIGTERM or Ctrl-C. Other podsmith
+commands start it on demand, so running it by hand is only needed to watch it. One daemon serves each
+PODSMITH_HOME; it listens on $PODSMITH_HOME/run/podsmith.sock (owner only) and logs to
+$PODSMITH_HOME/daemon.log. Pods keep running when it stops, and a new daemon picks them up.
+  status   whether a daemon runs, its pid, version and uptime (exit 1 when none runs)
+  stop     stops the daemon (pods keep running)
+Exit 0 on success, 1 when the daemon cannot start (another one runs) or the operation failed, 2 for usage.`;
+
+export interface DaemonCommandDeps {
+  env?: NodeJS.ProcessEnv;
+  createRuntime?: (home: string) => Promise<DaemonRuntime>;
+}
+
+export function daemonCommand(argv: string[], io: Io, deps: DaemonCommandDeps = {}): Promise<number> {
+  return runCommand('daemon', DAEMON_USAGE, io, async () => {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+    if (values.help) {
+      io.out(DAEMON_USAGE + '\n');
+      return 0;
+    }
+    const home = podsmithHome(deps.env ?? process.env);
+    const [sub, ...rest] = positionals;
+    if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
+    if (sub === undefined) return serve(home, io, deps);
+    if (sub === 'status') return status(home, io);
+    if (sub === 'stop') return stop(home, io);
+    throw new UsageError(`unknown subcommand "${sub}"; use status or stop`);
+  });
+}
+
+async function serve(home: string, io: Io, deps: DaemonCommandDeps): Promise<number> {
+  const createRuntime = deps.createRuntime ?? createDaemonRuntime;
+  let code: number;
+  try {
+    code = await serveDaemon({ home, createRuntime, version, report: (line) => io.err(line + '\n') });
+  } catch (err) {
+    // One plain line: a client that started this daemon shows the end of daemon.log as the reason.
+    io.err(`podsmith daemon: cannot start: ${(err as Error).message}\n`);
+    return 1;
+  }
+  // Runtime timers (probes, restart back-off) must not keep a stopped daemon alive; pods live on without it.
+  process.exit(code);
+}
+
+async function status(home: string, io: Io): Promise<number> {
+  try {
+    const client = await connectDaemon({ home, autoStart: false, clientName: `podsmith-cli ${version}` });
+    const info = client.info!;
+    const pods = await client.listPods();
+    client.close();
+    const up = humanDuration(Date.now() - Date.parse(info.startedAt));
+    io.out(`podsmith daemon ${info.version} running: pid ${info.pid}, up ${up}, ${pods.length} pod${pods.length === 1 ? '' : 's'}, home ${info.home}\n`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof DaemonError)) throw err;
+    io.out(`${err.message}\n`);
+    return 1;
+  }
+}
+
+async function stop(home: string, io: Io): Promise<number> {
+  let client;
+  try {
+    client = await connectDaemon({ home, autoStart: false, clientName: `podsmith-cli ${version}` });
+  } catch (err) {
+    if (!(err instanceof DaemonError)) throw err;
+    io.out('no podsmith daemon is running\n');
+    return 0;
+  }
+  const pid = client.info!.pid;
+  const gone = new Promise<void>((r) => client.onClose(r));
+  await client.shutdown();
+  await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000).unref())]);
+  client.close();
+  // The socket closes before the daemon releases its lock; wait for the process so a start right after works.
+  for (let i = 0; i < 400 && alive(pid); i++) await new Promise((r) => setTimeout(r, 25));
+  io.out(`podsmith daemon (pid ${pid}) stopped; pods keep running\n`);
+  return 0;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

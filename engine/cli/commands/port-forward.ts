@@ -1,0 +1,79 @@
+// `podsmith port-forward POD [LOCAL:]PORT... [--address ADDR]`: listen on the host and forward each
+// connection to a port on the pod's loopback, until Ctrl-C or until the pod goes away. Which namespace POD
+// is comes from the engine daemon (its pause process), through the resolver the caller passes in.
+import { parseArgs } from 'node:util';
+import type { NetnsRef } from '../../network/netns';
+import { formatAddress, startPortForward } from '../../network/port-forward';
+import { parseListenAddresses, parsePortSpec } from '../../network/port-spec';
+import { UsageError } from '../files';
+import type { Io } from '../io';
+
+export const PORT_FORWARD_USAGE = `Usage: podsmith port-forward POD [LOCAL_PORT:]POD_PORT... [--address ADDR[,ADDR]]
+
+Listens on LOCAL_PORT on this host and forwards every connection to POD_PORT on the pod's own loopback
+(127.0.0.1, else ::1), as kubectl port-forward does. PORT alone uses the same number on both sides; :PORT
+picks a free local port. --address defaults to 127.0.0.1 ("localhost" means 127.0.0.1 and ::1).
+Runs until interrupted (Ctrl-C) or until the pod stops.`;
+
+/** Finds the pod's network namespace: its pause process's pid (or a namespace path). */
+export type PodNetnsResolver = (pod: string) => Promise<NetnsRef>;
+
+export interface PortForwardCommandOptions {
+  resolvePod?: PodNetnsResolver;
+  /** Ends the session like Ctrl-C does (for callers other than a terminal, and tests). */
+  signal?: AbortSignal;
+  /** Called once every listener is up (tests use it to learn the chosen ports). */
+  onReady?(ports: { address: string; local: number; remote: number }[]): void;
+}
+
+export async function portForwardCommand(argv: string[], io: Io, opts: PortForwardCommandOptions = {}): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { address: { type: 'string', default: '127.0.0.1' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.out(PORT_FORWARD_USAGE + '\n');
+    return 0;
+  }
+  const [pod, ...specs] = positionals;
+  if (!pod) throw new UsageError('missing POD');
+  if (!specs.length) throw new UsageError('missing at least one [LOCAL_PORT:]POD_PORT');
+  let pairs;
+  let addresses;
+  try {
+    pairs = specs.map(parsePortSpec);
+    addresses = parseListenAddresses(values.address!);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!opts.resolvePod) throw new Error('port-forward needs the engine daemon to find the pod, and none is connected');
+  const netns = await opts.resolvePod(pod);
+  const session = await startPortForward(netns, pairs, {
+    addresses,
+    onConnection: (p) => io.out(`Handling connection for ${p.local}\n`),
+    onConnectionError: (p, message) => io.err(`error forwarding port ${p.local} to pod ${pod}: ${message}\n`),
+  });
+  for (const p of session.ports) io.out(`Forwarding from ${formatAddress(p.address, p.local)} -> ${p.remote}\n`);
+  opts.onReady?.(session.ports);
+
+  let interrupted = false;
+  const stop = () => {
+    interrupted = true;
+    void session.close();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  if (opts.signal?.aborted) stop();
+  try {
+    const { reason } = await session.done;
+    if (interrupted) return 0;
+    io.err(`podsmith port-forward: lost connection to pod ${pod}: ${reason}\n`);
+    return 1;
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    opts.signal?.removeEventListener('abort', stop);
+  }
+}

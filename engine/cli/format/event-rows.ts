@@ -1,0 +1,52 @@
+// PodEvents as Kubernetes-style events (type Normal/Warning, a reason, a message), for `podsmith events` and
+// the Events section of `describe`.
+import type { PodEvent } from '../../pods/types';
+
+export interface EventRow {
+  time: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  object: string;
+  message: string;
+}
+
+const WARNING_WAIT = new Set(['CrashLoopBackOff', 'BackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerError', 'RunContainerError']);
+
+export function eventRow(e: PodEvent): EventRow {
+  const object = e.pod ? `pod/${e.pod}` : e.type === 'pull' ? `image/${e.image}` : 'pod/?';
+  if (e.type === 'pod') {
+    return {
+      time: e.time,
+      type: e.phase === 'Failed' ? 'Warning' : 'Normal',
+      reason: e.reason ?? e.phase,
+      object,
+      message: e.message ?? `Pod is ${e.phase}`,
+    };
+  }
+  if (e.type === 'container') {
+    if (e.state === 'running') return { time: e.time, type: 'Normal', reason: e.reason ?? 'Started', object, message: `Started container ${e.container}` };
+    if (e.state === 'waiting') {
+      const reason = e.reason ?? 'Waiting';
+      return { time: e.time, type: WARNING_WAIT.has(reason) ? 'Warning' : 'Normal', reason, object, message: `Container ${e.container} is waiting (${reason})` };
+    }
+    const ok = e.exitCode === 0;
+    return {
+      time: e.time,
+      type: ok ? 'Normal' : 'Warning',
+      reason: e.reason ?? (ok ? 'Completed' : 'Error'),
+      object,
+      message: `Container ${e.container} exited${e.exitCode === undefined ? '' : ` with code ${e.exitCode}`}`,
+    };
+  }
+  const p = e.progress;
+  switch (p.type) {
+    case 'resolve':
+      return { time: e.time, type: 'Normal', reason: 'Pulling', object, message: `Pulling image "${e.image}"` };
+    case 'done':
+      return { time: e.time, type: 'Normal', reason: 'Pulled', object, message: `Pulled image "${e.image}" (${p.digest})` };
+    case 'retry':
+      return { time: e.time, type: 'Warning', reason: 'Retrying', object, message: `Pulling image "${e.image}": retry ${p.attempt}: ${p.reason}` };
+    default:
+      return { time: e.time, type: 'Normal', reason: 'Pulling', object, message: `Pulling image "${e.image}" (${p.type})` };
+  }
+}

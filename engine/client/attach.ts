@@ -1,0 +1,117 @@
+// The client end of an attach connection (messages.ts, "Attach framing"): stdout and stderr as Readables that
+// pause the socket when their reader falls behind, stdin as a Writable that turns writes into frames, resize,
+// and how the session ended (exit code, normal end, or an error).
+import { connect, type Socket } from 'node:net';
+import { Readable, Writable } from 'node:stream';
+import { ATTACH_PREFIX, Frame, MAX_FRAME } from '../protocol/messages';
+import { encodeFrame, FrameDecoder, resizeFrame } from '../protocol/frames';
+
+export type SessionEnd = { kind: 'exit'; code: number } | { kind: 'end' } | { kind: 'error'; message: string };
+
+export interface AttachedSession {
+  stdout: Readable;
+  stderr: Readable;
+  stdin: Writable;
+  resize(size: { columns: number; rows: number }): void;
+  /** How the daemon ended the session; a dropped connection is an error. */
+  ended: Promise<SessionEnd>;
+  /** Hangs up: the daemon cancels the session (stops a follow, ends an exec's stdin). */
+  close(): void;
+}
+
+export function attachSession(socketPath: string, session: string): Promise<AttachedSession> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      socket.write(`${ATTACH_PREFIX}${session}\n`);
+      resolve(wrap(socket));
+    });
+  });
+}
+
+function wrap(socket: Socket): AttachedSession {
+  const resume = (): void => void socket.resume();
+  const stdout = new Readable({ read: resume });
+  const stderr = new Readable({ read: resume });
+  let end: SessionEnd | undefined;
+  let hungUp = false;
+  let settle!: (e: SessionEnd) => void;
+  const ended = new Promise<SessionEnd>((r) => (settle = r));
+  const decoder = new FrameDecoder();
+
+  socket.on('data', (chunk: Buffer) => {
+    let frames;
+    try {
+      frames = decoder.push(chunk);
+    } catch (err) {
+      end = { kind: 'error', message: `bad data from the daemon: ${(err as Error).message}` };
+      socket.destroy();
+      return;
+    }
+    for (const f of frames) {
+      switch (f.type) {
+        case Frame.Stdout:
+          if (!stdout.push(f.payload)) socket.pause();
+          break;
+        case Frame.Stderr:
+          if (!stderr.push(f.payload)) socket.pause();
+          break;
+        case Frame.Exit:
+          end = { kind: 'exit', code: f.payload.readInt32BE(0) };
+          break;
+        case Frame.End:
+          end = { kind: 'end' };
+          break;
+        case Frame.Error:
+          end = { kind: 'error', message: f.payload.toString('utf8') };
+          break;
+        default:
+          break;
+      }
+    }
+  });
+  socket.on('error', (err) => {
+    end ??= { kind: 'error', message: `connection to the daemon failed: ${err.message}` };
+  });
+  socket.once('close', () => {
+    stdout.push(null);
+    stderr.push(null);
+    // Our own hang-up is a normal end; the daemon's without a last frame is not.
+    settle(end ?? (hungUp ? { kind: 'end' } : { kind: 'error', message: 'the daemon closed the stream unexpectedly (see daemon.log under PODSMITH_HOME)' }));
+  });
+
+  const stdin = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      let ok = true;
+      for (let at = 0; at < chunk.length; at += MAX_FRAME) ok = socket.write(encodeFrame(Frame.Stdin, chunk.subarray(at, at + MAX_FRAME)));
+      if (ok || socket.destroyed) return cb();
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        cb();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    },
+    final(cb) {
+      if (!socket.destroyed) socket.write(encodeFrame(Frame.StdinEnd));
+      cb();
+    },
+  });
+  // Writes after the session ended are dropped, not thrown at the user.
+  stdin.on('error', () => {});
+
+  return {
+    stdout,
+    stderr,
+    stdin,
+    resize: (size) => void (!socket.destroyed && socket.write(resizeFrame(size))),
+    ended,
+    close: () => {
+      hungUp = true;
+      socket.destroy();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// Starting the daemon on demand: `node <podsmith entry> daemon`, detached into its own session with stdout
+// and stderr appended to daemon.log, so it outlives the command that started it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensurePrivateDir } from '../home';
+import type { DaemonPaths } from '../daemon/paths';
+
+export interface DaemonCommand {
+  command: string;
+  args: string[];
+  /** Working directory; default `/` so a long-lived process pins no directory. */
+  cwd?: string;
+}
+
+/**
+ * The podsmith entry next to this code: from source, engine/cli/main.ts through the tsx loader (resolved from
+ * the repository, hence its cwd); from a bundle, dist/podsmith.js, which sits beside every bundle (the
+ * extension's dist/client.js too).
+ */
+export function defaultDaemonCommand(): DaemonCommand {
+  if (__filename.endsWith('.ts')) {
+    const repo = join(__dirname, '..', '..');
+    return { command: process.execPath, args: ['--import', 'tsx', join(repo, 'engine', 'cli', 'main.ts'), 'daemon'], cwd: repo };
+  }
+  return { command: process.execPath, args: [join(__dirname, 'podsmith.js'), 'daemon'] };
+}
+
+export function spawnDaemon(paths: DaemonPaths, cmd: DaemonCommand, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  ensurePrivateDir(paths.home);
+  const out = openSync(paths.log, 'a', 0o600);
+  try {
+    const child = spawn(cmd.command, cmd.args, {
+      detached: true,
+      stdio: ['ignore', out, out],
+      cwd: cmd.cwd ?? '/',
+      env: { ...env, PODSMITH_HOME: paths.home },
+    });
+    child.unref();
+    return child;
+  } finally {
+    closeSync(out);
+  }
+}

@@ -1,0 +1,46 @@
+// The daemon's activity log: one timestamped line per event, appended to daemon.log (0600), moved aside to
+// daemon.log.1 past a size cap so a long-lived daemon never fills the disk. Callers pass only names, codes and
+// short messages: never manifest text, env values, exec arguments or stream bytes (they may hold secrets).
+import { appendFileSync, renameSync, statSync } from 'node:fs';
+
+const MAX_BYTES = 4 * 1024 * 1024;
+const MAX_LINE = 500;
+
+export interface DaemonLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export function createDaemonLog(path: string, now: () => Date = () => new Date()): DaemonLog {
+  let written = sizeOf(path);
+  const write = (level: string, msg: string): void => {
+    // Single-line and bounded, so one odd message cannot forge entries or bloat the file.
+    const text = msg.replace(/[\r\n]+/g, ' ').slice(0, MAX_LINE);
+    const line = `${now().toISOString()} ${level} ${text}\n`;
+    try {
+      if (written + line.length > MAX_BYTES) {
+        renameSync(path, path + '.1');
+        written = 0;
+      }
+      // Synchronous so the last lines before a crash or SIGKILL are on disk.
+      appendFileSync(path, line, { mode: 0o600 });
+      written += line.length;
+    } catch {
+      // A full disk must not take the daemon down with it.
+    }
+  };
+  return {
+    info: (m) => write('info', m),
+    warn: (m) => write('warn', m),
+    error: (m) => write('error', m),
+  };
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,217 @@
+// Exec and logs sessions between their JSON-RPC start and the client's attach connection. A started exec's
+// output is held in bounded buffers until the client attaches, so nothing is lost; sessions nobody attaches
+// to within ATTACH_TIMEOUT_MS are torn down. Once attached, bytes flow as frames with socket backpressure.
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
+import { ATTACH_TIMEOUT_MS, Frame, MAX_FRAME } from '../protocol/messages';
+import { encodeFrame, exitFrame, FrameDecoder, readResize } from '../protocol/frames';
+import type { ExecSession } from '../pods/runtime';
+import type { DaemonLog } from './log';
+
+/** Output an exec may produce before its client attaches, per stream, before the command is paused. */
+const ATTACH_BUFFER = 1024 * 1024;
+/** After an exec's command exits, how long its output streams may take to drain (a background child can hold them open). */
+const DRAIN_AFTER_EXIT_MS = 2000;
+
+type Pending =
+  | { kind: 'exec'; label: string; exec: ExecSession; timer: NodeJS.Timeout }
+  | { kind: 'logs'; label: string; stream: Readable; abort: AbortController; timestamps: boolean; timer: NodeJS.Timeout };
+
+export class StreamSessions {
+  private readonly pending = new Map<string, Pending>();
+  private readonly live = new Set<Socket>();
+
+  constructor(private readonly log: DaemonLog) {}
+
+  addExec(started: ExecSession, label: string): string {
+    const id = randomUUID();
+    const exec = buffered(started);
+    const timer = this.expire(id, () => cancelExec(exec));
+    this.pending.set(id, { kind: 'exec', label, exec, timer });
+    return id;
+  }
+
+  addLogs(stream: Readable, abort: AbortController, timestamps: boolean, label: string): string {
+    const id = randomUUID();
+    const timer = this.expire(id, () => {
+      abort.abort();
+      stream.destroy();
+    });
+    this.pending.set(id, { kind: 'logs', label, stream, abort, timestamps, timer });
+    return id;
+  }
+
+  /** Serves an attach connection; `rest` is what arrived after the attach line. */
+  attach(id: string, socket: Socket, rest: Buffer): void {
+    const p = this.pending.get(id);
+    if (!p) {
+      socket.end(encodeFrame(Frame.Error, Buffer.from('no such session (it expired or was already attached)')));
+      return;
+    }
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    this.live.add(socket);
+    socket.once('close', () => this.live.delete(socket));
+    if (p.kind === 'exec') void this.runExec(p.exec, p.label, socket, rest);
+    else void this.runLogs(p.stream, p.abort, p.timestamps, p.label, socket);
+  }
+
+  /** Daemon shutdown: drop every stream (pods keep running; only these connections end). */
+  closeAll(): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      if (p.kind === 'exec') cancelExec(p.exec);
+      else p.abort.abort();
+      this.pending.delete(id);
+    }
+    for (const s of this.live) s.destroy();
+  }
+
+  private expire(id: string, cancel: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      this.log.warn(`${p.label}: nobody attached within ${ATTACH_TIMEOUT_MS / 1000} s; dropped`);
+      cancel();
+    }, ATTACH_TIMEOUT_MS);
+    timer.unref();
+    return timer;
+  }
+
+  private async runExec(exec: ExecSession, label: string, socket: Socket, rest: Buffer): Promise<void> {
+    let exited = false;
+    socket.once('close', () => {
+      if (!exited) {
+        this.log.info(`${label}: client went away before the command exited`);
+        cancelExec(exec);
+      }
+    });
+    this.readInput(exec, socket, rest);
+    const outputs = Promise.all([pumpOut(exec.stdout, socket, Frame.Stdout), exec.stderr ? pumpOut(exec.stderr, socket, Frame.Stderr) : undefined]).catch(
+      // A stream cut short (client gone, runtime closed it) still lets the exit code through.
+      (err: Error) => {
+        if (!socket.destroyed) this.log.warn(`${label}: output stream: ${err.message}`);
+      },
+    );
+    try {
+      const code = await exec.exit;
+      exited = true;
+      await Promise.race([outputs, delay(DRAIN_AFTER_EXIT_MS)]);
+      this.log.info(`${label}: exited ${code}`);
+      socket.end(exitFrame(code));
+    } catch (err) {
+      exited = true;
+      this.log.warn(`${label}: ${(err as Error).message}`);
+      socket.end(encodeFrame(Frame.Error, Buffer.from((err as Error).message)));
+    }
+  }
+
+  /** Client frames: stdin bytes (with backpressure: a full stdin pauses the socket), stdin EOF, resizes. */
+  private readInput(exec: ExecSession, socket: Socket, rest: Buffer): void {
+    const decoder = new FrameDecoder();
+    const onData = (chunk: Buffer): void => {
+      let frames;
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        socket.destroy(err as Error);
+        return;
+      }
+      for (const f of frames) {
+        if (f.type === Frame.Stdin && exec.stdin && !exec.stdin.writableEnded) {
+          if (!exec.stdin.write(f.payload)) {
+            socket.pause();
+            exec.stdin.once('drain', () => socket.resume());
+          }
+        } else if (f.type === Frame.StdinEnd) exec.stdin?.end();
+        else if (f.type === Frame.Resize && f.payload.length === 4) exec.resize(readResize(f.payload));
+      }
+    };
+    // The command may exit before reading its stdin; a broken pipe there is not the daemon's failure.
+    exec.stdin?.on('error', () => {});
+    socket.on('data', onData);
+    socket.on('error', () => {});
+    if (rest.length) onData(rest);
+  }
+
+  private async runLogs(stream: Readable, abort: AbortController, timestamps: boolean, label: string, socket: Socket): Promise<void> {
+    socket.on('error', () => {});
+    socket.once('close', () => {
+      abort.abort();
+      stream.destroy();
+    });
+    // The client sends nothing on a logs session; reading keeps 'close' timely.
+    socket.resume();
+    try {
+      await pumpOut(stream, socket, Frame.Stdout, (chunk) => logBytes(chunk, timestamps));
+      socket.end(encodeFrame(Frame.End));
+    } catch (err) {
+      if (abort.signal.aborted || socket.destroyed) return;
+      this.log.warn(`${label}: ${(err as Error).message}`);
+      socket.end(encodeFrame(Frame.Error, Buffer.from((err as Error).message)));
+    }
+  }
+}
+
+/**
+ * Reads the command's output from the start into bounded buffers. Left unread until the client attaches, a
+ * child process's pipes would be drained and discarded by Node when the command exits (a fast `echo` lost).
+ */
+function buffered(exec: ExecSession): ExecSession {
+  const hold = (src: Readable): Readable => {
+    const buf = new PassThrough({ highWaterMark: ATTACH_BUFFER });
+    pipeline(src, buf, () => {});
+    return buf;
+  };
+  return { ...exec, stdout: hold(exec.stdout), stderr: exec.stderr && hold(exec.stderr), resize: (size) => exec.resize(size) };
+}
+
+function cancelExec(exec: ExecSession): void {
+  exec.stdin?.on('error', () => {});
+  exec.stdin?.end();
+  exec.stdout.destroy();
+  exec.stderr?.destroy();
+}
+
+/** Copies a stream into frames of `type`, waiting for the socket to drain when its buffer is full. */
+async function pumpOut(src: Readable, socket: Socket, type: Frame, render: (chunk: unknown) => Buffer = toBytes): Promise<void> {
+  for await (const chunk of src) {
+    // Gone, or ended after the exit code was sent (output outlived DRAIN_AFTER_EXIT_MS).
+    if (socket.destroyed || socket.writableEnded) return;
+    const bytes = render(chunk);
+    for (let at = 0; at < bytes.length; at += MAX_FRAME) {
+      if (!socket.write(encodeFrame(type, bytes.subarray(at, at + MAX_FRAME)))) await drained(socket);
+    }
+  }
+}
+
+function toBytes(chunk: unknown): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return Buffer.from(typeof chunk === 'string' ? chunk : String(chunk));
+}
+
+/** Log chunks are text already, or (an object-mode log stream) entries to print the way `podsmith logs` does. */
+function logBytes(chunk: unknown, timestamps: boolean): Buffer {
+  if (typeof chunk === 'object' && chunk !== null && !(chunk instanceof Uint8Array) && typeof (chunk as { line?: unknown }).line === 'string') {
+    const e = chunk as { time?: string; line: string; partial?: boolean };
+    return Buffer.from(`${timestamps && e.time ? e.time + ' ' : ''}${e.line}${e.partial ? '' : '\n'}`);
+  }
+  return toBytes(chunk);
+}
+
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
+
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());

@@ -1,0 +1,37 @@
+// Runs every check (concurrently: the slow ones are the runtime and pasta self-tests) and gives the verdict:
+// `pod-containers` can run here when every required check passes.
+import { cgroupsCheck } from './cgroups';
+import { homeCheck } from './home-check';
+import { pastaCheck } from './network-checks';
+import { ociRuntimeChecks } from './oci-runtimes';
+import { TOOLS, toolCheck } from './tool-checks';
+import type { CheckGroup, CheckResult, DoctorReport } from './types';
+import { kvmCheck, vsockCheck } from './virtualization';
+
+export interface DoctorOptions {
+  env?: NodeJS.ProcessEnv;
+}
+
+const GROUP_ORDER: CheckGroup[] = ['containers', 'network', 'state', 'microvm', 'dev'];
+
+export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport> {
+  const started = performance.now();
+  const [runtimes, ...rest] = await Promise.all([
+    ociRuntimeChecks(),
+    cgroupsCheck(),
+    pastaCheck(),
+    kvmCheck(),
+    vsockCheck(),
+    homeCheck(opts.env),
+    ...TOOLS.map(toolCheck),
+  ]);
+  const all: CheckResult[] = [...runtimes.checks, ...rest];
+  // Stable order: by group, keeping each group's checks in the order they were listed.
+  const checks = GROUP_ORDER.flatMap((g) => all.filter((c) => c.group === g));
+  return {
+    ok: checks.every((c) => c.ok || !c.required),
+    ...(runtimes.chosen ? { ociRuntime: runtimes.chosen } : {}),
+    checks,
+    ms: Math.round(performance.now() - started),
+  };
+}

@@ -1,0 +1,20 @@
+// The kubelet's crash-loop back-off: the first restart is immediate, the next waits 10 s after the exit,
+// then 20 s, 40 s, ... up to 5 minutes; a container whose exits are more than 10 minutes apart starts over.
+export const BACKOFF_INITIAL_SECONDS = 10;
+export const BACKOFF_MAX_SECONDS = 300;
+/** Two exits further apart than twice the maximum reset the back-off (kubelet's hasExpired). */
+export const BACKOFF_RESET_SECONDS = 2 * BACKOFF_MAX_SECONDS;
+
+export interface BackoffState {
+  /** Delay for the next exit, seconds. */
+  next: number;
+  /** Time of the exit that last set `next`. */
+  lastExit: string;
+}
+
+export function restartDelay(state: BackoffState | undefined, exitedAt: Date): { delaySeconds: number; state: BackoffState } {
+  const lastExit = exitedAt.toISOString();
+  const expired = !state || exitedAt.getTime() - Date.parse(state.lastExit) > BACKOFF_RESET_SECONDS * 1000;
+  if (expired) return { delaySeconds: 0, state: { next: BACKOFF_INITIAL_SECONDS, lastExit } };
+  return { delaySeconds: state.next, state: { next: Math.min(state.next * 2, BACKOFF_MAX_SECONDS), lastExit } };
+}

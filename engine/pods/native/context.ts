@@ -1,0 +1,106 @@
+// What every pod operation shares inside one runtime instance: the home, the image store, per-pod locks,
+// the event listeners, and saving a record (which is also where state changes turn into PodEvents).
+import type { ConnectOptions } from '../../image/registry/connect';
+import { openStore, type ImageStore } from '../../image/store';
+import type { Platform } from '../../image/types';
+import type { RotationPolicy } from '../../logs';
+import { findConmon, runtimeFor, type OciRuntime } from '../../runtime';
+import type { PodEvent, PodPhase } from '../types';
+import { KeyedMutex } from './keyed-mutex';
+import { writePod, type PodRecord } from './state';
+import { podPhase, refreshConditions } from './status';
+
+export interface NativeRuntimeOptions {
+  /** PODSMITH_HOME. */
+  home: string;
+  /** Default OCI runtime: `auto` (crun where it works, else runc, else youki), a name, or a path. */
+  ociRuntime?: string;
+  /** Registry options for pulls (insecure registries, credentials, timeouts). */
+  pull?: ConnectOptions & { platform?: Platform | string };
+  /** pids.max of each pod's cgroup (Kubernetes' podPidsLimit). Default 4096; 0 leaves it unlimited. */
+  podPidsLimit?: number;
+  /** Log rotation (conmon cuts, engine/logs keeps the files). */
+  logRotation?: RotationPolicy;
+  /** Restart containers and run probes from this instance (default true). */
+  supervise?: boolean;
+}
+
+export class RuntimeContext {
+  readonly locks = new KeyedMutex();
+  readonly listeners = new Set<(e: PodEvent) => void>();
+  private storePromise: Promise<ImageStore> | undefined;
+  private conmonPath: string | undefined;
+  /** Last state emitted per pod, to turn saves into change events. */
+  private readonly seen = new Map<string, { phase: PodPhase; containers: Map<string, string> }>();
+
+  constructor(readonly options: NativeRuntimeOptions) {}
+
+  get home(): string {
+    return this.options.home;
+  }
+
+  store(): Promise<ImageStore> {
+    this.storePromise ??= openStore(this.home).catch((err) => {
+      this.storePromise = undefined;
+      throw err;
+    });
+    return this.storePromise;
+  }
+
+  conmon(): string {
+    this.conmonPath ??= findConmon();
+    return this.conmonPath;
+  }
+
+  oci(record: PodRecord): OciRuntime {
+    return runtimeFor(this.home, record.ociRuntime);
+  }
+
+  emit(e: PodEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // A listener's failure is its own business.
+      }
+    }
+  }
+
+  /** Writes pod.json (conditions refreshed) and emits the pod and container changes since the last save. */
+  async save(record: PodRecord): Promise<void> {
+    refreshConditions(record);
+    await writePod(this.home, record);
+    this.announce(record);
+  }
+
+  announce(record: PodRecord): void {
+    const time = new Date().toISOString();
+    const phase = podPhase(record);
+    const before = this.seen.get(record.uid);
+    const containers = new Map<string, string>();
+    for (const c of record.containers) {
+      const kind = c.state.running ? 'running' : c.state.terminated ? 'terminated' : 'waiting';
+      const reason = c.state.terminated?.reason ?? c.state.waiting?.reason;
+      const key = `${kind}|${reason ?? ''}|${c.restartCount}|${c.ready}`;
+      containers.set(c.name, key);
+      if (before?.containers.get(c.name) === key) continue;
+      this.emit({
+        type: 'container',
+        time,
+        pod: record.name,
+        uid: record.uid,
+        container: c.name,
+        state: kind,
+        ...(reason ? { reason } : {}),
+        ...(c.state.terminated ? { exitCode: c.state.terminated.exitCode } : {}),
+      });
+    }
+    if (!before || before.phase !== phase)
+      this.emit({ type: 'pod', time, pod: record.name, uid: record.uid, phase, ...(record.reason ? { reason: record.reason } : {}), ...(record.message ? { message: record.message } : {}) });
+    this.seen.set(record.uid, { phase, containers });
+  }
+
+  forget(uid: string): void {
+    this.seen.delete(uid);
+  }
+}

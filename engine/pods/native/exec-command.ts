@@ -1,0 +1,51 @@
+// A command run to completion inside a container (exec probes and hooks): `runc exec` with a pid file, so a
+// timeout kills the command itself and not only runc (which would leave it running in the container).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { signalProcess, type OciRuntime } from '../../runtime';
+
+export interface ExecOutcome {
+  exitCode: number;
+  output: string;
+  timedOut: boolean;
+}
+
+const MAX_OUTPUT = 10 * 1024;
+
+export function execToCompletion(runtime: OciRuntime, id: string, command: string[], o: { timeoutMs: number; scratchDir: string }): Promise<ExecOutcome> {
+  const pidFile = join(o.scratchDir, `exec-${randomBytes(6).toString('hex')}.pid`);
+  const [file, ...args] = runtime.execArgv(id, command, { pidFile });
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let timedOut = false;
+    const keep = (b: Buffer) => {
+      if (output.length < MAX_OUTPUT) output += b.toString('utf8');
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const timer = setTimeout(async () => {
+      timedOut = true;
+      const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+      if (pid > 0) signalProcess(pid, 'SIGKILL');
+      child.kill('SIGKILL');
+    }, o.timeoutMs);
+    const finish = (exitCode: number) => {
+      clearTimeout(timer);
+      void rm(pidFile, { force: true });
+      resolve({ exitCode, output: output.slice(0, MAX_OUTPUT), timedOut });
+    };
+    child.on('error', (err) => {
+      output += err.message;
+      finish(-1);
+    });
+    child.on('close', (code, signal) => finish(code ?? (signal ? 128 + (signalNumber(signal) ?? 9) : -1)));
+  });
+}
+
+export function signalNumber(signal: string): number | undefined {
+  return constants.signals[signal as NodeJS.Signals];
+}

@@ -1,0 +1,60 @@
+// exec: a command in a running container through `runc exec`, streamed. Without a tty the command gets
+// pipes (stdin only when asked); with a tty it runs on a pty from native/ (runc sees a terminal on its side
+// and proxies it into the container), and resize goes to that pty. The exit code is the command's (128 +
+// signal when a signal ended it).
+import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import type { ExecRequest, ExecSession } from '../runtime';
+import { PodError } from '../types';
+import type { RuntimeContext } from './context';
+import { signalNumber } from './exec-command';
+import { readPod } from './state';
+import { findPod } from './stop-pod';
+
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return 128 + (signal ? (signalNumber(signal) ?? 0) : 0);
+}
+
+export async function execInPod(ctx: RuntimeContext, req: ExecRequest): Promise<ExecSession> {
+  const uid = await findPod(ctx, req.pod);
+  const record = await readPod(ctx.home, uid);
+  if (!record) throw new PodError(`pod ${req.pod} not found`, 'NOT_FOUND');
+  const c = req.container ? record.containers.find((x) => x.name === req.container) : record.containers.find((x) => x.kind === 'app');
+  if (!c) throw new PodError(`pod ${record.name} has no container "${req.container}"`, 'NOT_FOUND', { container: req.container });
+  if (!c.process || !c.state.running) throw new PodError(`container "${c.name}" of pod ${record.name} is not running`, 'BUSY', { container: c.name });
+  if (req.command.length === 0) throw new PodError('exec needs a command', 'INVALID');
+  const [file, ...args] = ctx.oci(record).execArgv(c.process.id, req.command, { tty: req.tty });
+
+  if (req.tty) {
+    const native = await import('../../../native');
+    const size = req.size ? { cols: req.size.columns, rows: req.size.rows } : { cols: 80, rows: 24 };
+    const { child, terminal } = native.spawnInPty(file, args, { size });
+    const stdout = new PassThrough();
+    terminal.pipe(stdout);
+    const exit = new Promise<number>((resolve) => {
+      child.on('error', () => resolve(126));
+      child.on('close', (code, signal) => resolve(exitCodeOf(code, signal)));
+    });
+    return {
+      ...(req.stdin ? { stdin: terminal } : {}),
+      stdout,
+      resize: (s) => {
+        try {
+          terminal.resize({ cols: s.columns, rows: s.rows });
+        } catch {
+          // The terminal is already gone.
+        }
+      },
+      exit,
+    };
+  }
+
+  const child = spawn(file, args, { stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const exit = new Promise<number>((resolve) => {
+    child.on('error', () => resolve(126));
+    child.on('close', (code, signal) => resolve(exitCodeOf(code, signal)));
+  });
+  child.stdin?.on('error', () => undefined);
+  return { ...(child.stdin ? { stdin: child.stdin } : {}), stdout: child.stdout!, stderr: child.stderr!, resize: () => undefined, exit };
+}

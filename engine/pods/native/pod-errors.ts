@@ -1,0 +1,27 @@
+// Every failure of a pod operation leaves as a PodError whose message names the container and the cause,
+// keeping the underlying tool's words (runc's "executable file not found in $PATH", a registry's 404).
+import { BundleError } from '../../image/bundle';
+import { ImageError } from '../../image/types';
+import { RuntimeError } from '../../runtime';
+import { PodError } from '../types';
+
+export function toPodError(err: unknown, container?: string): PodError {
+  if (err instanceof PodError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const named = !container || message.includes(`"${container}"`) ? message : `container "${container}": ${message}`;
+  const details = container ? { container } : undefined;
+  // A bad env reference or user is Kubernetes' CreateContainerConfigError: the container cannot be made.
+  if (err instanceof BundleError) return new PodError(named, 'START_FAILED', details);
+  if (err instanceof ImageError) return new PodError(named, 'IMAGE', details);
+  if (err instanceof RuntimeError) return new PodError(named, err.code === 'NOT_INSTALLED' || err.code === 'UNUSABLE' ? 'RUNTIME' : 'START_FAILED', details);
+  return new PodError(named, container ? 'START_FAILED' : 'RUNTIME', details);
+}
+
+/** Runs one container step, naming the container in any error. */
+export async function forContainer<T>(name: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    throw toPodError(err, name);
+  }
+}

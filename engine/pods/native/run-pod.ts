@@ -1,0 +1,221 @@
+// run_pod: admission, images, volumes, the pause container, init containers one by one, native sidecars,
+// then the app containers in parallel, each under its own conmon. It resolves once every container is
+// running (postStart hooks done; startup and readiness probes are not awaited, status shows them). It is
+// atomic: any failure tears down everything made so far and rejects with a PodError naming the container.
+// The record is saved with lifecycle `creating` first, so a daemon killed midway leaves a pod that reconcile
+// removes rather than a half-made one.
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildBundleConfig, writeBundle, type EnvSources } from '../../image/bundle';
+import { parseQuantity } from '../../limits';
+import { milliCpuToQuota } from '../../image/bundle';
+import { applyPodLimits, containerCgroupPath, createUnderConmon, ensurePauseRootfs, pauseBundleInput, selectOciRuntime, waitForExitFile, type PodLimits } from '../../runtime';
+import { PodError, type PodEvent, type PodStatus, type RunPodRequest } from '../types';
+import { admitPod } from './admit';
+import { collectExit } from './collect-exit';
+import type { RuntimeContext } from './context';
+import { etcMounts, writeEtcFiles } from './etc-files';
+import { ensureImages } from './images';
+import { launchInstance, prepareContainer } from './launch';
+import { hostnameOf, podFacts } from './pod-facts';
+import { forContainer, toPodError } from './pod-errors';
+import { PodPaths, pauseId, podsDir } from './paths';
+import type { PodContainer, PodObject } from './pod-spec';
+import { claimName, type ContainerKind, type ContainerRecord, type PodRecord } from './state';
+import { toPodStatus } from './status';
+import type { Supervisor } from './supervisor';
+import { teardownPod } from './teardown';
+import { containerMounts, prepareVolumes } from './volumes';
+
+export const DEFAULT_POD_PIDS_LIMIT = 4096;
+
+function newContainer(spec: PodContainer, kind: ContainerKind): ContainerRecord {
+  return {
+    name: spec.name,
+    kind,
+    image: spec.image ?? '',
+    restartCount: 0,
+    state: { waiting: { reason: kind === 'app' ? 'ContainerCreating' : 'PodInitializing' } },
+    lastState: {},
+    ready: false,
+    started: false,
+    stopSignal: 'SIGTERM',
+  };
+}
+
+function quantity(c: PodContainer, resource: 'memory' | 'cpu'): number | undefined {
+  const raw = c.resources?.limits?.[resource];
+  const q = raw === undefined ? undefined : parseQuantity(raw);
+  if (!q) return undefined;
+  return resource === 'cpu' ? Math.ceil(Number((q.num * 1000n) / q.den)) : Number(q.num / q.den);
+}
+
+/**
+ * The pod cgroup's limits, as the kubelet computes them: a resource is capped for the pod only when every
+ * container limits it, at the larger of the long-running containers' sum and the largest init container.
+ */
+export function podLimits(pod: PodObject, pidsLimit: number): PodLimits {
+  const inits = (pod.spec.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always');
+  const longRunning = [...(pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'), ...pod.spec.containers];
+  const total = (resource: 'memory' | 'cpu'): number | undefined => {
+    const all = [...inits, ...longRunning].map((c) => quantity(c, resource));
+    if (all.some((x) => x === undefined)) return undefined;
+    const sum = longRunning.reduce((s, c) => s + quantity(c, resource)!, 0);
+    return Math.max(sum, ...inits.map((c) => quantity(c, resource)!));
+  };
+  const memory = total('memory');
+  const cpu = total('cpu');
+  return {
+    ...(memory ? { memoryBytes: memory } : {}),
+    ...(cpu ? { cpuQuotaUs: milliCpuToQuota(cpu), cpuPeriodUs: 100_000 } : {}),
+    ...(pidsLimit > 0 ? { pids: pidsLimit } : {}),
+  };
+}
+
+export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: RunPodRequest, onEvent?: (e: PodEvent) => void): Promise<PodStatus> {
+  const admitted = admitPod(req);
+  const { pod, namespace } = admitted;
+  const name = pod.metadata.name;
+  const uid = randomUUID();
+  const paths = new PodPaths(ctx.home, uid);
+  await mkdir(podsDir(ctx.home), { recursive: true, mode: 0o700 });
+  // The directory exists before the name points at it, so a name link always leads somewhere real.
+  await mkdir(paths.dir, { mode: 0o700 });
+  const holder = await claimName(ctx.home, namespace, name, uid).catch(async (err) => {
+    await rm(paths.dir, { recursive: true, force: true });
+    throw err;
+  });
+  if (holder) {
+    await rm(paths.dir, { recursive: true, force: true });
+    throw new PodError(`pod ${namespace}/${name} already exists (uid ${holder}): delete it first`, 'ALREADY_EXISTS');
+  }
+
+  const forward = onEvent
+    ? (e: PodEvent) => {
+        if ((e.type === 'pull' && e.pod === name) || (e.type !== 'pull' && e.uid === uid)) onEvent(e);
+      }
+    : undefined;
+  if (forward) ctx.listeners.add(forward);
+  let record: PodRecord | undefined;
+  try {
+    const runtime = await selectOciRuntime(ctx.home, req.ociRuntime ?? ctx.options.ociRuntime);
+    const now = new Date().toISOString();
+    record = {
+      version: 1,
+      uid,
+      name,
+      namespace,
+      createdAt: now,
+      startTime: now,
+      lifecycle: 'creating',
+      ociRuntime: runtime.info,
+      hostname: hostnameOf(pod, uid),
+      ...(req.fileName ? { fileName: req.fileName } : {}),
+      pod,
+      containers: [
+        ...(pod.spec.initContainers ?? []).map((c) => newContainer(c, c.restartPolicy === 'Always' ? 'sidecar' : 'init')),
+        ...pod.spec.containers.map((c) => newContainer(c, 'app')),
+      ],
+      conditions: [],
+      warnings: admitted.warnings.map((f) => `${req.fileName ?? 'manifest'}:${f.range.start.line + 1}: ${f.message} [${f.rule}]`),
+    };
+    const rec = record;
+    await Promise.all([mkdir(paths.exits, { mode: 0o700 }), mkdir(paths.sockets, { mode: 0o700 })]);
+    await ctx.save(rec);
+
+    const specs = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+    const images = await ensureImages(ctx, specs, { name });
+    for (const c of rec.containers) c.imageID = images.get(c.image);
+
+    const facts = podFacts(pod, uid);
+    const volumes = await prepareVolumes(pod, paths, admitted, facts);
+    await writeEtcFiles(paths, pod.spec, rec.hostname);
+    const sources: EnvSources = {
+      configMaps: Object.fromEntries(Object.entries(admitted.configMaps).map(([k, v]) => [k, v.text])),
+      secrets: Object.fromEntries(Object.entries(admitted.secrets).map(([k, v]) => [k, v.text])),
+    };
+    const pidsLimit = ctx.options.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT;
+
+    // The pause container and every container's rootfs and config are independent: make them together.
+    const startPause = async () => {
+      const rootfs = await ensurePauseRootfs(ctx.home);
+      const id = pauseId(uid);
+      const { config } = buildBundleConfig(pauseBundleInput({ pod: facts, rootfs, cgroupsPath: containerCgroupPath(uid, id) }));
+      await writeBundle(paths.pause, config);
+      await mkdir(join(paths.pause, 'p'), { mode: 0o700 });
+      const created = await createUnderConmon({
+        conmon: ctx.conmon(),
+        runtime,
+        id,
+        socketId: id.slice(0, 12) + 'p',
+        name: `${name}/POD`,
+        bundle: paths.pause,
+        exitDir: paths.exits,
+        persistDir: join(paths.pause, 'p'),
+        socketDir: paths.sockets,
+        pidFile: join(paths.pause, 'pid'),
+        conmonPidFile: join(paths.pause, 'conmon.pid'),
+        logArgs: ['-l', `k8s-file:${join(paths.pause, 'pause.log')}`],
+      });
+      rec.pause = { id, socketId: id.slice(0, 12) + 'p', pid: created.pid, conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
+      await runtime.start(id);
+      await applyPodLimits(uid, podLimits(pod, pidsLimit));
+    };
+    const prepared = await Promise.allSettled([
+      forContainer('POD', startPause),
+      ...specs.map((spec) =>
+        forContainer(spec.name, async () => {
+          const mounts = [...(await containerMounts(spec, volumes)), ...etcMounts(paths, spec)];
+          const r = await prepareContainer(ctx, rec, { container: spec, imageDigest: images.get(spec.image!)!, facts, sources, mounts });
+          const c = rec.containers.find((x) => x.name === spec.name)!;
+          c.stopSignal = r.stopSignal;
+          rec.warnings.push(...r.warnings);
+        }),
+      ),
+    ]);
+    const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    const launch = async (c: ContainerRecord) => {
+      await forContainer(c.name, async () => {
+        await launchInstance(ctx, rec, c, { freshRootfs: false, facts });
+        const spec = specs.find((s) => s.name === c.name)!;
+        if (spec.lifecycle?.postStart) await supervisor.postStart(rec, c, spec);
+      });
+    };
+    for (const c of rec.containers.filter((x) => x.kind !== 'app')) {
+      await launch(c);
+      if (c.kind === 'sidecar') continue;
+      const p = c.process!;
+      const result = await waitForExitFile(paths.exits, p.id, { conmonPid: p.conmonPid, conmonStartTime: p.conmonStartTime });
+      await collectExit(ctx, rec, c, result);
+      await ctx.save(rec);
+      const t = c.state.terminated!;
+      if (t.exitCode !== 0)
+        throw new PodError(`init container "${c.name}" failed with exit code ${t.exitCode} (${t.reason})`, 'INIT_FAILED', { container: c.name });
+    }
+    const apps = await Promise.allSettled(rec.containers.filter((x) => x.kind === 'app').map(launch));
+    const appFailed = apps.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (appFailed) throw appFailed.reason;
+
+    rec.lifecycle = 'running';
+    await ctx.save(rec);
+    supervisor.watch(rec);
+    if (!supervisor.enabled) supervisor.unwatch(uid);
+    return toPodStatus(rec);
+  } catch (err) {
+    supervisor.unwatch(uid);
+    const error = toPodError(err);
+    try {
+      await teardownPod(ctx, uid, record);
+    } catch (cleanup) {
+      error.message += ` (cleanup after the failure also failed: ${(cleanup as Error).message})`;
+    }
+    if (!record) await rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);
+    ctx.emit({ type: 'pod', time: new Date().toISOString(), pod: name, uid, phase: 'Failed', reason: error.code, message: error.message });
+    throw error;
+  } finally {
+    if (forward) ctx.listeners.delete(forward);
+  }
+}

@@ -1,0 +1,105 @@
+// PodStatus from a pod record, with the kubelet's rules: the phase from container states and the restart
+// policy (getPhase), conditions that keep their transition times, and per-container statuses.
+import type { ContainerStatus, PodCondition, PodPhase, PodStatus } from '../types';
+import type { ContainerRecord, PodRecord } from './state';
+
+export function restartPolicy(record: PodRecord): 'Always' | 'OnFailure' | 'Never' {
+  return record.pod.spec.restartPolicy ?? 'Always';
+}
+
+function initDone(c: ContainerRecord): boolean {
+  if (c.kind === 'sidecar') return c.started || c.restartCount > 0 || !!c.state.terminated;
+  return c.state.terminated?.exitCode === 0 || (c.lastState.terminated?.exitCode === 0 && !c.state.running);
+}
+
+export function podPhase(record: PodRecord): PodPhase {
+  if (record.lifecycle === 'creating') return 'Pending';
+  const inits = record.containers.filter((c) => c.kind !== 'app');
+  const apps = record.containers.filter((c) => c.kind === 'app');
+  if (!inits.every(initDone)) return 'Pending';
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const c of apps) {
+    if (c.state.running) running++;
+    else if (c.state.terminated) {
+      stopped++;
+      if (c.state.terminated.exitCode === 0) succeeded++;
+    } else if (c.lastState.terminated) stopped++;
+    else waiting++;
+  }
+  if (record.reason === 'SandboxDied') return 'Failed';
+  if (waiting > 0) return 'Pending';
+  if (running > 0) return 'Running';
+  if (stopped === 0) return 'Pending';
+  // A stopped pod will not restart anything, whatever its policy says.
+  const policy = record.lifecycle === 'stopped' || record.lifecycle === 'stopping' ? 'Never' : restartPolicy(record);
+  if (policy === 'Always') return 'Running';
+  if (stopped === succeeded) return 'Succeeded';
+  return policy === 'Never' ? 'Failed' : 'Running';
+}
+
+function setCondition(record: PodRecord, type: PodCondition['type'], ok: boolean, now: string, reason?: string): void {
+  const status = ok ? 'True' : 'False';
+  const existing = record.conditions.find((c) => c.type === type);
+  if (existing) {
+    if (existing.status !== status) {
+      existing.status = status;
+      existing.lastTransitionTime = now;
+    }
+    if (reason && !ok) existing.reason = reason;
+    else delete existing.reason;
+    return;
+  }
+  record.conditions.push({ type, status, lastTransitionTime: now, ...(reason && !ok ? { reason } : {}) });
+}
+
+/** Recomputes the pod conditions in place; a transition time changes only when the status does. */
+export function refreshConditions(record: PodRecord, now = new Date().toISOString()): void {
+  const pauseUp = !!record.pause && record.lifecycle !== 'stopped';
+  const initialized = record.containers.filter((c) => c.kind !== 'app').every(initDone);
+  const apps = record.containers.filter((c) => c.kind === 'app');
+  const containersReady = apps.length > 0 && apps.every((c) => c.ready);
+  const notReady = apps.filter((c) => !c.ready).map((c) => c.name);
+  setCondition(record, 'PodScheduled', true, record.createdAt);
+  setCondition(record, 'PodReadyToStartContainers', pauseUp, now);
+  setCondition(record, 'Initialized', initialized, now, 'ContainersNotInitialized');
+  setCondition(record, 'ContainersReady', containersReady, now, 'ContainersNotReady');
+  setCondition(record, 'Ready', containersReady, now, 'ContainersNotReady');
+  const ready = record.conditions.find((c) => c.type === 'Ready')!;
+  if (!containersReady && notReady.length > 0) ready.message = `containers with unready status: [${notReady.join(' ')}]`;
+  else delete ready.message;
+}
+
+function containerStatus(record: PodRecord, c: ContainerRecord): ContainerStatus {
+  return {
+    name: c.name,
+    image: c.image,
+    imageID: c.imageID ?? '',
+    containerID: c.process ? `podsmith://${c.process.id}` : c.lastId ? `podsmith://${c.lastId}` : '',
+    state: structuredClone(c.state),
+    lastState: structuredClone(c.lastState),
+    ready: c.ready,
+    started: c.started,
+    restartCount: c.restartCount,
+  };
+}
+
+export function toPodStatus(record: PodRecord): PodStatus {
+  return {
+    uid: record.uid,
+    name: record.name,
+    namespace: record.namespace,
+    runtimeClassName: record.pod.spec.runtimeClassName ?? 'pod-containers',
+    ociRuntime: record.ociRuntime.name,
+    phase: podPhase(record),
+    ...(record.reason ? { reason: record.reason } : {}),
+    ...(record.message ? { message: record.message } : {}),
+    conditions: structuredClone(record.conditions),
+    hostname: record.hostname,
+    ...(record.startTime ? { startTime: record.startTime } : {}),
+    initContainerStatuses: record.containers.filter((c) => c.kind !== 'app').map((c) => containerStatus(record, c)),
+    containerStatuses: record.containers.filter((c) => c.kind === 'app').map((c) => containerStatus(record, c)),
+  };
+}

@@ -1,0 +1,336 @@
+// The supervision loop of one runtime instance: it watches every running pod's exit directory (fs.watch, with
+// a slow sweep behind it), collects container exits, restarts containers per restartPolicy with the
+// kubelet's back-off, runs probes and log rotation for live instances, and finishes pods whose work is done
+// (sidecars and the pause container stop once the app containers completed under OnFailure/Never).
+// Supervision is in-memory only: everything it decides is saved in pod.json, so another instance can take over.
+import { watch, type FSWatcher } from 'node:fs';
+import { conmonReopenChannel, instanceLogPath, startLogRotation, type LogRotator } from '../../logs';
+import { isAlive, readExitCode } from '../../runtime';
+import { restartDelay } from './backoff';
+import { collectExit } from './collect-exit';
+import type { RuntimeContext } from './context';
+import { runHandler, type HandlerTarget } from './handlers';
+import { launchInstance } from './launch';
+import { NetnsAgent } from './netns-agent';
+import { podFacts } from './pod-facts';
+import { PodPaths } from './paths';
+import type { PodContainer } from './pod-spec';
+import { ContainerProbes } from './probes';
+import { readPod, type ContainerRecord, type PodRecord } from './state';
+import { podPhase, restartPolicy } from './status';
+import { graceSeconds, specOf } from './spec-of';
+import { stopInstance } from './stop-container';
+
+const SWEEP_MS = 2000;
+
+function shouldRestart(record: PodRecord, c: ContainerRecord): boolean {
+  if (record.lifecycle !== 'running') return false;
+  if (c.kind === 'sidecar') return true;
+  if (c.kind === 'init') return false;
+  const policy = restartPolicy(record);
+  return policy === 'Always' || (policy === 'OnFailure' && c.state.terminated?.exitCode !== 0);
+}
+
+interface InstanceWatch {
+  id: string;
+  probes?: ContainerProbes;
+  rotator?: Promise<LogRotator | undefined>;
+}
+
+interface PodWatch {
+  watcher?: FSWatcher;
+  instances: Map<string, InstanceWatch>;
+  restartTimers: Map<string, NodeJS.Timeout>;
+  pending?: NodeJS.Timeout;
+}
+
+export class Supervisor {
+  private readonly pods = new Map<string, PodWatch>();
+  private readonly agents = new Map<string, NetnsAgent>();
+  private sweep: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly ctx: RuntimeContext) {}
+
+  get enabled(): boolean {
+    return this.ctx.options.supervise !== false && !this.closed;
+  }
+
+  isWatching(uid: string): boolean {
+    return this.pods.has(uid);
+  }
+
+  /** The pod's network check helper (started on first use). */
+  agent(record: PodRecord): NetnsAgent {
+    let a = this.agents.get(record.uid);
+    if (!a) {
+      a = new NetnsAgent(record.pod.spec.hostNetwork ? undefined : record.pause?.pid);
+      this.agents.set(record.uid, a);
+    }
+    return a;
+  }
+
+  target(record: PodRecord): Omit<HandlerTarget, 'container' | 'id'> {
+    return { ctx: this.ctx, record, agent: () => this.agent(record) };
+  }
+
+  /** Supervises a saved pod: exit watch, probes and rotation of live instances, pending back-off restarts. */
+  watch(record: PodRecord): void {
+    if (!this.enabled || record.lifecycle !== 'running') return;
+    let w = this.pods.get(record.uid);
+    if (!w) {
+      w = { instances: new Map(), restartTimers: new Map() };
+      this.pods.set(record.uid, w);
+      try {
+        w.watcher = watch(new PodPaths(this.ctx.home, record.uid).exits, () => this.schedule(record.uid));
+        w.watcher.on('error', () => undefined);
+      } catch {
+        // The sweep still notices exits.
+      }
+    }
+    this.sweep ??= setInterval(() => {
+      for (const uid of this.pods.keys()) this.schedule(uid);
+    }, SWEEP_MS);
+    this.sweep.unref();
+    for (const c of record.containers) {
+      if (c.process && c.state.running) this.watchInstance(record, c);
+      if (c.state.waiting?.reason === 'CrashLoopBackOff' && c.backoff) this.scheduleRestart(record.uid, c.name, Date.parse(c.backoff.until) - Date.now());
+    }
+    // An exit may have happened before the watch existed.
+    this.schedule(record.uid);
+  }
+
+  /** Stops supervising (processes keep running). */
+  unwatch(uid: string): void {
+    const w = this.pods.get(uid);
+    this.agents.get(uid)?.close();
+    this.agents.delete(uid);
+    if (!w) return;
+    this.pods.delete(uid);
+    w.watcher?.close();
+    if (w.pending) clearTimeout(w.pending);
+    for (const t of w.restartTimers.values()) clearTimeout(t);
+    for (const name of [...w.instances.keys()]) this.unwatchInstance(uid, name);
+    if (this.pods.size === 0 && this.sweep) {
+      clearInterval(this.sweep);
+      this.sweep = undefined;
+    }
+  }
+
+  close(): void {
+    for (const uid of [...this.pods.keys()]) this.unwatch(uid);
+    for (const a of this.agents.values()) a.close();
+    this.agents.clear();
+    this.closed = true;
+  }
+
+  private schedule(uid: string): void {
+    const w = this.pods.get(uid);
+    if (!w || w.pending) return;
+    // Coalesces a burst of watch events into one check.
+    w.pending = setTimeout(() => {
+      w.pending = undefined;
+      void this.check(uid);
+    }, 5);
+  }
+
+  private watchInstance(record: PodRecord, c: ContainerRecord): void {
+    const w = this.pods.get(record.uid);
+    const p = c.process;
+    if (!w || !p || w.instances.get(c.name)?.id === p.id) return;
+    this.unwatchInstance(record.uid, c.name);
+    const inst: InstanceWatch = { id: p.id };
+    w.instances.set(c.name, inst);
+    const podPaths = new PodPaths(this.ctx.home, record.uid);
+    const logPath = instanceLogPath(podPaths.logDir(c.name), c.restartCount);
+    // Rotation asks conmon to reopen its log through the bundle's ctl FIFO, so no line is lost.
+    const reopen = conmonReopenChannel(podPaths.bundle(c.name, c.restartCount));
+    inst.rotator = startLogRotation(logPath, reopen, this.ctx.options.logRotation).catch(() => undefined);
+    const spec = specOf(record, c.name);
+    if (!spec || c.kind === 'init') return;
+    const startedAt = Date.parse(c.state.running?.startedAt ?? '') || Date.now();
+    const update = (fn: (rec: PodRecord, cur: ContainerRecord) => boolean) =>
+      this.ctx.locks.run(record.uid, async () => {
+        const rec = await readPod(this.ctx.home, record.uid);
+        const cur = rec?.containers.find((x) => x.name === c.name);
+        if (!rec || !cur || cur.process?.id !== p.id || !fn(rec, cur)) return;
+        await this.ctx.save(rec);
+      });
+    inst.probes = new ContainerProbes(spec, startedAt, {
+      run: (handler, timeoutMs) => runHandler({ ...this.target(record), container: spec, id: p.id }, handler, timeoutMs),
+      started: () =>
+        void update((_rec, cur) => {
+          if (cur.started) return false;
+          cur.started = true;
+          return true;
+        }),
+      readiness: (ready) =>
+        void update((_rec, cur) => {
+          if (cur.ready === ready) return false;
+          cur.ready = ready;
+          return true;
+        }),
+      failed: (_kind, message, probe) => {
+        inst.probes?.stop();
+        void (async () => {
+          const rec = await readPod(this.ctx.home, record.uid);
+          const cur = rec?.containers.find((x) => x.name === c.name);
+          if (!rec || !cur || cur.process?.id !== p.id) return;
+          const grace = probe.terminationGracePeriodSeconds ?? graceSeconds(rec);
+          await stopInstance(this.ctx, rec, cur, { deadline: Date.now() + grace * 1000, preStop: true, spec, target: this.target(rec) });
+          this.lastProbeFailure.set(p.id, message);
+          this.schedule(record.uid);
+        })();
+      },
+    });
+    inst.probes.start();
+  }
+
+  /** Why the supervisor killed an instance (shown as the terminated state's message). */
+  private readonly lastProbeFailure = new Map<string, string>();
+
+  private unwatchInstance(uid: string, name: string): void {
+    const w = this.pods.get(uid);
+    const inst = w?.instances.get(name);
+    if (!w || !inst) return;
+    w.instances.delete(name);
+    inst.probes?.stop();
+    void inst.rotator?.then((r) => r?.stop()).catch(() => undefined);
+  }
+
+  private scheduleRestart(uid: string, name: string, delayMs: number): void {
+    const w = this.pods.get(uid);
+    if (!w) return;
+    const old = w.restartTimers.get(name);
+    if (old) clearTimeout(old);
+    const t = setTimeout(() => {
+      w.restartTimers.delete(name);
+      void this.restart(uid, name);
+    }, Math.max(0, delayMs));
+    t.unref();
+    w.restartTimers.set(name, t);
+  }
+
+  /** Collects exits of the pod's containers and acts on them. Also called by podStatus for fresh answers. */
+  check(uid: string): Promise<void> {
+    return this.ctx.locks.run(uid, () => this.checkLocked(uid)).catch(() => undefined);
+  }
+
+  private async checkLocked(uid: string): Promise<void> {
+    const record = await readPod(this.ctx.home, uid);
+    if (!record) return this.unwatch(uid);
+    if (record.lifecycle !== 'running') return;
+    const paths = new PodPaths(this.ctx.home, uid);
+    let changed = false;
+    const restartNow: string[] = [];
+    for (const c of record.containers) {
+      const p = c.process;
+      if (!p) continue;
+      const code = await readExitCode(paths.exits, p.id);
+      if (code === undefined && isAlive(p.conmonPid, p.conmonStartTime)) continue;
+      this.unwatchInstance(uid, c.name);
+      await collectExit(this.ctx, record, c, code !== undefined ? { kind: 'exited', exitCode: code } : undefined);
+      const why = this.lastProbeFailure.get(p.id);
+      if (why && c.state.terminated) c.state.terminated.message = why;
+      this.lastProbeFailure.delete(p.id);
+      changed = true;
+      if (!shouldRestart(record, c)) continue;
+      const exitedAt = new Date(c.state.terminated?.finishedAt ?? Date.now());
+      const { delaySeconds, state } = restartDelay(c.backoffState, exitedAt);
+      c.backoffState = state;
+      c.lastState = structuredClone(c.state);
+      if (delaySeconds === 0) {
+        restartNow.push(c.name);
+        continue;
+      }
+      const until = new Date(exitedAt.getTime() + delaySeconds * 1000);
+      c.backoff = { seconds: delaySeconds, until: until.toISOString() };
+      c.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${delaySeconds}s restarting failed container=${c.name} pod=${record.name}_${record.namespace}(${record.uid})` } };
+      this.scheduleRestart(uid, c.name, until.getTime() - Date.now());
+    }
+    if (record.pause && !isAlive(record.pause.conmonPid, record.pause.conmonStartTime)) {
+      await this.sandboxDied(record);
+      changed = true;
+    } else if (changed && restartNow.length === 0 && !record.containers.some((c) => c.backoff && c.state.waiting)) {
+      const phase = podPhase(record);
+      if (phase === 'Succeeded' || phase === 'Failed') await this.finish(record);
+    }
+    if (changed) await this.ctx.save(record);
+    if (record.lifecycle !== 'running') this.unwatch(uid);
+    for (const name of restartNow) this.scheduleRestart(uid, name, 0);
+  }
+
+  /** The pause container is gone: the pod's namespaces are too. Everything stops; the pod is Failed. */
+  private async sandboxDied(record: PodRecord): Promise<void> {
+    for (const c of record.containers) {
+      if (!c.process) continue;
+      await stopInstance(this.ctx, record, c, { deadline: Date.now(), preStop: false });
+      await collectExit(this.ctx, record, c);
+    }
+    await this.ctx.oci(record).delete(record.pause!.id, true).catch(() => undefined);
+    record.lifecycle = 'stopped';
+    record.reason = 'SandboxDied';
+    record.message = 'the pod sandbox (pause container) exited; its namespaces are gone';
+  }
+
+  /** App containers are done for good: stop sidecars (last started first) and the pause container. */
+  private async finish(record: PodRecord): Promise<void> {
+    const deadline = Date.now() + graceSeconds(record) * 1000;
+    for (const c of record.containers.filter((x) => x.kind === 'sidecar' && x.process).reverse()) {
+      const r = await stopInstance(this.ctx, record, c, { deadline, preStop: true, spec: specOf(record, c.name), target: this.target(record) });
+      this.unwatchInstance(record.uid, c.name);
+      await collectExit(this.ctx, record, c, r);
+    }
+    const pause = record.pause;
+    if (pause) {
+      const runtime = this.ctx.oci(record);
+      await runtime.kill(pause.id, 'SIGKILL').catch(() => undefined);
+      await stopInstance(this.ctx, record, { name: 'POD', process: pause, stopSignal: 'SIGKILL' } as ContainerRecord, { deadline: Date.now(), preStop: false });
+      await runtime.delete(pause.id, true).catch(() => undefined);
+    }
+    record.lifecycle = 'stopped';
+  }
+
+  /** Starts the next instance of a container after its back-off. */
+  private restart(uid: string, name: string): Promise<void> {
+    return this.ctx.locks
+      .run(uid, async () => {
+        const record = await readPod(this.ctx.home, uid);
+        const c = record?.containers.find((x) => x.name === name);
+        if (!record || !c || record.lifecycle !== 'running' || c.process) return;
+        if (c.backoff && Date.parse(c.backoff.until) > Date.now() + 5) return this.scheduleRestart(uid, name, Date.parse(c.backoff.until) - Date.now());
+        delete c.backoff;
+        c.restartCount++;
+        try {
+          await launchInstance(this.ctx, record, c, { freshRootfs: true, facts: podFacts(record.pod, uid) });
+          const spec = specOf(record, name);
+          if (spec?.lifecycle?.postStart) await this.postStart(record, c, spec);
+        } catch (err) {
+          if (c.process) {
+            await stopInstance(this.ctx, record, c, { deadline: Date.now(), preStop: false });
+            await collectExit(this.ctx, record, c);
+          }
+          const now = new Date();
+          c.state = { terminated: { exitCode: 128, reason: 'StartError', message: (err as Error).message, finishedAt: now.toISOString() } };
+          const { delaySeconds, state } = restartDelay(c.backoffState, now);
+          c.backoffState = state;
+          c.lastState = structuredClone(c.state);
+          const wait = Math.max(delaySeconds, 10);
+          c.backoff = { seconds: wait, until: new Date(now.getTime() + wait * 1000).toISOString() };
+          c.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${wait}s restarting failed container=${name} pod=${record.name}_${record.namespace}(${uid})` } };
+          this.scheduleRestart(uid, name, wait * 1000);
+        }
+        await this.ctx.save(record);
+        this.watchInstance(record, c);
+      })
+      .catch(() => undefined);
+  }
+
+  /** Runs postStart; a failure kills the instance (FailedPostStartHook), as the kubelet does. */
+  async postStart(record: PodRecord, c: ContainerRecord, spec: PodContainer): Promise<void> {
+    const hook = spec.lifecycle?.postStart;
+    if (!hook || !c.process) return;
+    const r = await runHandler({ ...this.target(record), container: spec, id: c.process.id }, hook, graceSeconds(record) * 1000 || 30_000);
+    if (!r.ok) throw new Error(`container "${c.name}": postStart hook failed (FailedPostStartHook): ${r.message}`);
+  }
+}

@@ -1,0 +1,78 @@
+// Removing everything a pod made, from whatever state it is in: a half-created pod (run_pod rollback, a
+// daemon killed mid-run), a running one (delete --force) or a stopped one. Each step tolerates the previous
+// attempt having done part of it, so a teardown interrupted by a crash can simply run again.
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { removeRootfs } from '../../image/unpack';
+import { findExecutable, isAlive, OciRuntime, podCgroupPath, removeCgroupTree, signalProcess, waitGone } from '../../runtime';
+import type { RuntimeContext } from './context';
+import { unmountUnder } from './host-mounts';
+import { PodPaths, uidPrefix } from './paths';
+import { releaseName, type PodRecord } from './state';
+import { readlink, unlink } from 'node:fs/promises';
+
+/** Every runtime whose state directory exists under this home (a crashed pod may not say which it used). */
+function runtimesOf(ctx: RuntimeContext, record: PodRecord | undefined): OciRuntime[] {
+  if (record) return [ctx.oci(record)];
+  const out: OciRuntime[] = [];
+  for (const name of ['runc', 'crun', 'youki']) {
+    const path = findExecutable(name);
+    if (path) out.push(new OciRuntime({ name, path, version: '' }, join(ctx.home, 'runtime', name)));
+  }
+  return out;
+}
+
+/** conmon pids recorded in pod.json or left in bundle directories. */
+async function conmonPids(paths: PodPaths, record: PodRecord | undefined): Promise<{ pid: number; startTime?: string }[]> {
+  const out: { pid: number; startTime?: string }[] = [];
+  if (record?.pause) out.push({ pid: record.pause.conmonPid, startTime: record.pause.conmonStartTime });
+  for (const c of record?.containers ?? []) if (c.process) out.push({ pid: c.process.conmonPid, startTime: c.process.conmonStartTime });
+  const files = [join(paths.pause, 'conmon.pid')];
+  for (const name of await readdir(join(paths.dir, 'c')).catch(() => [] as string[]))
+    for (const b of await readdir(paths.container(name)).catch(() => [] as string[])) if (/^b\d+$/.test(b)) files.push(join(paths.container(name), b, 'conmon.pid'));
+  for (const f of files) {
+    const pid = Number((await readFile(f, 'utf8').catch(() => '')).trim());
+    if (pid > 0 && !out.some((x) => x.pid === pid)) out.push({ pid });
+  }
+  return out;
+}
+
+export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodRecord | undefined): Promise<void> {
+  const paths = new PodPaths(ctx.home, uid);
+  const prefix = `${uidPrefix(uid)}-`;
+  const conmons = await conmonPids(paths, record);
+
+  // 1. Containers: SIGKILL everything of the pod the runtime knows (recorded or not), then delete.
+  for (const runtime of runtimesOf(ctx, record)) {
+    const ids = (await runtime.list().catch(() => [])).map((s) => s.id).filter((id) => id.startsWith(prefix));
+    await Promise.all(ids.map((id) => runtime.kill(id, 'SIGKILL', true).catch(() => runtime.kill(id, 'SIGKILL').catch(() => undefined))));
+    // conmon writes the exit file and leaves once its container is gone; it must be gone before its files are.
+    await Promise.all(conmons.map((c) => waitGone(c.pid, 5000, c.startTime)));
+    await Promise.all(ids.map((id) => runtime.delete(id, true).catch(() => undefined)));
+  }
+  for (const c of conmons) if (isAlive(c.pid, c.startTime)) signalProcess(c.pid, 'SIGKILL');
+
+  // 2. Processes that escaped their runtime (conmon lost), then the cgroups.
+  await removeCgroupTree(podCgroupPath(uid));
+
+  // 3. Root filesystems (overlay mounts and store references), then any other mount below the pod.
+  const store = await ctx.store();
+  for (const name of await readdir(join(paths.dir, 'c')).catch(() => [] as string[])) await removeRootfs(store, paths.rootfsDir(name)).catch(() => undefined);
+  const stuck = await unmountUnder(paths.dir);
+  // Deleting through a live mount would delete what it shows: leave the directory for the next attempt.
+  if (stuck.length > 0) throw new Error(`cannot unmount ${stuck.join(', ')}; the pod directory ${paths.dir} was kept`);
+
+  // 4. Files and the name.
+  await rm(paths.dir, { recursive: true, force: true });
+  await releaseNamesOf(ctx.home, uid, record);
+  ctx.forget(uid);
+}
+
+/** Frees the pod's name; without a record, any name link that points at the uid. */
+async function releaseNamesOf(home: string, uid: string, record: PodRecord | undefined): Promise<void> {
+  if (record) return releaseName(home, record.namespace, record.name, uid);
+  const dir = join(home, 'pod-names');
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if ((await readlink(join(dir, name)).catch(() => undefined)) === uid) await unlink(join(dir, name)).catch(() => undefined);
+  }
+}

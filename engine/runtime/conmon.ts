@@ -4,7 +4,7 @@
 // `_OCI_SYNCPIPE`, API version 1): `{"data": <container pid>}` on success, `{"data": -1, "message": ...}` with
 // the runtime's error text on failure.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { RuntimeError } from './errors';
 import { CONMON_DIRS, findExecutable } from './executables';
 import type { OciRuntime } from './oci-runtime';
@@ -55,6 +55,8 @@ interface SyncMessage {
 
 /** Creates the container (`runtime create` run by conmon); the caller then calls `runtime.start(id)`. */
 export async function createUnderConmon(o: ConmonCreateOptions): Promise<ConmonCreated> {
+  // conmon fails without a word (its stderr is gone once it daemonizes) when one of these is missing.
+  await Promise.all([o.exitDir, o.persistDir, o.socketDir].map((d) => mkdir(d, { recursive: true, mode: 0o700 })));
   const args = [
     '--api-version', '1',
     '-c', o.id,
@@ -116,7 +118,7 @@ export async function createUnderConmon(o: ConmonCreateOptions): Promise<ConmonC
     });
     sync.on('error', () => undefined);
     sync.on('end', () =>
-      finish(() => reject(new RuntimeError(`conmon exited before creating container ${o.name}: ${stderr.trim() || 'no message'}`, 'FAILED', stderr.trim()))),
+      finish(() => reject(new RuntimeError(`conmon exited before creating container ${o.name}: ${stderr.trim() || 'no message (see the system log)'}`, 'FAILED', stderr.trim()))),
     );
     child.on('error', (err) => finish(() => reject(new RuntimeError(`cannot start conmon: ${err.message}`, 'FAILED'))));
   });

@@ -50,8 +50,15 @@ export async function runHandler(t: HandlerTarget, h: Handler, timeoutMs: number
   if (h.sleep) {
     const ms = Math.max(0, h.sleep.seconds * 1000);
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
     return { ok: true, message: 'slept' };
   }

@@ -106,11 +106,12 @@ export class Supervisor {
     this.agents.get(uid)?.close();
     this.agents.delete(uid);
     if (!w) return;
+    // Instances first: unwatchInstance finds them through this.pods.
+    for (const name of [...w.instances.keys()]) this.unwatchInstance(uid, name);
     this.pods.delete(uid);
     w.watcher?.close();
     if (w.pending) clearTimeout(w.pending);
     for (const t of w.restartTimers.values()) clearTimeout(t);
-    for (const name of [...w.instances.keys()]) this.unwatchInstance(uid, name);
     if (this.pods.size === 0 && this.sweep) {
       clearInterval(this.sweep);
       this.sweep = undefined;

@@ -19,6 +19,10 @@ APT_PACKAGES=(
   catatonit         # the pause process holding a pod's namespaces
   passt             # pasta: outbound connectivity and port forwards for pods
   iproute2          # ip, for pod loopback and test network namespaces
+  clang             # compiles the WebAssembly pods' test programs (C to wasm32-wasi)
+  lld               # wasm-ld, clang's linker for wasm32
+  wasi-libc         # the C library of WASI programs
+  libclang-rt-14-dev-wasm32  # compiler builtins for wasm32
 )
 
 missing=()

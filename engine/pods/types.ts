@@ -98,7 +98,7 @@ export type PodEvent =
 export class PodError extends Error {
   constructor(
     message: string,
-    readonly code: 'INVALID' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'IMAGE' | 'START_FAILED' | 'INIT_FAILED' | 'LIMIT' | 'RUNTIME' | 'BUSY',
+    readonly code: 'INVALID' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'IMAGE' | 'START_FAILED' | 'INIT_FAILED' | 'LIMIT' | 'RUNTIME' | 'BUSY' | 'NOT_SUPPORTED',
     readonly details?: { container?: string; findings?: import('../manifest/types').Finding[] },
   ) {
     super(message);

@@ -10,6 +10,7 @@ import { lintCommand, LINT_USAGE } from './commands/lint';
 import { loadCommand } from './commands/load';
 import { loginCommand, logoutCommand } from './commands/login';
 import { logsCommand } from './commands/logs';
+import { portForwardPodCommand } from './commands/port-forward';
 import { pruneCommand } from './commands/prune';
 import { psCommand } from './commands/ps';
 import { pullCommand } from './commands/pull';
@@ -52,6 +53,7 @@ Pods:
   stop POD              stop a pod's containers
   rm POD                delete a pod (-f also when running)
   events [--watch]      list (and follow) pod events
+  port-forward POD L:P  forward a local port to a port on the pod's loopback
   daemon [status|stop]  the engine daemon (started on demand)
   doctor                check that runtimes, conmon, cgroups, KVM, passt... work here
 
@@ -82,6 +84,7 @@ const COMMANDS: Record<string, Command> = {
   stop: (argv, io) => stopCommand(argv, io),
   rm: (argv, io) => rmCommand(argv, io),
   events: (argv, io) => eventsCommand(argv, io),
+  'port-forward': (argv, io) => portForwardPodCommand(argv, io),
   daemon: (argv, io) => daemonCommand(argv, io),
 };
 

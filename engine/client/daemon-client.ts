@@ -12,6 +12,7 @@ import {
   DeletePod,
   EventNotification,
   GetPod,
+  PodNetns,
   Hello,
   ListEvents,
   ListPods,
@@ -113,6 +114,9 @@ export class DaemonClient {
   }
   listPods(): Promise<PodStatus[]> {
     return this.request(ListPods, {});
+  }
+  async podNetns(pod: string): Promise<number> {
+    return (await this.request(PodNetns, { pod })).pid;
   }
   listEvents(pod?: string): Promise<PodEvent[]> {
     return this.request(ListEvents, { pod });

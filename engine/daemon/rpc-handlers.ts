@@ -10,6 +10,7 @@ import {
   DeletePod,
   EventNotification,
   GetPod,
+  PodNetns,
   Hello,
   ListEvents,
   ListPods,
@@ -103,6 +104,10 @@ export function bindConnection(conn: MessageConnection, ctx: DaemonContext, peer
   });
 
   handle(GetPod, (p) => runtime.podStatus(needPod(p)));
+  handle(PodNetns, async (p) => {
+    if (!runtime.podNetns) throw new PodError('this engine cannot forward ports into pods', 'NOT_SUPPORTED');
+    return { pid: await runtime.podNetns(needPod(p)) };
+  });
   handle(ListPods, () => runtime.listPods());
   handle(ListEvents, (p) => hub.list(typeof p?.pod === 'string' ? p.pod : undefined));
 

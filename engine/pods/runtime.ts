@@ -45,6 +45,8 @@ export interface PodRuntime {
   deletePod(req: DeletePodRequest): Promise<void>;
   podStatus(pod: string): Promise<PodStatus>;
   listPods(): Promise<PodStatus[]>;
+  /** A pid inside the pod's own network namespace (port-forward); NOT_SUPPORTED where there is none. */
+  podNetns?(pod: string): Promise<number>;
   exec(req: ExecRequest): Promise<ExecSession>;
   /** Log lines (CRI format decoded); with follow, the stream stays open until the signal aborts. */
   logs(req: LogsRequest, signal?: AbortSignal): Promise<Readable>;

@@ -58,6 +58,13 @@ export interface GetPodParams {
 export const GetPod = new RequestType<GetPodParams, PodStatus, void>('pods/get');
 export const ListPods = new RequestType<Record<string, never>, PodStatus[], void>('pods/list');
 
+export interface PodNetnsResult {
+  /** A process in the pod's network namespace (the pause process): `/proc/<pid>/ns/net` names it. */
+  pid: number;
+}
+/** For `port-forward` on the daemon's host: which network namespace the pod's loopback lives in. */
+export const PodNetns = new RequestType<GetPodParams, PodNetnsResult, void>('pods/netns');
+
 // ---- Events ----
 
 export interface ListEventsParams {

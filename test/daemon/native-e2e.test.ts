@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logsCommand } from '../../engine/cli/commands/logs';
+import { portForwardPodCommand } from '../../engine/cli/commands/port-forward';
 import type { Io } from '../../engine/cli/io';
 import { connectDaemon } from '../../engine/client/connect';
 import type { DaemonClient } from '../../engine/client/daemon-client';
@@ -29,6 +30,9 @@ spec:
     - name: app
       image: ${IMAGE}
       command: ["sh", "-c", "echo hello from a real container; while true; do sleep 1; done"]
+    - name: http
+      image: ${IMAGE}
+      command: ["sh", "-c", "mkdir -p /tmp/www && echo served from the pod > /tmp/www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /tmp/www"]
 `;
 
 describe('podsmith CLI on the real pod-containers runtime', { skip }, () => {
@@ -100,6 +104,28 @@ describe('podsmith CLI on the real pod-containers runtime', { skip }, () => {
     // \r\r\n happens when runc's own terminal is still cooked as the first output arrives (a runtime race,
     // reported); the terminal is real either way.
     assert.match(t.out, /^\/dev\/pts\/\d+\r*\n$/);
+  });
+
+  it('port-forward reaches a port on the pod\'s own loopback from the host', async () => {
+    let out = '';
+    const io: Io = { out: (s) => void (out += s), err: (s) => void (out += s) };
+    const ac = new AbortController();
+    const forwarding = portForwardPodCommand(['web', ':8080'], io, { signal: ac.signal });
+    await waitFor('the listener', () => /Forwarding from 127\.0\.0\.1:\d+ -> 8080/.test(out) || /error|failed/i.test(out));
+    const port = Number(/127\.0\.0\.1:(\d+) ->/.exec(out)?.[1]);
+    assert.ok(port > 0, out);
+    // httpd may still be starting: a refused forward is retried until it answers.
+    let body = '';
+    await waitFor('httpd through the forward', async () => {
+      body = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), () => '');
+      return body.length > 0;
+    });
+    assert.equal(body, 'served from the pod\n');
+    ac.abort();
+    assert.equal(await forwarding, 0);
+    const gone = await runMain(['port-forward', 'no-such-pod', '8080']);
+    assert.equal(gone.code, 1);
+    assert.match(gone.err, /no-such-pod not found/);
   });
 
   it('a daemon restart keeps the pod running', async () => {

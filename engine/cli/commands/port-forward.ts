@@ -7,6 +7,7 @@ import { formatAddress, startPortForward } from '../../network/port-forward';
 import { parseListenAddresses, parsePortSpec } from '../../network/port-spec';
 import { UsageError } from '../files';
 import type { Io } from '../io';
+import { runPodCommand, type PodCommandDeps } from './daemon-command';
 
 export const PORT_FORWARD_USAGE = `Usage: podsmith port-forward POD [LOCAL_PORT:]POD_PORT... [--address ADDR[,ADDR]]
 
@@ -76,4 +77,12 @@ export async function portForwardCommand(argv: string[], io: Io, opts: PortForwa
     process.removeListener('SIGTERM', stop);
     opts.signal?.removeEventListener('abort', stop);
   }
+}
+
+/** The CLI entry: the daemon names the pod's namespace (its pause process). */
+export function portForwardPodCommand(argv: string[], io: Io, deps: PodCommandDeps = {}): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) return portForwardCommand(argv, io);
+  return runPodCommand('port-forward', PORT_FORWARD_USAGE, io, deps, (client) =>
+    portForwardCommand(argv, io, { resolvePod: (pod) => client.podNetns(pod), signal: deps.signal }),
+  );
 }

@@ -8,6 +8,7 @@ import { RuntimeContext, type NativeRuntimeOptions } from './context';
 import { deletePod } from './delete-pod';
 import { execInPod } from './exec';
 import { podLogs } from './logs';
+import { podNetns } from './pod-netns';
 import { listPods, podStatus } from './pod-status';
 import { reconcile } from './reconcile';
 import { runPod } from './run-pod';
@@ -40,6 +41,7 @@ export function createNativeRuntime(options: NativeRuntimeOptions): NativeRuntim
     deletePod: (req) => deletePod(ctx, supervisor, req),
     podStatus: (pod) => podStatus(ctx, supervisor, pod, watched),
     listPods: () => listPods(ctx, supervisor, watched),
+    podNetns: (pod) => podNetns(ctx, pod),
     exec: (req: ExecRequest) => execInPod(ctx, req),
     logs: (req: LogsRequest, signal?: AbortSignal) => podLogs(ctx, req, signal),
     reconcile: () => reconcile(ctx, supervisor),

@@ -7,6 +7,7 @@ import { readPod, writePod } from './state';
 import { podPhase } from './status';
 import { findPod, stopRecord } from './stop-pod';
 import type { Supervisor } from './supervisor';
+import { failpoint } from './failpoint';
 import { teardownPod } from './teardown';
 
 export async function deletePod(ctx: RuntimeContext, supervisor: Supervisor, req: DeletePodRequest): Promise<void> {
@@ -20,6 +21,7 @@ export async function deletePod(ctx: RuntimeContext, supervisor: Supervisor, req
     const phase = podPhase(record);
     record.lifecycle = 'deleting';
     await writePod(ctx.home, record);
+    failpoint('delete_pod:deleting');
     await teardownPod(ctx, uid, record);
     ctx.emit({ type: 'pod', time: new Date().toISOString(), pod: record.name, uid, phase, reason: 'Deleted' });
   });

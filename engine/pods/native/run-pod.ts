@@ -16,6 +16,7 @@ import { admitPod } from './admit';
 import { collectExit } from './collect-exit';
 import type { RuntimeContext } from './context';
 import { etcMounts, writeEtcFiles } from './etc-files';
+import { failpoint } from './failpoint';
 import { ensureImages } from './images';
 import { launchInstance, prepareContainer } from './launch';
 import { hostnameOf, podFacts } from './pod-facts';
@@ -90,6 +91,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     await rm(paths.dir, { recursive: true, force: true });
     throw new PodError(`pod ${namespace}/${name} already exists (uid ${holder}): delete it first`, 'ALREADY_EXISTS');
   }
+  failpoint('run_pod:claimed');
 
   const forward = onEvent
     ? (e: PodEvent) => {
@@ -123,6 +125,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     const rec = record;
     await Promise.all([mkdir(paths.exits, { mode: 0o700 }), mkdir(paths.sockets, { mode: 0o700 })]);
     await ctx.save(rec);
+    failpoint('run_pod:recorded');
 
     const specs = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
     const images = await ensureImages(ctx, specs, { name });
@@ -160,6 +163,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
       });
       rec.pause = { id, socketId: id.slice(0, 12) + 'p', pid: created.pid, conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
       await runtime.start(id);
+      failpoint('run_pod:pause-started');
       await applyPodLimits(uid, podLimits(pod, pidsLimit));
     };
     const prepared = await Promise.allSettled([
@@ -180,6 +184,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     const launch = async (c: ContainerRecord) => {
       await forContainer(c.name, async () => {
         await launchInstance(ctx, rec, c, { freshRootfs: false, facts });
+        if (c.kind === 'app') failpoint('run_pod:app-launched');
         const spec = specs.find((s) => s.name === c.name)!;
         if (spec.lifecycle?.postStart) await supervisor.postStart(rec, c, spec);
       });
@@ -199,6 +204,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     const appFailed = apps.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (appFailed) throw appFailed.reason;
 
+    failpoint('run_pod:before-running');
     rec.lifecycle = 'running';
     await ctx.save(rec);
     supervisor.watch(rec);

@@ -7,6 +7,7 @@ import type { RuntimeContext } from './context';
 import { PodError, type PodStatus, type StopPodRequest } from '../types';
 import { graceSeconds, specOf } from './spec-of';
 import { readPod, resolvePodRef, type ContainerRecord, type PodRecord } from './state';
+import { failpoint } from './failpoint';
 import { toPodStatus } from './status';
 import { stopInstance } from './stop-container';
 import type { Supervisor } from './supervisor';
@@ -22,6 +23,7 @@ export async function stopRecord(ctx: RuntimeContext, supervisor: Supervisor, re
   supervisor.unwatch(record.uid);
   record.lifecycle = 'stopping';
   await ctx.save(record);
+  failpoint('stop_pod:stopping');
   const deadline = Date.now() + graceSeconds(record, requestedGrace) * 1000;
   const target = supervisor.target(record);
   const stopOne = async (c: ContainerRecord) => {
@@ -30,6 +32,7 @@ export async function stopRecord(ctx: RuntimeContext, supervisor: Supervisor, re
     await collectExit(ctx, record, c, r);
   };
   await Promise.all(record.containers.filter((c) => c.kind === 'app').map(stopOne));
+  failpoint('stop_pod:apps-stopped');
   for (const c of record.containers.filter((x) => x.kind === 'sidecar').reverse()) await stopOne(c);
   // Init containers only run during run_pod, but a record from a crash may still show one.
   await Promise.all(record.containers.filter((c) => c.kind === 'init').map(stopOne));

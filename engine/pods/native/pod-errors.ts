@@ -7,6 +7,17 @@ import { PodError } from '../types';
 
 export function toPodError(err: unknown, container?: string): PodError {
   if (err instanceof PodError) return err;
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+    const e = err as NodeJS.ErrnoException & { dest?: string };
+    const where = e.dest ?? e.path;
+    const what = container ? `container "${container}": ` : '';
+    return new PodError(
+      `${what}the disk is full (${where ? `writing ${where}` : 'no space left on device'}): free some space ('podsmith prune' removes unused image data) and run the pod again`,
+      'RUNTIME',
+      container ? { container } : undefined,
+    );
+  }
   const message = err instanceof Error ? err.message : String(err);
   const named = !container || message.includes(`"${container}"`) ? message : `container "${container}": ${message}`;
   const details = container ? { container } : undefined;

@@ -2,17 +2,15 @@
 // /bin (built by hand as an OCI layout and loaded into the store, so no registry is needed), a runtime, the
 // leak checker, and helpers that wait on real state (events, bounded polling) instead of sleeping.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { buildBusyboxLayout as buildBuiltinLayout } from '../../engine/image/builtin';
 import { loadImage } from '../../engine/image/load';
 import { openStore } from '../../engine/image/store';
 import { createNativeRuntime, type NativeRuntime, type NativeRuntimeOptions } from '../../engine/pods/native';
 import type { PodEvent, PodStatus } from '../../engine/pods/types';
 import { LeakTracker } from '../support/leaks';
-import { tarFiles, type FileSpec } from '../support/images';
 
 export const IMAGE = 'podsmith.test/busybox-full:1';
 
@@ -27,49 +25,8 @@ export function whyNoNativePods(): string | undefined {
   return undefined;
 }
 
-const sha256 = (b: Buffer | string) => 'sha256:' + createHash('sha256').update(b).digest('hex');
-
-/** An OCI layout with one layer: /bin/busybox and a link per applet, passwd/group, /tmp. */
-export async function buildBusyboxLayout(dir: string): Promise<string> {
-  const applets = spawnSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter((a) => a && a !== 'busybox');
-  const files: FileSpec[] = [
-    { path: 'bin', type: 'directory' },
-    { path: 'bin/busybox', data: readFileSync('/bin/busybox'), mode: 0o755 },
-    ...applets.map((a): FileSpec => ({ path: `bin/${a}`, type: 'symlink', target: 'busybox' })),
-    { path: 'etc', type: 'directory' },
-    { path: 'etc/passwd', data: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' },
-    { path: 'etc/group', data: 'root:x:0:\nnogroup:x:65534:\n' },
-    { path: 'tmp', type: 'directory', mode: 0o1777 },
-    { path: 'root', type: 'directory', mode: 0o700 },
-  ];
-  const tar = await tarFiles(files);
-  const layer = gzipSync(tar);
-  const blobs = join(dir, 'blobs', 'sha256');
-  mkdirSync(blobs, { recursive: true });
-  const put = (data: Buffer | string) => {
-    const digest = sha256(data);
-    writeFileSync(join(blobs, digest.slice(7)), data);
-    return { digest, size: Buffer.byteLength(data) };
-  };
-  const l = put(layer);
-  const config = JSON.stringify({
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'], WorkingDir: '/' },
-    rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
-  });
-  const c = put(config);
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...c },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...l }],
-  });
-  const m = put(manifest);
-  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m }] }));
-  return dir;
-}
+/** An OCI layout with one layer: /bin/busybox and a link per applet, passwd/group, /tmp (the built-in image). */
+export const buildBusyboxLayout = (dir: string): Promise<string> => buildBuiltinLayout(dir);
 
 export interface PodTestEnv {
   home: string;

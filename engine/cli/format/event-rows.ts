@@ -24,6 +24,8 @@ export function eventRow(e: PodEvent): EventRow {
     };
   }
   if (e.type === 'container') {
+    if (e.state === 'running' && e.reason === 'Ready') return { time: e.time, type: 'Normal', reason: 'Ready', object, message: `Container ${e.container} is ready` };
+    if (e.state === 'running' && e.reason === 'NotReady') return { time: e.time, type: 'Warning', reason: 'NotReady', object, message: `Container ${e.container} is not ready (readiness probe failing)` };
     if (e.state === 'running') return { time: e.time, type: 'Normal', reason: e.reason ?? 'Started', object, message: `Started container ${e.container}` };
     if (e.state === 'waiting') {
       const reason = e.reason ?? 'Waiting';

@@ -83,7 +83,13 @@ export class RuntimeContext {
       const reason = c.state.terminated?.reason ?? c.state.waiting?.reason;
       const key = `${kind}|${reason ?? ''}|${c.restartCount}|${c.ready}`;
       containers.set(c.name, key);
-      if (before?.containers.get(c.name) === key) continue;
+      const previous = before?.containers.get(c.name);
+      if (previous === key) continue;
+      // Only readiness changed: say that, not "started" again.
+      if (kind === 'running' && previous === `${kind}|${reason ?? ''}|${c.restartCount}|${!c.ready}`) {
+        this.emit({ type: 'container', time, pod: record.name, uid: record.uid, container: c.name, state: kind, reason: c.ready ? 'Ready' : 'NotReady' });
+        continue;
+      }
       this.emit({
         type: 'container',
         time,

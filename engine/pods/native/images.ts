@@ -1,6 +1,8 @@
 // Images for a pod: every distinct image pulled in parallel, with the kubelet's pull policies. The default
 // policy is Always for `:latest` or untagged references and IfNotPresent otherwise; IfNotPresent uses an
 // image already in the store (pulled or `podsmith load`ed) without touching the registry; Never requires it.
+// The built-in `podsmith.local/busybox:1` is built from the host's busybox on first use.
+import { ensureBuiltinImage, isBuiltinImage } from '../../image/builtin';
 import { pullImage } from '../../image/pull';
 import { parseReference } from '../../image/reference';
 import { PodError, type PodEvent } from '../types';
@@ -38,6 +40,8 @@ export async function ensureImages(
   const results = await Promise.allSettled(
     [...wanted].map(async ([image, { policy, container }]): Promise<[string, string]> => {
       const fail = (why: string) => new PodError(`container "${container}": image ${image}: ${why}`, 'IMAGE', { container });
+      // The built-in image is made from this host's busybox, never pulled.
+      if (isBuiltinImage(image)) return [image, await ensureBuiltinImage(store, image).catch((err) => Promise.reject(fail((err as Error).message)))];
       let present: string | undefined;
       try {
         present = await store.resolveImage(image);

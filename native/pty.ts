@@ -218,6 +218,12 @@ export interface PtySpawnOptions {
   size?: WindowSize;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Raw from the start: for a child that is itself a terminal proxy (runc exec -t has the container's own
+   * pty do the line discipline). Cooked here too, output would be translated twice (\n -> \r\r\n) until
+   * the child gets round to making it raw.
+   */
+  raw?: boolean;
 }
 
 export interface PtyProcess {
@@ -244,6 +250,7 @@ export function spawnInPty(file: string, args: readonly string[], opts: PtySpawn
   const pair = openPty(opts.size ?? { cols: 80, rows: 24 });
   let child: ChildProcess;
   try {
+    if (opts.raw) setRawMode(pair.master);
     child = spawn(cmd, [...pre, '--', file, ...args], { stdio: [pair.slave, pair.slave, pair.slave], cwd: opts.cwd, env: opts.env });
   } catch (e) {
     closeSync(pair.master);

@@ -165,10 +165,12 @@ function buffered(exec: ExecSession): ExecSession {
     pipeline(src, buf, () => {});
     return buf;
   };
-  return { ...exec, stdout: hold(exec.stdout), stderr: exec.stderr && hold(exec.stderr), resize: (size) => exec.resize(size) };
+  return { ...exec, stdout: hold(exec.stdout), stderr: exec.stderr && hold(exec.stderr), resize: (size) => exec.resize(size), ...(exec.kill ? { kill: () => exec.kill!() } : {}) };
 }
 
 function cancelExec(exec: ExecSession): void {
+  // Nobody will read its output or send it input again: end the command itself.
+  exec.kill?.();
   exec.stdin?.on('error', () => {});
   exec.stdin?.end();
   exec.stdout.destroy();

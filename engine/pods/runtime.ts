@@ -23,6 +23,8 @@ export interface ExecSession {
   resize(size: { columns: number; rows: number }): void;
   /** The command's exit code (128 + signal when killed). */
   exit: Promise<number>;
+  /** Ends the command itself (not only its streams): a client that went away or pressed Ctrl-C. */
+  kill?(): void;
 }
 
 export interface LogsRequest {

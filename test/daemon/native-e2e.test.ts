@@ -5,6 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execCommand } from '../../engine/cli/commands/exec';
 import { logsCommand } from '../../engine/cli/commands/logs';
 import { portForwardPodCommand } from '../../engine/cli/commands/port-forward';
 import type { Io } from '../../engine/cli/io';
@@ -101,9 +102,19 @@ describe('podsmith CLI on the real pod-containers runtime', { skip }, () => {
     assert.equal(r.err, 'oops\n');
     const t = await cli(['exec', '-t', 'web', '--', 'tty'], home);
     assert.equal(t.code, 0, t.err);
-    // \r\r\n happens when runc's own terminal is still cooked as the first output arrives (a runtime race,
-    // reported); the terminal is real either way.
-    assert.match(t.out, /^\/dev\/pts\/\d+\r*\n$/);
+    // One \r\n: only the container's terminal translates newlines (the pty carrying runc's is raw).
+    assert.match(t.out, /^\/dev\/pts\/\d+\r\n$/);
+  });
+
+  it('Ctrl-C on exec ends the command in the container, not only the stream', async () => {
+    let out = '';
+    const io: Io = { out: (s) => void (out += s), err: (s) => void (out += s) };
+    const ac = new AbortController();
+    const running = execCommand(['web', '--', 'sh', '-c', 'echo $$ > /tmp/exec.pid; echo started; exec sleep 1000'], io, { signal: ac.signal });
+    await waitFor('the command to start', () => out.includes('started'));
+    ac.abort();
+    assert.equal(await running, 130);
+    await waitFor('the command to be gone', async () => (await runMain(['exec', 'web', '--', 'sh', '-c', 'kill -0 $(cat /tmp/exec.pid) 2>/dev/null && echo alive || echo gone'])).out === 'gone\n');
   });
 
   it('port-forward reaches a port on the pod\'s own loopback from the host', async () => {

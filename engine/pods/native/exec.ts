@@ -2,12 +2,17 @@
 // pipes (stdin only when asked); with a tty it runs on a pty from native/ (runc sees a terminal on its side
 // and proxies it into the container), and resize goes to that pty. The exit code is the command's (128 +
 // signal when a signal ended it).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { signalProcess } from '../../runtime';
 import type { ExecRequest, ExecSession } from '../runtime';
 import { PodError } from '../types';
 import type { RuntimeContext } from './context';
 import { signalNumber } from './exec-command';
+import { PodPaths } from './paths';
 import { readPod } from './state';
 import { findPod } from './stop-pod';
 
@@ -24,19 +29,34 @@ export async function execInPod(ctx: RuntimeContext, req: ExecRequest): Promise<
   if (!c) throw new PodError(`pod ${record.name} has no container "${req.container}"`, 'NOT_FOUND', { container: req.container });
   if (!c.process || !c.state.running) throw new PodError(`container "${c.name}" of pod ${record.name} is not running`, 'BUSY', { container: c.name });
   if (req.command.length === 0) throw new PodError('exec needs a command', 'INVALID');
-  const [file, ...args] = ctx.oci(record).execArgv(c.process.id, req.command, { tty: req.tty });
+  // The pid file names the command inside the container, so kill() ends it and not only runc.
+  const pidFile = join(new PodPaths(ctx.home, uid).dir, `exec-${randomBytes(6).toString('hex')}.pid`);
+  const [file, ...args] = ctx.oci(record).execArgv(c.process.id, req.command, { tty: req.tty, pidFile });
+  const killer = (child: ChildProcess) => () => {
+    const pid = Number((() => {
+      try {
+        return readFileSync(pidFile, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    })());
+    if (pid > 0) signalProcess(pid, 'SIGKILL');
+    else child.kill('SIGTERM'); // not started yet: runc forwards it to the command once it is
+  };
+  const forget = () => rmSync(pidFile, { force: true });
 
   if (req.tty) {
     const native = await import('../../../native');
     const size = req.size ? { cols: req.size.columns, rows: req.size.rows } : { cols: 80, rows: 24 };
-    const { child, terminal } = native.spawnInPty(file, args, { size });
+    const { child, terminal } = native.spawnInPty(file, args, { size, raw: true });
     const stdout = new PassThrough();
     terminal.pipe(stdout);
     const exit = new Promise<number>((resolve) => {
       child.on('error', () => resolve(126));
       child.on('close', (code, signal) => resolve(exitCodeOf(code, signal)));
-    });
+    }).finally(forget);
     return {
+      kill: killer(child),
       ...(req.stdin ? { stdin: terminal } : {}),
       stdout,
       resize: (s) => {
@@ -54,7 +74,7 @@ export async function execInPod(ctx: RuntimeContext, req: ExecRequest): Promise<
   const exit = new Promise<number>((resolve) => {
     child.on('error', () => resolve(126));
     child.on('close', (code, signal) => resolve(exitCodeOf(code, signal)));
-  });
+  }).finally(forget);
   child.stdin?.on('error', () => undefined);
-  return { ...(child.stdin ? { stdin: child.stdin } : {}), stdout: child.stdout!, stderr: child.stderr!, resize: () => undefined, exit };
+  return { ...(child.stdin ? { stdin: child.stdin } : {}), stdout: child.stdout!, stderr: child.stderr!, resize: () => undefined, exit, kill: killer(child) };
 }

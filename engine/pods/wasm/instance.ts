@@ -1,0 +1,132 @@
+// One instance of a container inside the supervisor: a worker thread that instantiates the module (prepare),
+// runs `_start` when told (start), and whose stdout/stderr become the instance's CRI log. It ends by itself
+// (exit code, trap, fuel, memory) or by terminate(), which ends the thread whatever the module is doing.
+import { Worker } from 'node:worker_threads';
+import { instanceLogPath, LogRotator, DEFAULT_ROTATION, type RotationPolicy } from '../../logs';
+import { CriLogWriter } from './log-writer';
+import type { ContainerPlan } from './records';
+import { WORKER_SOURCE, type WorkerInput, type WorkerMessage } from './worker-source';
+
+export interface InstanceExit {
+  exitCode: number;
+  signal?: number;
+  reason: string;
+  message?: string;
+  finishedAt: string;
+  fuelLeft?: string;
+}
+
+export interface PrepareOptions {
+  plan: ContainerPlan;
+  module: WebAssembly.Module;
+  /** The container's log directory. */
+  logDir: string;
+  restartCount: number;
+  rotation?: RotationPolicy;
+}
+
+export class Instance {
+  readonly exited: Promise<InstanceExit>;
+  private settle!: (e: InstanceExit) => void;
+  private ended = false;
+  private exitInfo: Omit<InstanceExit, 'finishedAt'> | undefined;
+  private log: CriLogWriter | undefined;
+  private rotator: LogRotator | undefined;
+  startedAt: string | undefined;
+  instantiateMs = 0;
+
+  private constructor(
+    readonly plan: ContainerPlan,
+    private readonly worker: Worker,
+    readonly tid: number | undefined,
+    private readonly logPath: string,
+    private readonly rotation: RotationPolicy,
+  ) {
+    this.exited = new Promise((resolve) => (this.settle = resolve));
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'out') this.log?.write(m.fd === 1 ? 'stdout' : 'stderr', m.data);
+      else if (m.type === 'exit') this.exitInfo = { exitCode: m.exitCode, reason: m.reason, ...(m.message ? { message: m.message } : {}), ...(m.fuelLeft ? { fuelLeft: m.fuelLeft } : {}) };
+    });
+    worker.on('error', (err) => {
+      this.exitInfo ??= { exitCode: 134, reason: 'Error', message: `the module's thread failed: ${err.message}` };
+    });
+    worker.on('exit', () => this.finish(this.exitInfo ?? { exitCode: 137, signal: 9, reason: 'Error', message: 'the module was terminated' }));
+  }
+
+  /** Instantiates the module in a new worker; rejects with the reason (link error, memory, ...) when it cannot. */
+  static prepare(o: PrepareOptions): Promise<Instance> {
+    const input: WorkerInput = {
+      module: o.module,
+      args: o.plan.argv,
+      env: o.plan.env,
+      preopens: o.plan.preopens,
+      metered: o.plan.metering === 'fuel',
+      fuel: String(BigInt(Math.floor(o.plan.fuel))),
+      memoryLimitPages: o.plan.memoryLimitPages,
+    };
+    const began = performance.now();
+    // The thread's JavaScript heap holds only the glue: the module's linear memory is not part of it.
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: input, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 }, stdout: false, stderr: false });
+    return new Promise<Instance>((resolve, reject) => {
+      const onMessage = (m: WorkerMessage) => {
+        if (m.type === 'ready') {
+          cleanup();
+          const inst = new Instance(o.plan, worker, m.tid, instanceLogPath(o.logDir, o.restartCount), o.rotation ?? DEFAULT_ROTATION);
+          inst.instantiateMs = performance.now() - began;
+          resolve(inst);
+        } else if (m.type === 'failed') {
+          cleanup();
+          void worker.terminate();
+          reject(new Error(m.message));
+        }
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        void worker.terminate();
+        reject(err);
+      };
+      const onExit = () => {
+        cleanup();
+        reject(new Error('the module thread ended before the module was instantiated'));
+      };
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
+  }
+
+  /** Opens the log and runs `_start`. */
+  start(): void {
+    this.log = new CriLogWriter(this.logPath);
+    const log = this.log;
+    // Rotation in this process: the writer is here, so a reopen is a direct call (nothing can be lost).
+    this.rotator = new LogRotator(this.logPath, () => (log.open ? { request: () => log.reopen(), close: () => undefined } : undefined), this.rotation);
+    void this.rotator.start();
+    this.startedAt = new Date().toISOString();
+    this.worker.postMessage('start');
+  }
+
+  /** Ends the instance now; `exit` is what its terminated state will say (unless it ended by itself first). */
+  terminate(exit: Omit<InstanceExit, 'finishedAt'>): Promise<InstanceExit> {
+    if (!this.ended) {
+      this.exitInfo ??= exit;
+      void this.worker.terminate();
+    }
+    return this.exited;
+  }
+
+  private finish(exit: Omit<InstanceExit, 'finishedAt'>): void {
+    if (this.ended) return;
+    this.ended = true;
+    // Messages the thread posted before it ended have been delivered by now (its 'exit' comes last).
+    this.log?.close();
+    const rotator = this.rotator;
+    void rotator?.stop();
+    this.settle({ ...exit, finishedAt: new Date().toISOString() });
+  }
+}

@@ -1,0 +1,46 @@
+// logs: the CRI log files the supervisor writes, read by engine/logs exactly as native containers' are
+// (tail, since, timestamps, previous instance, follow across rotations and restarts).
+import type { Readable } from 'node:stream';
+import { LogsUnavailableError, openContainerLogs } from '../../logs';
+import type { LogsRequest } from '../runtime';
+import { PodError } from '../types';
+import { supervisorAlive, type WasmContext } from './context';
+import { findWasmPod } from './find-pod';
+import { WasmPodPaths } from './paths';
+import { readSupervisorState, readWasmPod } from './records';
+import { effectiveLifecycle } from './status';
+
+export async function wasmPodLogs(ctx: WasmContext, req: LogsRequest, signal?: AbortSignal): Promise<Readable> {
+  const uid = await findWasmPod(ctx, req.pod);
+  const pod = await readWasmPod(ctx.home, uid);
+  if (!pod) throw new PodError(`pod ${req.pod} not found`, 'NOT_FOUND');
+  const specs = [...(pod.pod.spec.initContainers ?? []), ...pod.pod.spec.containers];
+  const name = req.container ?? pod.pod.spec.containers[0]?.name;
+  if (!specs.some((c) => c.name === name)) throw new PodError(`pod ${pod.name} has no container "${req.container}"`, 'NOT_FOUND', { container: req.container });
+  const dir = new WasmPodPaths(ctx.home, uid).logDir(name!);
+  // Following ends when nothing will write to the log any more: the pod stopped, or its supervisor is gone.
+  const isDone = async () => {
+    const now = await readWasmPod(ctx.home, uid);
+    if (!now) return true;
+    const state = await readSupervisorState(ctx.home, uid);
+    const lifecycle = effectiveLifecycle(now, state);
+    return lifecycle === 'stopped' || lifecycle === 'deleting' || (now.lifecycle !== 'creating' && !supervisorAlive(now, state));
+  };
+  try {
+    return await openContainerLogs(
+      dir,
+      {
+        follow: req.follow,
+        ...(req.tail !== undefined ? { tail: req.tail } : {}),
+        ...(req.sinceSeconds !== undefined ? { sinceSeconds: req.sinceSeconds } : {}),
+        timestamps: req.timestamps,
+        previous: req.previous,
+        isDone,
+      },
+      signal,
+    );
+  } catch (err) {
+    if (err instanceof LogsUnavailableError) throw new PodError(`container "${name}": ${err.message}`, 'NOT_FOUND', { container: name });
+    throw err;
+  }
+}

@@ -1,0 +1,187 @@
+// run_pod for pod-wasm: admission, images, volumes, then every module is checked, metered and compiled here
+// (nothing of the module runs in this process), the plans are written to pod.json and the pod's supervisor
+// is spawned. It instantiates every module before starting any, runs the init containers, starts the app
+// containers and reports in status.json; this resolves once the app containers run. Atomic: any failure
+// (a module that does not compile or link, a memory declaration over the limit, an init container that
+// fails) kills the supervisor and removes the directory and the name, and rejects with a PodError naming the
+// container. pod.json says `creating` until then, so a daemon killed midway leaves a pod reconcile removes.
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { buildWasmInvocation, type EnvSources } from '../../image/bundle';
+import { parseQuantity } from '../../limits';
+import { ensureImages } from '../native/images';
+import { hostnameOf, podFacts } from '../native/pod-facts';
+import { forContainer, toPodError } from '../native/pod-errors';
+import type { PodContainer } from '../native/pod-spec';
+import { containerMounts, prepareVolumes } from '../native/volumes';
+import { PodError, type PodEvent, type PodStatus, type RunPodRequest } from '../types';
+import { admitWasmPod, DEFAULT_FUEL, fuelOf } from './admit';
+import { supervisorAlive, type WasmContext } from './context';
+import { FALLBACK_INSTRUCTIONS_PER_SECOND } from './cpu-time';
+import { resolveWasmImage } from './images';
+import { MAX_MEMORY_PAGES, PAGE_BYTES, prepareModule } from './modules';
+import { claimPodName } from './names';
+import { WasmPodPaths, wasmPodsDir } from './paths';
+import { readSupervisorState, writeWasmPod, type ContainerPlan, type SupervisorState, type WasmPodRecord } from './records';
+import { spawnSupervisor } from './spawn';
+import { toWasmPodStatus } from './status';
+import { teardownWasmPod } from './teardown';
+
+/** How long the supervisor may take to compile and instantiate every module (init containers excluded). */
+const STARTUP_TIMEOUT_MS = 60_000;
+
+function memoryLimit(c: PodContainer): { memoryLimitPages: number; memoryLimitBytes?: number } {
+  const raw = c.resources?.limits?.memory;
+  const q = raw === undefined ? undefined : parseQuantity(raw);
+  if (!q) return { memoryLimitPages: MAX_MEMORY_PAGES };
+  const bytes = Number(q.num / q.den);
+  return { memoryLimitPages: Math.min(MAX_MEMORY_PAGES, Math.floor(bytes / PAGE_BYTES)), memoryLimitBytes: bytes };
+}
+
+async function supervisorLogTail(paths: WasmPodPaths): Promise<string> {
+  const text = await readFile(paths.supervisorLog, 'utf8').catch(() => '');
+  const lines = text.trim().split('\n').filter((l) => l && !/ExperimentalWarning|--trace-warnings/.test(l));
+  return lines.slice(-5).join(' | ');
+}
+
+/** Waits until the supervisor reports the app containers running, or why it cannot. */
+async function waitForStartup(ctx: WasmContext, pod: WasmPodRecord, paths: WasmPodPaths): Promise<SupervisorState> {
+  const began = Date.now();
+  for (;;) {
+    const state = await readSupervisorState(ctx.home, pod.uid);
+    ctx.announce(pod, state);
+    if (state?.failure) throw new PodError(state.failure.message, state.failure.code, state.failure.container ? { container: state.failure.container } : undefined);
+    if (state?.phase === 'running') return state;
+    if (state && state.phase !== 'starting' && state.phase !== 'initializing')
+      throw new PodError(`pod ${pod.name}: the supervisor ended before the containers ran (${state.phase})`, 'START_FAILED');
+    if (!supervisorAlive(pod, state)) {
+      // It may have written its last word just before leaving.
+      const last = await readSupervisorState(ctx.home, pod.uid);
+      if (last?.failure || last?.phase === 'running') continue;
+      const tail = await supervisorLogTail(paths);
+      throw new PodError(`pod ${pod.name}: the supervisor exited before the containers ran${tail ? `: ${tail}` : ''}`, 'START_FAILED');
+    }
+    if ((!state || state.phase === 'starting') && Date.now() - began > STARTUP_TIMEOUT_MS)
+      throw new PodError(`pod ${pod.name}: the modules were not instantiated within ${STARTUP_TIMEOUT_MS / 1000} s`, 'START_FAILED');
+    await ctx.nextChange(pod.uid, 100);
+  }
+}
+
+export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?: (e: PodEvent) => void): Promise<PodStatus> {
+  const admitted = admitWasmPod(req);
+  const { pod, namespace } = admitted;
+  const name = pod.metadata.name;
+  const uid = randomUUID();
+  const paths = new WasmPodPaths(ctx.home, uid);
+  await mkdir(wasmPodsDir(ctx.home), { recursive: true, mode: 0o700 });
+  // The directory exists before the name points at it, so a name link always leads somewhere real.
+  await mkdir(paths.dir, { mode: 0o700 });
+  const holder = await claimPodName(ctx.home, namespace, name, uid).catch(async (err) => {
+    await rm(paths.dir, { recursive: true, force: true });
+    throw err;
+  });
+  if (holder) {
+    await rm(paths.dir, { recursive: true, force: true });
+    throw new PodError(`pod ${namespace}/${name} already exists (uid ${holder}): delete it first`, 'ALREADY_EXISTS');
+  }
+
+  const forward = onEvent
+    ? (e: PodEvent) => {
+        if ((e.type === 'pull' && e.pod === name) || (e.type !== 'pull' && e.uid === uid)) onEvent(e);
+      }
+    : undefined;
+  if (forward) ctx.listeners.add(forward);
+  let record: WasmPodRecord | undefined;
+  try {
+    const fuel = fuelOf(pod, ctx.options.fuel ?? DEFAULT_FUEL);
+    const specs = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+    record = {
+      version: 1,
+      uid,
+      name,
+      namespace,
+      createdAt: new Date().toISOString(),
+      lifecycle: 'creating',
+      hostname: hostnameOf(pod, uid),
+      ...(req.fileName ? { fileName: req.fileName } : {}),
+      pod,
+      plans: [],
+      warnings: admitted.warnings.map((f) => `${req.fileName ?? 'manifest'}:${f.range.start.line + 1}: ${f.message} [${f.rule}]`),
+    };
+    const rec = record;
+    await ctx.save(rec);
+
+    const images = await ensureImages(ctx.native, specs, { name });
+    const store = await ctx.native.store();
+    const facts = podFacts(pod, uid);
+    const volumes = await prepareVolumes(pod, paths, admitted, facts);
+    const sources: EnvSources = {
+      configMaps: Object.fromEntries(Object.entries(admitted.configMaps).map(([k, v]) => [k, v.text])),
+      secrets: Object.fromEntries(Object.entries(admitted.secrets).map(([k, v]) => [k, v.text])),
+    };
+    await mkdir(paths.modules, { mode: 0o700 });
+    const initNames = new Set((pod.spec.initContainers ?? []).map((c) => c.name));
+    const results = await Promise.allSettled(
+      specs.map((spec) =>
+        forContainer(spec.name, async (): Promise<ContainerPlan> => {
+          const imageID = images.get(spec.image!)!;
+          const image = await resolveWasmImage(store, spec, imageID, paths.rootfsDir(spec.name));
+          const mounts = await containerMounts(spec, volumes);
+          const inv = buildWasmInvocation({
+            artifact: image.artifact,
+            image: image.config,
+            container: spec,
+            pod: facts,
+            sources,
+            ...(image.rootfs ? { rootfsPath: image.rootfs.path } : {}),
+            mounts,
+          });
+          const limits = memoryLimit(spec);
+          const module = await prepareModule(ctx.home, spec.name, image.bytes, limits, paths.module(spec.name));
+          rec.warnings.push(...inv.warnings);
+          if (!module.metered)
+            rec.warnings.push(`container "${spec.name}": the module cannot be metered (${module.note}); its CPU time is bounded instead (${fuel / FALLBACK_INSTRUCTIONS_PER_SECOND} s)`);
+          return {
+            name: spec.name,
+            kind: initNames.has(spec.name) ? (spec.restartPolicy === 'Always' ? 'sidecar' : 'init') : 'app',
+            image: spec.image!,
+            imageID,
+            module: module.path,
+            moduleDigest: module.digest,
+            argv: inv.argv,
+            env: inv.env,
+            preopens: inv.preopens,
+            ...limits,
+            fuel,
+            metering: module.metered ? 'fuel' : 'cpu-time',
+            ...(module.metered ? {} : { cpuSeconds: fuel / FALLBACK_INSTRUCTIONS_PER_SECOND, meteringNote: module.note }),
+            ...(image.rootfs ? { rootfsDir: image.rootfs.dir } : {}),
+          };
+        }),
+      ),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    rec.plans = results.map((r) => (r as PromiseFulfilledResult<ContainerPlan>).value);
+    await writeWasmPod(ctx.home, rec);
+    rec.supervisor = await spawnSupervisor(paths);
+    await writeWasmPod(ctx.home, rec);
+
+    const state = await waitForStartup(ctx, rec, paths);
+    rec.lifecycle = 'running';
+    await ctx.save(rec, state);
+    ctx.watchPod(uid);
+    return toWasmPodStatus(rec, state);
+  } catch (err) {
+    const error = toPodError(err);
+    try {
+      await teardownWasmPod(ctx, uid, record);
+    } catch (cleanup) {
+      error.message += ` (cleanup after the failure also failed: ${(cleanup as Error).message})`;
+    }
+    ctx.emit({ type: 'pod', time: new Date().toISOString(), pod: name, uid, phase: 'Failed', reason: error.code, message: error.message });
+    throw error;
+  } finally {
+    if (forward) ctx.listeners.delete(forward);
+  }
+}

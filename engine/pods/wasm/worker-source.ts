@@ -1,0 +1,149 @@
+// The code of a container's worker thread, as a string run with `new Worker(source, { eval: true })`: plain
+// JavaScript using only Node built-ins, so it starts the same from the TypeScript sources and from the
+// single-file bundle, with no loader in the thread (tsx would add hundreds of milliseconds per worker).
+//
+// Protocol (worker → supervisor): {type:'ready', tid} once instantiated (or {type:'failed', message});
+// {type:'out', fd, data} for every write to stdout/stderr; {type:'exit', exitCode, reason, message, fuelLeft}.
+// Supervisor → worker: 'start'. The supervisor ends a worker it gives up on with worker.terminate(), which
+// stops even a module in a tight loop.
+//
+// What the thread adds around node:wasi (preview 1):
+//   - fd_write on fds 1 and 2 goes to the supervisor, which writes CRI log records with whole lines;
+//   - preopens marked read-only (configMap, secret, readOnly mounts) refuse writes with EROFS: node:wasi has no
+//     read-only preopens, so the calls that create, change or remove files under them are checked here, and
+//     descriptors opened through a read-only one inherit the mark;
+//   - a trap is told apart: fuel exhausted, memory limit (the metering globals), or the module's own.
+import { FUEL_EXPORT, MEM_LIMIT_EXPORT, OOM_EXPORT } from './metering';
+
+export interface WorkerInput {
+  module: WebAssembly.Module;
+  args: string[];
+  env: Record<string, string>;
+  preopens: { guestPath: string; hostPath: string; readOnly: boolean }[];
+  metered: boolean;
+  /** Decimal string (an i64). */
+  fuel: string;
+  memoryLimitPages: number;
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; tid?: number }
+  | { type: 'failed'; message: string }
+  | { type: 'out'; fd: 1 | 2; data: Uint8Array }
+  | { type: 'exit'; exitCode: number; reason: string; message?: string; fuelLeft?: string };
+
+export const WORKER_SOURCE = `
+'use strict';
+const { parentPort, workerData: d } = require('node:worker_threads');
+const { WASI } = require('node:wasi');
+const fs = require('node:fs');
+const post = (m, t) => parentPort.postMessage(m, t);
+const FUEL = ${JSON.stringify(FUEL_EXPORT)}, MEM_LIMIT = ${JSON.stringify(MEM_LIMIT_EXPORT)}, OOM = ${JSON.stringify(OOM_EXPORT)};
+const EROFS = 69, EFAULT = 21;
+const O_CREAT = 1, O_EXCL = 4, O_TRUNC = 8;
+// fd_write, fd_allocate, fd_filestat_set_size
+const WRITE_RIGHTS = (1n << 6n) | (1n << 8n) | (1n << 22n);
+
+let tid;
+try { tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop()) || undefined; } catch {}
+
+let wasi, instance, memory;
+const readOnly = new Set();
+try {
+  const devnull = fs.openSync('/dev/null', 'r+');
+  const preopens = {};
+  d.preopens.forEach((p, i) => {
+    preopens[p.guestPath] = p.hostPath;
+    // uvwasi numbers preopens from 3 in the order given.
+    if (p.readOnly) readOnly.add(3 + i);
+  });
+  wasi = new WASI({ version: 'preview1', args: d.args, env: d.env, preopens, stdin: devnull, stdout: devnull, stderr: devnull, returnOnExit: true });
+  const w = wasi.wasiImport;
+  const imp = Object.assign({}, w);
+  imp.fd_write = (fd, iovs, n, nwritten) => {
+    if (fd !== 1 && fd !== 2) return w.fd_write(fd, iovs, n, nwritten);
+    const view = new DataView(memory.buffer);
+    const bytes = new Uint8Array(memory.buffer);
+    const parts = [];
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const at = iovs + i * 8;
+      if (at + 8 > bytes.length) return EFAULT;
+      const ptr = view.getUint32(at, true), len = view.getUint32(at + 4, true);
+      if (ptr + len > bytes.length) return EFAULT;
+      if (len > 0) { parts.push(bytes.slice(ptr, ptr + len)); total += len; }
+    }
+    if (nwritten + 4 > bytes.length) return EFAULT;
+    if (total > 0) {
+      const data = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      const copy = new Uint8Array(data.byteLength); copy.set(data);
+      post({ type: 'out', fd, data: copy }, [copy.buffer]);
+    }
+    view.setUint32(nwritten, total, true);
+    return 0;
+  };
+  imp.path_open = (fd, dirflags, path, len, oflags, base, inheriting, fdflags, opened) => {
+    if (readOnly.has(fd) && ((oflags & (O_CREAT | O_EXCL | O_TRUNC)) !== 0 || (BigInt(base) & WRITE_RIGHTS) !== 0n)) return EROFS;
+    const r = w.path_open(fd, dirflags, path, len, oflags, base, inheriting, fdflags, opened);
+    if (r === 0) {
+      const nfd = new DataView(memory.buffer).getUint32(opened, true);
+      if (readOnly.has(fd)) readOnly.add(nfd); else readOnly.delete(nfd);
+    }
+    return r;
+  };
+  const guard = (name, ...positions) => {
+    imp[name] = (...a) => (positions.some((p) => readOnly.has(a[p])) ? EROFS : w[name](...a));
+  };
+  guard('path_create_directory', 0);
+  guard('path_remove_directory', 0);
+  guard('path_unlink_file', 0);
+  guard('path_filestat_set_times', 0);
+  guard('path_symlink', 2);
+  guard('path_link', 0, 4);
+  guard('path_rename', 0, 3);
+  guard('fd_filestat_set_times', 0);
+  imp.fd_close = (fd) => { const r = w.fd_close(fd); if (r === 0) readOnly.delete(fd); return r; };
+  imp.fd_renumber = (from, to) => {
+    const r = w.fd_renumber(from, to);
+    if (r === 0) { if (readOnly.has(from)) readOnly.add(to); else readOnly.delete(to); readOnly.delete(from); }
+    return r;
+  };
+  instance = new WebAssembly.Instance(d.module, { wasi_snapshot_preview1: imp });
+  memory = instance.exports.memory;
+  if (d.metered) {
+    instance.exports[FUEL].value = BigInt(d.fuel);
+    instance.exports[MEM_LIMIT].value = d.memoryLimitPages;
+  }
+  post({ type: 'ready', tid });
+} catch (e) {
+  post({ type: 'failed', message: e && e.message ? e.message : String(e) });
+  instance = undefined;
+}
+
+if (instance) parentPort.once('message', () => {
+  let exitCode, reason, message;
+  try {
+    exitCode = wasi.start(instance);
+    reason = exitCode === 0 ? 'Completed' : 'Error';
+  } catch (e) {
+    const text = e && e.message ? e.message : String(e);
+    if (d.metered && instance.exports[OOM].value) {
+      exitCode = 137;
+      reason = 'OOMKilled';
+      message = 'linear memory would grow past the limit of ' + d.memoryLimitPages + ' pages (' + d.memoryLimitPages * 64 + ' KiB)';
+    } else if (d.metered && instance.exports[FUEL].value < 0n) {
+      exitCode = 137;
+      reason = 'FuelExhausted';
+      message = 'the instruction budget of ' + d.fuel + ' (fuel) is spent';
+    } else {
+      // What a native process that aborts gets (128 + SIGABRT).
+      exitCode = 134;
+      reason = 'Error';
+      message = (e instanceof WebAssembly.RuntimeError ? 'wasm trap: ' : '') + text;
+    }
+  }
+  const fuelLeft = d.metered ? String(instance.exports[FUEL].value) : undefined;
+  post({ type: 'exit', exitCode, reason, message, fuelLeft });
+  parentPort.close();
+});
+`;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_IMAGE, buildBusyboxLayout, ensureBuiltinImage, isBuiltinImage } from '../../engine/image/builtin';
 import { openStore } from '../../engine/image/store';
+import { main } from '../../engine/cli/main';
 import { createNativeRuntime } from '../../engine/pods/native';
 import { LeakTracker } from '../support/leaks';
 import { podManifest, text, whyNoNativePods } from './fixtures';
@@ -42,6 +43,22 @@ describe('the built-in image', () => {
     assert.match(first, /^sha256:[0-9a-f]{64}$/);
     assert.equal(await store.resolveImage(BUILTIN_IMAGE), first);
     assert.equal(await ensureBuiltinImage(store), first);
+  });
+
+  it('`podsmith pull` makes it instead of asking a registry', { skip: whyNoNativePods() }, async () => {
+    const home = temp('bb-pull-');
+    const saved = process.env.PODSMITH_HOME;
+    process.env.PODSMITH_HOME = home;
+    try {
+      let out = '';
+      const code = await main(['pull', BUILTIN_IMAGE], { out: (s) => void (out += s), err: (s) => void (out += s) });
+      assert.equal(code, 0, out);
+      assert.match(out, /^Built podsmith\.local\/busybox:1 from this host's busybox \(sha256:[0-9a-f]{64}\)\n$/);
+      assert.ok(await (await openStore(home)).resolveImage(BUILTIN_IMAGE));
+    } finally {
+      if (saved === undefined) delete process.env.PODSMITH_HOME;
+      else process.env.PODSMITH_HOME = saved;
+    }
   });
 
   it('runs a pod in a fresh home with no registry and no load', { skip: whyNoNativePods() }, async () => {

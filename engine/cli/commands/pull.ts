@@ -1,5 +1,6 @@
 // `podsmith pull [--platform OS/ARCH[/VARIANT]] [--insecure-registry HOST[:PORT]]... [-q] IMAGE`
 import { parseArgs } from 'node:util';
+import { BUILTIN_IMAGE, ensureBuiltinImage, isBuiltinImage } from '../../image/builtin';
 import { pullImage } from '../../image/pull';
 import { familiarReference } from '../../image/reference';
 import { UsageError } from '../files';
@@ -33,6 +34,12 @@ export function pullCommand(argv: string[], io: Io, deps: RegistryCommandDeps = 
     }
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'pull needs an image reference' : 'pull takes one image reference');
     const store = await storeFor(deps);
+    if (isBuiltinImage(positionals[0])) {
+      // Not in any registry: made from this host's busybox-static.
+      const digest = await ensureBuiltinImage(store, positionals[0]);
+      io.out(values.quiet ? digest + '\n' : `Built ${BUILTIN_IMAGE} from this host's busybox (${digest})\n`);
+      return 0;
+    }
     const reporter = values.quiet ? undefined : createProgressReporter(io, { tty: isTty(io, deps), verb: 'pull' });
     try {
       const r = await pullImage(positionals[0], {

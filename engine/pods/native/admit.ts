@@ -59,7 +59,8 @@ function namespaceOf(value: unknown): string {
   return isObject(meta) && typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : 'default';
 }
 
-export function admitPod(req: RunPodRequest): AdmittedPod {
+/** `serves`: the runtime class of the runtime admitting (a pod asking for another one is refused). */
+export function admitPod(req: RunPodRequest, serves = 'pod-containers'): AdmittedPod {
   const fileName = req.fileName ?? 'manifest';
   const result = lintText(req.manifest, { fileName });
   const errors = result.findings.filter((f) => f.severity === 'error');
@@ -86,8 +87,8 @@ export function admitPod(req: RunPodRequest): AdmittedPod {
   pod.metadata.namespace = namespace;
 
   const runtimeClass = resolveRuntimeClass(pod.spec.runtimeClassName);
-  if (runtimeClass !== 'pod-containers')
-    throw new PodError(`pod ${pod.metadata.name} asks for runtime class ${pod.spec.runtimeClassName}, which this runtime (pod-containers) does not serve`, 'INVALID');
+  if (runtimeClass !== serves)
+    throw new PodError(`pod ${pod.metadata.name} asks for runtime class ${pod.spec.runtimeClassName ?? 'pod-containers'}, which this runtime (${serves}) does not serve`, 'INVALID');
 
   const limits = checkLimits(pod);
   if (limits.length > 0)

@@ -4,7 +4,9 @@
 // Prints a table per scenario and whether the aims were met (never fails on performance), and writes
 // bench/results/latest.json.
 // (d) pull: `podsmith pull` + unpack vs `skopeo copy` + `umoci unpack` from a local registry (bench/pull.ts).
-// `--only manifest` runs (a)-(c), `--only pull` runs (d); each part rewrites only its own keys of latest.json.
+// (e) pods: a 2-container native pod up and down vs podman kube play/down and a bare runc floor (bench/pods.ts).
+// (f) wasm: a 3-module wasm pod vs a native pod of the same shape (bench/wasm.ts).
+// `--only manifest|pull|pods|wasm` runs one part; each part rewrites only its own keys of latest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -16,6 +18,9 @@ import { compareInProcess, podsmithValidator, yamlLanguageServerValidator, type 
 import { LspSession, measureKeystrokes, type ServerSpec } from './lsp';
 import { ratios, summarize, type Ratios, type Stats } from './stats';
 import { runPullBench } from './pull';
+import { runPodsBench } from './pods';
+import { runWasmBench } from './wasm';
+import { whyNoNativePods } from '../test/pods/fixtures';
 
 const ROOT = resolve(__dirname, '..');
 const YLS_PACKAGE = join(ROOT, 'node_modules', 'yaml-language-server');
@@ -207,22 +212,25 @@ async function main(): Promise<void> {
     keystrokes: { baselineDiagnostics: c.result.baseline, skippedPublishes: c.result.skipped, ylsDebounceMs: c.debounceMs },
     totalSeconds: (Date.now() - started) / 1000,
   };
-  // --- pull bench: keep the numbers of an earlier `--only pull` run ---
-  const previousPull = readLatest().pull;
-  writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify({ ...json, ...(previousPull ? { pull: previousPull } : {}) }, null, 2) + '\n');
-  // --- end pull bench ---
+  // Keep the numbers of the other parts (from earlier `--only` runs).
+  const previous = readLatest();
+  const others = Object.fromEntries(OTHER_PARTS.filter((k) => previous[k] !== undefined).map((k) => [k, previous[k]]));
+  writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify({ ...json, ...others }, null, 2) + '\n');
   log(`wrote ${join('bench', 'results', 'latest.json')}`);
 }
 
-// --- pull bench: --only flag, scenario (d) after the others, its numbers under `pull` in latest.json ---
-type Part = 'manifest' | 'pull';
+// --- parts: `--only manifest|pull|pods|wasm`; each part's numbers live under its own key of latest.json ---
+const PARTS = ['manifest', 'pull', 'pods', 'wasm'] as const;
+type Part = (typeof PARTS)[number];
+/** The keys of latest.json that parts other than `manifest` own. */
+const OTHER_PARTS = ['pull', 'pods', 'wasm'] as const;
 
 function onlyPart(argv: string[]): Part | undefined {
   const i = argv.indexOf('--only');
   const value = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   if (value === undefined) return undefined;
-  if (value !== 'manifest' && value !== 'pull') throw new Error(`--only takes manifest or pull, not ${JSON.stringify(value)}`);
-  return value;
+  if (!(PARTS as readonly string[]).includes(value)) throw new Error(`--only takes ${PARTS.join(', ')}, not ${JSON.stringify(value)}`);
+  return value as Part;
 }
 
 const LATEST = join(ROOT, 'bench', 'results', 'latest.json');
@@ -243,12 +251,34 @@ async function pullPart(): Promise<void> {
   log(`wrote ${join('bench', 'results', 'latest.json')} (pull)`);
 }
 
+function savePart(key: string, value: object): void {
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(LATEST, JSON.stringify({ ...readLatest(), [key]: { date: new Date().toISOString(), ...value } }, null, 2) + '\n');
+  log(`wrote ${join('bench', 'results', 'latest.json')} (${key})`);
+}
+
+/** (e) a 2-container native pod up and down: engine, daemon and CLI vs podman kube play/down vs bare runc. */
+async function podsPart(): Promise<void> {
+  const skip = whyNoNativePods();
+  if (skip) return log(`pods bench skipped: ${skip}`);
+  savePart('pods', await runPodsBench());
+}
+
+/** (f) a 3-module wasm pod vs a native pod of the same shape; module compile and instantiate times. */
+async function wasmPart(): Promise<void> {
+  const skip = whyNoNativePods();
+  if (skip) return log(`wasm bench skipped: ${skip}`);
+  savePart('wasm', await runWasmBench());
+}
+
 async function selected(): Promise<void> {
   const only = onlyPart(process.argv.slice(2));
-  if (only !== 'pull') await main();
-  if (only !== 'manifest') await pullPart();
+  if (!only || only === 'manifest') await main();
+  if (!only || only === 'pull') await pullPart();
+  if (!only || only === 'pods') await podsPart();
+  if (!only || only === 'wasm') await wasmPart();
 }
-// --- end pull bench ---
+// --- end parts ---
 
 function scenario(title: string, input: string, samples: number[][], notes: string[]): Scenario {
   const p = summarize(samples[0]);

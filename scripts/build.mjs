@@ -7,6 +7,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
   build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/podsmith.js', external: ['koffi'], banner: { js: '#!/usr/bin/env node' } }),
+  // A pod-wasm pod's supervisor process: small, so a wasm pod starts without loading the whole CLI.
+  build({ ...common, entryPoints: ['engine/pods/wasm/supervisor-main.ts'], outfile: 'dist/wasm-supervisor.js', external: ['koffi'] }),
 ]);
 chmodSync('dist/podsmith.js', 0o755);
 // vscode-languageclient runs this script to kill a server that ignores shutdown; bundling drops it.

@@ -86,6 +86,8 @@ const COMMANDS: Record<string, Command> = {
   events: (argv, io) => eventsCommand(argv, io),
   'port-forward': (argv, io) => portForwardPodCommand(argv, io),
   daemon: (argv, io) => daemonCommand(argv, io),
+  // Internal: the per-pod supervisor process of pod-wasm (started by the daemon, not by people).
+  '__wasm-supervisor': async (argv) => (await import('../pods/wasm/supervisor-main')).runWasmSupervisor(argv),
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

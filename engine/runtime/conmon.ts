@@ -82,6 +82,8 @@ export async function createUnderConmon(o: ConmonCreateOptions): Promise<ConmonC
     // terminal would otherwise reach every pod).
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, _OCI_SYNCPIPE: '3' },
+    // conmon also writes an `oom` file into its working directory when the container is OOM-killed.
+    cwd: o.persistDir,
     detached: true,
   });
   const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };

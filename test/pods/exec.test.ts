@@ -64,7 +64,10 @@ describe('exec and logs', { skip }, () => {
     } catch (err) {
       return t.skip(`no native pty here: ${(err as Error).message}`);
     }
-    const ex = await env.runtime.exec({ pod: 'shell', command: ['sh', '-c', 'stty size; tty; exit 3'], tty: true, stdin: false, size: { columns: 100, rows: 30 } });
+    // runc sizes the container's terminal from ours just after the command starts (a race inside runc): the
+    // command waits for the size to arrive rather than reading 0 0.
+    const script = 'for i in $(seq 100); do s=$(stty size 2>/dev/null); [ -n "$s" ] && [ "$s" != "0 0" ] && break; sleep 0.05; done; echo "$s"; tty; exit 3';
+    const ex = await env.runtime.exec({ pod: 'shell', command: ['sh', '-c', script], tty: true, stdin: false, size: { columns: 100, rows: 30 } });
     const [out, code] = await Promise.all([text(ex.stdout), ex.exit]);
     assert.equal(code, 3);
     assert.match(out, /30 100/);

@@ -102,6 +102,7 @@ export class LeakTracker {
     }
 
     for (const uid of readdirSafe(join(home, 'pods'))) leaks.push(`pod directory pods/${uid}`);
+    for (const uid of readdirSafe(join(home, 'wasm-pods'))) leaks.push(`pod directory wasm-pods/${uid}`);
     for (const name of readdirSafe(join(home, 'pod-names'))) leaks.push(`pod name link ${name} -> ${readlinkSafe(join(home, 'pod-names', name))}`);
     for (const ns of readdirSafe('/run/netns')) for (const uid of this.uids) if (ns.includes(uid) || ns.includes(uid.replace(/-/g, '').slice(0, 12))) leaks.push(`network namespace /run/netns/${ns}`);
     return leaks;

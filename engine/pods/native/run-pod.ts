@@ -100,6 +100,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     : undefined;
   if (forward) ctx.listeners.add(forward);
   let record: PodRecord | undefined;
+  let pauseStarted: Promise<void> | undefined;
   try {
     const runtime = await selectOciRuntime(ctx.home, req.ociRuntime ?? ctx.options.ociRuntime);
     const now = new Date().toISOString();
@@ -141,6 +142,8 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     const pidsLimit = ctx.options.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT;
 
     // The pause container and every container's rootfs and config are independent: make them together.
+    // Containers join the pause's namespaces, which exist once it is created: its start and the pod cgroup's
+    // limits go on beside the first launches (awaited before run_pod returns).
     const startPause = async () => {
       const rootfs = await ensurePauseRootfs(ctx.home);
       const id = pauseId(uid);
@@ -162,9 +165,12 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
         logArgs: ['-l', `k8s-file:${join(paths.pause, 'pause.log')}`],
       });
       rec.pause = { id, socketId: id.slice(0, 12) + 'p', pid: created.pid, conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
-      await runtime.start(id);
-      failpoint('run_pod:pause-started');
-      await applyPodLimits(uid, podLimits(pod, pidsLimit));
+      pauseStarted = forContainer('POD', async () => {
+        await runtime.start(id);
+        failpoint('run_pod:pause-started');
+        await applyPodLimits(uid, podLimits(pod, pidsLimit));
+      });
+      pauseStarted.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
     };
     const prepared = await Promise.allSettled([
       forContainer('POD', startPause),
@@ -201,6 +207,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
         throw new PodError(`init container "${c.name}" failed with exit code ${t.exitCode} (${t.reason})`, 'INIT_FAILED', { container: c.name });
     }
     const apps = await Promise.allSettled(rec.containers.filter((x) => x.kind === 'app').map(launch));
+    await pauseStarted;
     const appFailed = apps.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (appFailed) throw appFailed.reason;
 
@@ -212,6 +219,8 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     return toPodStatus(rec);
   } catch (err) {
     supervisor.unwatch(uid);
+    // The pause's start may still be under way: let it finish before tearing down.
+    await pauseStarted?.catch(() => undefined);
     const error = toPodError(err);
     try {
       await teardownPod(ctx, uid, record);

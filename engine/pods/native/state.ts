@@ -2,10 +2,10 @@
 // is the only state: a new runtime instance (daemon restart) reads it back and reconciles it with conmon's
 // exit files and the OCI runtime's state. Writes are atomic (temporary file + rename).
 import { mkdir, readdir, readFile, readlink, rename, symlink, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { OciRuntimeInfo } from '../../runtime';
 import type { ContainerState, PodCondition } from '../types';
-import { nameLink, PodPaths, podsDir } from './paths';
+import { nameLink, PodPaths, POD_ROOT_DIRS, podsDir } from './paths';
 import type { BackoffState } from './backoff';
 import type { PodObject } from './pod-spec';
 
@@ -109,8 +109,8 @@ export async function claimName(home: string, namespace: string, name: string, u
     const holder = await readlink(link).catch(() => undefined);
     if (holder === undefined) continue;
     if (await readPod(home, holder)) return holder;
-    const pending = await readdir(new PodPaths(home, holder).dir).catch(() => undefined);
-    if (pending) return holder;
+    // Held while its directory exists, in any runtime's folder (a pod being created has no record yet).
+    for (const root of POD_ROOT_DIRS) if (await readdir(join(home, root, holder)).catch(() => undefined)) return holder;
     await unlink(link).catch(() => undefined);
   }
   throw new Error(`cannot claim the pod name ${namespace}/${name}`);

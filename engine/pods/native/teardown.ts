@@ -42,14 +42,21 @@ export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodR
   const prefix = `${uidPrefix(uid)}-`;
   const conmons = await conmonPids(paths, record);
 
-  // 1. Containers: SIGKILL everything of the pod the runtime knows (recorded or not), then delete.
+  // 1. Containers: everything of the pod the runtime knows (recorded or not). `delete --force` SIGKILLs what
+  // still runs and deletes in one call; a container it could not delete is killed and deleted step by step.
   for (const runtime of runtimesOf(ctx, record)) {
     const ids = (await runtime.list().catch(() => [])).map((s) => s.id).filter((id) => id.startsWith(prefix));
-    await Promise.all(ids.map((id) => runtime.kill(id, 'SIGKILL', true).catch(() => runtime.kill(id, 'SIGKILL').catch(() => undefined))));
-    // conmon writes the exit file and leaves once its container is gone; it must be gone before its files are.
-    await Promise.all(conmons.map((c) => waitGone(c.pid, 5000, c.startTime)));
-    await Promise.all(ids.map((id) => runtime.delete(id, true).catch(() => undefined)));
+    await Promise.all(
+      ids.map((id) =>
+        runtime.delete(id, true).catch(async () => {
+          await runtime.kill(id, 'SIGKILL', true).catch(() => runtime.kill(id, 'SIGKILL').catch(() => undefined));
+          await runtime.delete(id, true).catch(() => undefined);
+        }),
+      ),
+    );
   }
+  // conmon writes the exit file and leaves once its container is gone; it must be gone before its files are.
+  await Promise.all(conmons.map((c) => waitGone(c.pid, 5000, c.startTime)));
   for (const c of conmons) if (isAlive(c.pid, c.startTime)) signalProcess(c.pid, 'SIGKILL');
 
   // 2. Processes that escaped their runtime (conmon lost), then the cgroups.
@@ -57,7 +64,7 @@ export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodR
 
   // 3. Root filesystems (overlay mounts and store references), then any other mount below the pod.
   const store = await ctx.store();
-  for (const name of await readdir(join(paths.dir, 'c')).catch(() => [] as string[])) await removeRootfs(store, paths.rootfsDir(name)).catch(() => undefined);
+  await Promise.all((await readdir(join(paths.dir, 'c')).catch(() => [] as string[])).map((name) => removeRootfs(store, paths.rootfsDir(name)).catch(() => undefined)));
   const stuck = await unmountUnder(paths.dir);
   // Deleting through a live mount would delete what it shows: leave the directory for the next attempt.
   if (stuck.length > 0) throw new Error(`cannot unmount ${stuck.join(', ')}; the pod directory ${paths.dir} was kept`);

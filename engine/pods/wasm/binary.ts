@@ -185,3 +185,28 @@ export function encodeLimits(l: Limits): number[] {
   const flags = (l.max !== undefined ? 1 : 0) | (l.shared ? 2 : 0);
   return [flags, ...uleb(l.min), ...(l.max !== undefined ? uleb(l.max) : [])];
 }
+
+/** An append-only byte buffer that grows by doubling. */
+export class ByteWriter {
+  private buf = new Uint8Array(1024);
+  length = 0;
+
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+
+  bytes(data: Uint8Array | readonly number[]): void {
+    this.ensure(data.length);
+    this.buf.set(data, this.length);
+    this.length += data.length;
+  }
+
+  result(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}

@@ -3,11 +3,13 @@
 // the watch on running pods: status.json changes (fs.watch on the pod directory, a 1 s sweep behind it) turn
 // into PodEvents, and a supervisor found dead is recorded as such.
 import { watch, type FSWatcher } from 'node:fs';
+import type { RotationPolicy } from '../../logs';
 import { isAlive } from '../../runtime/processes';
 import { RuntimeContext, type NativeRuntimeOptions } from '../native/context';
 import { KeyedMutex } from '../native/keyed-mutex';
 import type { PodEvent } from '../types';
 import { WasmPodPaths } from './paths';
+import type { SupervisorCommand } from './spawn';
 import { readSupervisorState, readWasmPod, writeSupervisorState, writeWasmPod, type SupervisorRef, type SupervisorState, type WasmPodRecord } from './records';
 import { asNativeRecord, initialContainers, refreshStateConditions } from './status';
 
@@ -20,6 +22,10 @@ export interface WasmRuntimeOptions {
   fuel?: number;
   /** Watch running pods and emit their changes (default true). */
   supervise?: boolean;
+  /** Log rotation of every container (the supervisor rotates the files it writes); engine/logs' default. */
+  logRotation?: RotationPolicy;
+  /** How to start a pod's supervisor (default: supervisorCommand() in spawn.ts, from the sources or the bundle). */
+  supervisorCommand?: (podDir: string) => SupervisorCommand;
 }
 
 const SWEEP_MS = 1000;

@@ -14,6 +14,7 @@ import { runWasmPod } from './run-pod';
 import { stopWasmPod } from './stop-pod';
 
 export type { WasmRuntimeOptions } from './context';
+export { supervisorCommand, type SupervisorCommand } from './spawn';
 export { runWasmSupervisor } from './supervisor-main';
 export { FUEL_ANNOTATION, DEFAULT_FUEL } from './admit';
 export { MAX_MODULE_BYTES, MAX_MEMORY_PAGES } from './modules';

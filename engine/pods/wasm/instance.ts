@@ -6,6 +6,7 @@ import { instanceLogPath, LogRotator, DEFAULT_ROTATION, type RotationPolicy } fr
 import { CriLogWriter } from './log-writer';
 import type { ContainerPlan } from './records';
 import { WORKER_SOURCE, type WorkerInput, type WorkerMessage } from './worker-source';
+import type { CompiledModule } from './wasm-api';
 
 export interface InstanceExit {
   exitCode: number;
@@ -18,7 +19,8 @@ export interface InstanceExit {
 
 export interface PrepareOptions {
   plan: ContainerPlan;
-  module: WebAssembly.Module;
+  /** The module, or its compilation: the thread boots meanwhile (tens of milliseconds each). */
+  module: CompiledModule | Promise<CompiledModule>;
   /** The container's log directory. */
   logDir: string;
   restartCount: number;
@@ -30,6 +32,8 @@ export class Instance {
   private settle!: (e: InstanceExit) => void;
   private ended = false;
   private exitInfo: Omit<InstanceExit, 'finishedAt'> | undefined;
+  /** Set once terminate() was called: what the thread reports after that is the echo of being stopped. */
+  private terminating = false;
   private log: CriLogWriter | undefined;
   private rotator: LogRotator | undefined;
   startedAt: string | undefined;
@@ -38,6 +42,7 @@ export class Instance {
   private constructor(
     readonly plan: ContainerPlan,
     private readonly worker: Worker,
+    private readonly stopFlag: Int32Array,
     readonly tid: number | undefined,
     private readonly logPath: string,
     private readonly rotation: RotationPolicy,
@@ -45,7 +50,7 @@ export class Instance {
     this.exited = new Promise((resolve) => (this.settle = resolve));
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'out') this.log?.write(m.fd === 1 ? 'stdout' : 'stderr', m.data);
-      else if (m.type === 'exit') this.exitInfo = { exitCode: m.exitCode, reason: m.reason, ...(m.message ? { message: m.message } : {}), ...(m.fuelLeft ? { fuelLeft: m.fuelLeft } : {}) };
+      else if (m.type === 'exit' && !this.terminating) this.exitInfo = { exitCode: m.exitCode, reason: m.reason, ...(m.message ? { message: m.message } : {}), ...(m.fuelLeft ? { fuelLeft: m.fuelLeft } : {}) };
     });
     worker.on('error', (err) => {
       this.exitInfo ??= { exitCode: 134, reason: 'Error', message: `the module's thread failed: ${err.message}` };
@@ -55,8 +60,9 @@ export class Instance {
 
   /** Instantiates the module in a new worker; rejects with the reason (link error, memory, ...) when it cannot. */
   static prepare(o: PrepareOptions): Promise<Instance> {
+    const stop = new Int32Array(new SharedArrayBuffer(4));
     const input: WorkerInput = {
-      module: o.module,
+      stop,
       args: o.plan.argv,
       env: o.plan.env,
       preopens: o.plan.preopens,
@@ -66,12 +72,28 @@ export class Instance {
     };
     const began = performance.now();
     // The thread's JavaScript heap holds only the glue: the module's linear memory is not part of it.
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: input, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 }, stdout: false, stderr: false });
+    // execArgv: none of the supervisor's flags (from the sources, `--require tsx/cjs` would load tsx again here).
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: input,
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
+      stdout: false,
+      stderr: false,
+    });
     return new Promise<Instance>((resolve, reject) => {
+      Promise.resolve(o.module).then(
+        (module) => worker.postMessage(module),
+        (err: Error) => {
+          cleanup();
+          void worker.terminate();
+          reject(err);
+        },
+      );
       const onMessage = (m: WorkerMessage) => {
         if (m.type === 'ready') {
           cleanup();
-          const inst = new Instance(o.plan, worker, m.tid, instanceLogPath(o.logDir, o.restartCount), o.rotation ?? DEFAULT_ROTATION);
+          const inst = new Instance(o.plan, worker, stop, m.tid, instanceLogPath(o.logDir, o.restartCount), o.rotation ?? DEFAULT_ROTATION);
           inst.instantiateMs = performance.now() - began;
           resolve(inst);
         } else if (m.type === 'failed') {
@@ -115,6 +137,10 @@ export class Instance {
   terminate(exit: Omit<InstanceExit, 'finishedAt'>): Promise<InstanceExit> {
     if (!this.ended) {
       this.exitInfo ??= exit;
+      this.terminating = true;
+      // Wakes a module sleeping in poll_oneoff: a thread blocked in a native call cannot be terminated.
+      Atomics.store(this.stopFlag, 0, 1);
+      Atomics.notify(this.stopFlag, 0);
       void this.worker.terminate();
     }
     return this.exited;

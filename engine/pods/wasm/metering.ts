@@ -11,7 +11,7 @@
 // Only things appended to index spaces are added (a type, a function, three globals, three exports), so no
 // existing index moves. Exception handling, threads and other proposals the decoder does not know make the
 // module unmeterable (MeteringUnsupported): the runtime then falls back to CPU-time accounting.
-import { encodeName, joinVector, putSection, Reader, sleb, splitVector, uleb, writeModule, WasmFormatError, type Section } from './binary';
+import { ByteWriter, encodeName, joinVector, putSection, Reader, sleb, splitVector, uleb, writeModule, WasmFormatError, type Section } from './binary';
 import type { ModuleInfo } from './module-info';
 
 export const FUEL_EXPORT = '__podsmith_fuel';
@@ -26,12 +26,6 @@ export class MeteringUnsupported extends Error {
 
 const OP_LOOP = 0x03;
 const OP_MEMORY_GROW = 0x40;
-
-interface Instr {
-  start: number;
-  end: number;
-  op: number;
-}
 
 function blockType(r: Reader): void {
   const b = r.peek();
@@ -90,8 +84,8 @@ function prefixedFD(r: Reader): void {
   if (sub > 275) throw new MeteringUnsupported(`SIMD instruction ${sub} is not known to the metering rewriter`);
 }
 
-/** Decodes one instruction (opcode and immediates). */
-function instruction(r: Reader): Instr {
+/** Decodes one instruction (opcode and immediates); returns the opcode. */
+function instruction(r: Reader): number {
   const start = r.pos;
   const op = r.byte();
   switch (true) {
@@ -157,7 +151,7 @@ function instruction(r: Reader): Instr {
     default:
       throw new MeteringUnsupported(`opcode 0x${op.toString(16)} at offset ${start} is not known to the metering rewriter`);
   }
-  return { start, end: r.pos, op };
+  return op;
 }
 
 interface Globals {
@@ -179,8 +173,12 @@ function charge(g: Globals, cost: number): number[] {
   ];
 }
 
-/** One function body with fuel charges inserted and memory.grow redirected to `growFn`. */
-function rewriteBody(body: Uint8Array, g: Globals, growFn: number | undefined): Uint8Array {
+/**
+ * One function body with fuel charges inserted and memory.grow redirected to `growFn`. Two passes: the first
+ * decodes every instruction to count each region's instructions and note where loops start and where
+ * memory.grow is; the second copies the body with the insertions.
+ */
+function rewriteBody(body: Uint8Array, g: Globals, growFn: number | undefined, out: ByteWriter): void {
   const r = new Reader(body);
   for (let n = r.u32(); n > 0; n--) {
     r.u32();
@@ -188,33 +186,51 @@ function rewriteBody(body: Uint8Array, g: Globals, growFn: number | undefined): 
     if (t === 0x63 || t === 0x64) throw new MeteringUnsupported('the module uses typed references (GC), which the metering rewriter does not support');
   }
   const localsEnd = r.pos;
-  const instrs: Instr[] = [];
-  // Which region (0: the function body outside loops, n: the n-th loop) each instruction is charged to.
-  const regionOf: number[] = [];
+  // Region 0 is the function body outside loops; region n the n-th loop's body outside nested loops.
   const costs = [0];
-  const frames: number[] = [0]; // the region of each open block
+  const frames: number[] = [0];
+  // Offsets where a loop instruction ends (a charge goes there) and where memory.grow starts and ends.
+  const loopEnds: number[] = [];
+  const grows: number[] = [];
   while (frames.length > 0) {
-    const ins = instruction(r);
+    const start = r.pos;
+    const op = instruction(r);
     const region = frames[frames.length - 1];
-    instrs.push(ins);
-    regionOf.push(region);
     costs[region]++;
-    if (ins.op === OP_LOOP) {
+    if (op === OP_LOOP) {
       costs.push(0);
       frames.push(costs.length - 1);
-    } else if (ins.op === 0x02 || ins.op === 0x04) frames.push(region);
-    else if (ins.op === 0x0b) frames.pop();
+      loopEnds.push(r.pos);
+    } else if (op === 0x02 || op === 0x04) frames.push(region);
+    else if (op === 0x0b) frames.pop();
+    else if (op === OP_MEMORY_GROW && growFn !== undefined) grows.push(start, r.pos);
   }
   if (r.pos !== body.length) throw new WasmFormatError('function body does not end where its size says');
 
-  const out: number[] = [...body.subarray(0, localsEnd), ...charge(g, Math.max(1, costs[0]))];
-  let loop = 0;
-  for (const ins of instrs) {
-    if (ins.op === OP_MEMORY_GROW && growFn !== undefined) out.push(0x10, ...uleb(growFn));
-    else for (let i = ins.start; i < ins.end; i++) out.push(body[i]);
-    if (ins.op === OP_LOOP) out.push(...charge(g, Math.max(1, costs[++loop])));
+  const growCall = growFn !== undefined ? [0x10, ...uleb(growFn)] : [];
+  const chunk = new ByteWriter();
+  chunk.bytes(body.subarray(0, localsEnd));
+  chunk.bytes(charge(g, Math.max(1, costs[0])));
+  let at = localsEnd;
+  let li = 0;
+  let gi = 0;
+  while (li < loopEnds.length || gi < grows.length) {
+    if (gi < grows.length && (li >= loopEnds.length || grows[gi] < loopEnds[li])) {
+      chunk.bytes(body.subarray(at, grows[gi]));
+      chunk.bytes(growCall);
+      at = grows[gi + 1];
+      gi += 2;
+    } else {
+      chunk.bytes(body.subarray(at, loopEnds[li]));
+      chunk.bytes(charge(g, Math.max(1, costs[li + 1])));
+      at = loopEnds[li];
+      li++;
+    }
   }
-  return Uint8Array.from(out);
+  chunk.bytes(body.subarray(at));
+  const bytes = chunk.result();
+  out.bytes(uleb(bytes.length));
+  out.bytes(bytes);
 }
 
 function growBody(g: Globals): number[] {
@@ -267,13 +283,12 @@ export function meterModule(info: ModuleInfo): Buffer {
     ),
   });
 
-  const bodies: Uint8Array[] = [];
+  const bodies = new ByteWriter();
   const r = new Reader(code.payload);
   const n = r.u32();
   for (let i = 0; i < n; i++) {
     const size = r.u32();
-    const body = rewriteBody(r.bytes(size), g, growFn);
-    bodies.push(Uint8Array.from(uleb(body.length)), body);
+    rewriteBody(r.bytes(size), g, growFn, bodies);
   }
   if (growFn !== undefined) {
     const types = sections.find((s) => s.id === 1);
@@ -282,9 +297,9 @@ export function meterModule(info: ModuleInfo): Buffer {
     const funcs = sections.find((s) => s.id === 3)!;
     const oldFuncs = splitVector(funcs.payload);
     putSection(sections, { id: 3, payload: joinVector(oldFuncs.count + 1, oldFuncs.entries, uleb(growType)) });
-    bodies.push(Uint8Array.from(growBody(g)));
+    bodies.bytes(growBody(g));
   }
-  putSection(sections, { id: 10, payload: joinVector(n + (growFn !== undefined ? 1 : 0), ...bodies) });
+  putSection(sections, { id: 10, payload: joinVector(n + (growFn !== undefined ? 1 : 0), bodies.result()) });
   return writeModule(sections);
 }
 

@@ -10,6 +10,7 @@ import { WasmFormatError } from './binary';
 import { capMemory, meterModule, MeteringUnsupported, METERING_VERSION } from './metering';
 import { readModuleInfo, type ModuleInfo } from './module-info';
 import { meteringCacheDir } from './paths';
+import { wasmApi } from './wasm-api';
 
 export const MAX_MODULE_BYTES = 256 * 1024 * 1024;
 export const MAX_MEMORY_PAGES = 65_536;
@@ -84,13 +85,18 @@ async function metered(home: string, digest: string, info: ModuleInfo): Promise<
   const dir = meteringCacheDir(home);
   const base = join(dir, `${digest.slice(7)}.v${METERING_VERSION}`);
   const cached = await readFile(`${base}.json`, 'utf8').then((t) => JSON.parse(t) as CacheMeta, () => undefined);
-  if (cached) return { path: `${base}.wasm`, meta: cached };
+  if (cached && !cached.metered) return { path: `${base}.wasm`, meta: cached };
+  if (cached) {
+    // The rewrite is used only if it is still there and still what it was (a cache is not trusted blindly).
+    const bytes = await readFile(`${base}.wasm`).catch(() => undefined);
+    if (bytes && wasmApi.validate(bytes)) return { bytes, path: `${base}.wasm`, meta: cached };
+  }
   let bytes: Buffer | undefined;
   let meta: CacheMeta;
   try {
     bytes = meterModule(info);
     // The rewrite is checked like any module: a module V8 would refuse is a bug here, not a reason to fail.
-    meta = WebAssembly.validate(bytes) ? { metered: true } : { metered: false, note: 'the metered rewrite did not validate' };
+    meta = wasmApi.validate(bytes) ? { metered: true } : { metered: false, note: 'the metered rewrite did not validate' };
   } catch (err) {
     if (!(err instanceof MeteringUnsupported) && !(err instanceof WasmFormatError)) throw err;
     meta = { metered: false, note: err.message };
@@ -117,7 +123,7 @@ export async function prepareModule(
   const began = performance.now();
   // V8 first: its message is the authoritative one for a malformed module.
   try {
-    await WebAssembly.compile(bytes);
+    await wasmApi.compile(bytes);
   } catch (err) {
     throw fail(container, `the module does not compile: ${(err as Error).message}`);
   }
@@ -131,8 +137,7 @@ export async function prepareModule(
   checkModule(container, info, limits.memoryLimitPages, limits.memoryLimitBytes);
   const m = await metered(home, digest, info);
   if (m.meta.metered) {
-    const data = m.bytes ?? (await readFile(m.path));
-    await writeFile(dest, data, { mode: 0o600 });
+    await writeFile(dest, m.bytes!, { mode: 0o600 });
   } else {
     // Without the grow check, a memory maximum at the limit at least keeps the module inside it.
     await writeFile(dest, capMemory(info, limits.memoryLimitPages), { mode: 0o600 });

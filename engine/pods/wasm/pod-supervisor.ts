@@ -15,6 +15,7 @@ import { Instance, type InstanceExit } from './instance';
 import { WasmPodPaths } from './paths';
 import { readJsonSync, writeJsonSync, type ContainerPlan, type SupervisorPhase, type SupervisorState, type WasmContainerRecord, type WasmPodRecord } from './records';
 import { asNativeRecord, initialContainers, refreshStateConditions } from './status';
+import { wasmApi, type CompiledModule } from './wasm-api';
 import { podPhase } from '../native/status';
 
 export class StartupFailure extends Error {
@@ -29,7 +30,7 @@ export class StartupFailure extends Error {
 
 export class PodSupervisor {
   readonly state: SupervisorState;
-  private readonly modules = new Map<string, WebAssembly.Module>();
+  private readonly modules = new Map<string, CompiledModule>();
   private readonly live = new Map<string, Instance>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly cpu: CpuAccounting;
@@ -81,7 +82,6 @@ export class PodSupervisor {
   async run(): Promise<void> {
     this.save();
     try {
-      await this.compileAll();
       const prepared = await this.prepareAll();
       if (this.stopRequested) {
         for (const inst of prepared.values()) void inst.terminate({ exitCode: 137, reason: 'Error' });
@@ -116,33 +116,35 @@ export class PodSupervisor {
     }
   }
 
-  private async compileAll(): Promise<void> {
-    const results = await Promise.allSettled(
-      this.record.plans.map(async (p) => {
-        const began = performance.now();
-        try {
-          const bytes = await readFile(p.module);
-          this.modules.set(p.name, await WebAssembly.compile(bytes));
-        } catch (err) {
-          throw new StartupFailure(`container "${p.name}": the module does not compile: ${(err as Error).message}`, 'START_FAILED', p.name);
-        }
-        this.state.timings![p.name] = { compileMs: performance.now() - began, instantiateMs: 0 };
-      }),
-    );
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+  /** Compiles a container's module (kept for its restarts). */
+  private compile(p: ContainerPlan): Promise<CompiledModule> {
+    const began = performance.now();
+    return readFile(p.module)
+      .then((bytes) => wasmApi.compile(bytes))
+      .then(
+        (module) => {
+          this.modules.set(p.name, module);
+          this.state.timings![p.name] = { compileMs: performance.now() - began, instantiateMs: 0 };
+          return module;
+        },
+        (err: Error) => {
+          throw new StartupFailure(`container "${p.name}": the module does not compile: ${err.message}`, 'START_FAILED', p.name);
+        },
+      );
   }
 
-  /** One instantiated (not started) instance per container; all or nothing. */
+  /** One compiled and instantiated (not started) instance per container; all or nothing. */
   private async prepareAll(): Promise<Map<string, Instance>> {
     const out = new Map<string, Instance>();
     const results = await Promise.allSettled(
       this.record.plans.map(async (p) => {
         try {
-          const inst = await this.prepare(p, 0);
+          // Each thread boots while its module compiles.
+          const inst = await Instance.prepare({ plan: p, module: this.compile(p), logDir: this.paths.logDir(p.name), restartCount: 0, ...(this.record.logRotation ? { rotation: this.record.logRotation } : {}) });
           out.set(p.name, inst);
           this.state.timings![p.name].instantiateMs = inst.instantiateMs;
         } catch (err) {
+          if (err instanceof StartupFailure) throw err;
           throw new StartupFailure(`container "${p.name}": the module cannot be instantiated: ${(err as Error).message}`, 'START_FAILED', p.name);
         }
       }),
@@ -156,7 +158,7 @@ export class PodSupervisor {
   }
 
   private prepare(plan: ContainerPlan, restartCount: number): Promise<Instance> {
-    return Instance.prepare({ plan, module: this.modules.get(plan.name)!, logDir: this.paths.logDir(plan.name), restartCount });
+    return Instance.prepare({ plan, module: this.modules.get(plan.name)!, logDir: this.paths.logDir(plan.name), restartCount, ...(this.record.logRotation ? { rotation: this.record.logRotation } : {}) });
   }
 
   /** Starts a prepared instance as the container's current one. */

@@ -5,6 +5,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { WasmPreopen } from '../../image/bundle';
+import type { RotationPolicy } from '../../logs';
 import type { BackoffState } from '../native/backoff';
 import type { PodObject } from '../native/pod-spec';
 import type { ContainerKind, PodLifecycle } from '../native/state';
@@ -57,6 +58,8 @@ export interface WasmPodRecord {
   fileName?: string;
   pod: PodObject;
   plans: ContainerPlan[];
+  /** Log rotation the supervisor applies (engine/logs' default when absent). */
+  logRotation?: RotationPolicy;
   supervisor?: SupervisorRef;
   /** Set when a stop was requested (stop_pod, delete_pod). */
   reason?: string;

@@ -106,6 +106,7 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
       ...(req.fileName ? { fileName: req.fileName } : {}),
       pod,
       plans: [],
+      ...(ctx.options.logRotation ? { logRotation: ctx.options.logRotation } : {}),
       warnings: admitted.warnings.map((f) => `${req.fileName ?? 'manifest'}:${f.range.start.line + 1}: ${f.message} [${f.rule}]`),
     };
     const rec = record;
@@ -164,7 +165,7 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
     if (failed) throw failed.reason;
     rec.plans = results.map((r) => (r as PromiseFulfilledResult<ContainerPlan>).value);
     await writeWasmPod(ctx.home, rec);
-    rec.supervisor = await spawnSupervisor(paths);
+    rec.supervisor = await spawnSupervisor(paths, ctx.options.supervisorCommand);
     await writeWasmPod(ctx.home, rec);
 
     const state = await waitForStartup(ctx, rec, paths);

@@ -1,7 +1,8 @@
 // The supervisor process of one wasm pod. The daemon spawns it detached (its own session, stdio to the pod's
 // supervisor.log), so the pod keeps running when the daemon exits, as native pods do under conmon:
 //   from the sources:  node --require tsx/cjs engine/pods/wasm/supervisor-main.ts <pod dir>
-//   from the bundle:   node dist/podsmith.js __wasm-supervisor <pod dir>   (the CLI calls runWasmSupervisor)
+//   from the bundle:   node dist/wasm-supervisor.js <pod dir>   (a bundle of this file alone, when built)
+//                 or   node dist/podsmith.js __wasm-supervisor <pod dir>   (the CLI calls runWasmSupervisor)
 // It ends once the pod is over: stopped (SIGTERM), done (restartPolicy says no more restarts), or failed to
 // start (status.json says why).
 import { basename, dirname } from 'node:path';
@@ -32,8 +33,8 @@ export async function runWasmSupervisor(argv: string[]): Promise<number> {
   return supervisor.done;
 }
 
-// Started directly from the sources (never true inside the bundle, where __filename is podsmith.js).
-if (__filename.endsWith('supervisor-main.ts') && process.argv[1] === __filename) {
+// Started directly: from the sources, or as its own bundle (never inside the CLI bundle, podsmith.js).
+if (/(supervisor-main\.ts|wasm-supervisor\.js)$/.test(__filename) && process.argv[1] === __filename) {
   runWasmSupervisor(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {

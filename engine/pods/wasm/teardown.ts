@@ -18,7 +18,7 @@ async function supervisorsOf(paths: WasmPodPaths, recorded: (SupervisorRef | und
     if (pid === process.pid || out.some((r) => r.pid === pid)) continue;
     const argv = await readCmdline(pid);
     if (!argv || argv[argv.length - 1] !== paths.dir) continue;
-    if (argv.some((a) => a.endsWith('supervisor-main.ts') || a === '__wasm-supervisor')) out.push({ pid });
+    if (argv.some((a) => a.endsWith('supervisor-main.ts') || a.endsWith('wasm-supervisor.js') || a === '__wasm-supervisor')) out.push({ pid });
   }
   return out;
 }

@@ -2,9 +2,9 @@
 // JavaScript using only Node built-ins, so it starts the same from the TypeScript sources and from the
 // single-file bundle, with no loader in the thread (tsx would add hundreds of milliseconds per worker).
 //
-// Protocol (worker → supervisor): {type:'ready', tid} once instantiated (or {type:'failed', message});
-// {type:'out', fd, data} for every write to stdout/stderr; {type:'exit', exitCode, reason, message, fuelLeft}.
-// Supervisor → worker: 'start'. The supervisor ends a worker it gives up on with worker.terminate(), which
+// Protocol (supervisor → worker): the compiled module (the thread starts while the module still compiles),
+// then 'start'. Worker → supervisor: {type:'ready', tid} once instantiated (or {type:'failed', message});
+// {type:'out', fd, data} for every write to stdout/stderr; {type:'exit', exitCode, reason, message, fuelLeft}. The supervisor ends a worker it gives up on with worker.terminate(), which
 // stops even a module in a tight loop.
 //
 // What the thread adds around node:wasi (preview 1):
@@ -12,11 +12,13 @@
 //   - preopens marked read-only (configMap, secret, readOnly mounts) refuse writes with EROFS: node:wasi has no
 //     read-only preopens, so the calls that create, change or remove files under them are checked here, and
 //     descriptors opened through a read-only one inherit the mark;
+//   - poll_oneoff on clocks only (sleep: nanosleep, sleep, usleep) waits on a shared flag instead of in uvwasi:
+//     worker.terminate() cannot interrupt a thread blocked in a native call, so a module sleeping for an hour
+//     would otherwise keep its thread (and a stop) waiting that long; the supervisor raises the flag first;
 //   - a trap is told apart: fuel exhausted, memory limit (the metering globals), or the module's own.
 import { FUEL_EXPORT, MEM_LIMIT_EXPORT, OOM_EXPORT } from './metering';
 
 export interface WorkerInput {
-  module: WebAssembly.Module;
   args: string[];
   env: Record<string, string>;
   preopens: { guestPath: string; hostPath: string; readOnly: boolean }[];
@@ -24,6 +26,8 @@ export interface WorkerInput {
   /** Decimal string (an i64). */
   fuel: string;
   memoryLimitPages: number;
+  /** Int32Array over a SharedArrayBuffer: set to 1 (and notified) when the supervisor ends the instance. */
+  stop: Int32Array;
 }
 
 export type WorkerMessage =
@@ -49,6 +53,7 @@ try { tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop()) || und
 
 let wasi, instance, memory;
 const readOnly = new Set();
+parentPort.once('message', (module) => {
 try {
   const devnull = fs.openSync('/dev/null', 'r+');
   const preopens = {};
@@ -94,6 +99,41 @@ try {
   const guard = (name, ...positions) => {
     imp[name] = (...a) => (positions.some((p) => readOnly.has(a[p])) ? EROFS : w[name](...a));
   };
+  // Sleeping: subscriptions of 48 bytes (userdata u64, tag u8, clock id u32 @16, timeout u64 @24, flags u16
+  // @40, 1 = absolute), events of 32 (userdata u64, error u16 @8, type u8 @10, fd_readwrite @16).
+  const clockNs = (id) => (id === 0 ? BigInt(Date.now()) * 1000000n : process.hrtime.bigint());
+  imp.poll_oneoff = (subsPtr, eventsPtr, nsubs, neventsPtr) => {
+    const view = new DataView(memory.buffer);
+    if (nsubs === 0) return 28;
+    if (subsPtr + nsubs * 48 > view.byteLength || eventsPtr + nsubs * 32 > view.byteLength || neventsPtr + 4 > view.byteLength) return EFAULT;
+    const subs = [];
+    for (let i = 0; i < nsubs; i++) {
+      const b = subsPtr + i * 48;
+      if (view.getUint8(b + 8) !== 0) return w.poll_oneoff(subsPtr, eventsPtr, nsubs, neventsPtr);
+      const id = view.getUint32(b + 16, true);
+      if (id > 3) return 28;
+      const timeout = view.getBigUint64(b + 24, true);
+      const now = clockNs(id);
+      const deadline = (view.getUint16(b + 40, true) & 1) !== 0 ? timeout : now + timeout;
+      subs.push({ userdata: view.getBigUint64(b, true), id, deadline, waitMs: Number(deadline - now) / 1e6 });
+    }
+    const first = subs.reduce((a, b) => (b.waitMs < a.waitMs ? b : a));
+    if (first.waitMs > 0) Atomics.wait(d.stop, 0, 0, first.waitMs);
+    if (Atomics.load(d.stop, 0) !== 0) throw new Error('the module was stopped');
+    let n = 0;
+    for (const sub of subs) {
+      if (sub !== first && clockNs(sub.id) < sub.deadline) continue;
+      const e = eventsPtr + n * 32;
+      view.setBigUint64(e, sub.userdata, true);
+      view.setUint16(e + 8, 0, true);
+      view.setUint8(e + 10, 0);
+      view.setBigUint64(e + 16, 0n, true);
+      view.setUint16(e + 24, 0, true);
+      n++;
+    }
+    view.setUint32(neventsPtr, n, true);
+    return 0;
+  };
   guard('path_create_directory', 0);
   guard('path_remove_directory', 0);
   guard('path_unlink_file', 0);
@@ -108,7 +148,7 @@ try {
     if (r === 0) { if (readOnly.has(from)) readOnly.add(to); else readOnly.delete(to); readOnly.delete(from); }
     return r;
   };
-  instance = new WebAssembly.Instance(d.module, { wasi_snapshot_preview1: imp });
+  instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: imp });
   memory = instance.exports.memory;
   if (d.metered) {
     instance.exports[FUEL].value = BigInt(d.fuel);
@@ -119,8 +159,10 @@ try {
   post({ type: 'failed', message: e && e.message ? e.message : String(e) });
   instance = undefined;
 }
+if (instance) parentPort.once('message', run);
+});
 
-if (instance) parentPort.once('message', () => {
+function run() {
   let exitCode, reason, message;
   try {
     exitCode = wasi.start(instance);
@@ -145,5 +187,5 @@ if (instance) parentPort.once('message', () => {
   const fuelLeft = d.metered ? String(instance.exports[FUEL].value) : undefined;
   post({ type: 'exit', exitCode, reason, message, fuelLeft });
   parentPort.close();
-});
+}
 `;

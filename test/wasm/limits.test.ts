@@ -36,7 +36,7 @@ describe('pod-wasm limits', { skip }, () => {
           ],
         },
         [],
-        { 'podsmith.dev/wasm-fuel': '20000000' },
+        { 'podsmith.io/wasm-fuel': '20000000' },
       ),
     });
     const t = await terminated('spinner', 'spin');
@@ -94,7 +94,7 @@ describe('pod-wasm limits', { skip }, () => {
 
   it('bounds a module it cannot meter by its CPU time instead', async () => {
     await env.runtime.runPod({
-      manifest: wasmPod('unmetered', { restartPolicy: 'Never', containers: [{ name: 'eh', image: IMAGES.ehspin }] }, [], { 'podsmith.dev/wasm-fuel': '300000000' }),
+      manifest: wasmPod('unmetered', { restartPolicy: 'Never', containers: [{ name: 'eh', image: IMAGES.ehspin }] }, [], { 'podsmith.io/wasm-fuel': '300000000' }),
     });
     const t = await terminated('unmetered', 'eh');
     assert.equal(t.reason, 'CPUBudgetExceeded');

@@ -192,7 +192,7 @@ describe('pod-wasm run_pod', { skip }, () => {
     await assert.rejects(env.runtime.runPod({ manifest: http }), (e: PodError) => e.code === 'NOT_SUPPORTED' && /preStop hook .* httpGet/.test(e.message));
     const native = wasmPod('plain', { runtimeClassName: 'pod-containers', containers: [{ name: 'a', image: IMAGES.hello }] });
     await assert.rejects(env.runtime.runPod({ manifest: native }), (e: PodError) => e.code === 'INVALID' && /does not serve/.test(e.message));
-    const fuel = wasmPod('fuelled', { containers: [{ name: 'a', image: IMAGES.hello }] }, [], { 'podsmith.dev/wasm-fuel': 'lots' });
+    const fuel = wasmPod('fuelled', { containers: [{ name: 'a', image: IMAGES.hello }] }, [], { 'podsmith.io/wasm-fuel': 'lots' });
     await assert.rejects(env.runtime.runPod({ manifest: fuel }), (e: PodError) => e.code === 'INVALID' && /wasm-fuel/.test(e.message));
     const notWasm = wasmPod('notwasm', { containers: [{ name: 'a', image: IMAGES.toolEntry, command: ['/bin/sh'] }] });
     await assert.rejects(env.runtime.runPod({ manifest: notWasm }), (e: PodError) => e.code === 'IMAGE' && /container "a".*not a WebAssembly module/.test(e.message));

@@ -8,7 +8,7 @@ import type { PodObject } from '../native/pod-spec';
 import { PodError, type RunPodRequest } from '../types';
 import { RUNTIME_CLASS } from './status';
 
-export const FUEL_ANNOTATION = 'podsmith.dev/wasm-fuel';
+export const FUEL_ANNOTATION = 'podsmith.io/wasm-fuel';
 export const DEFAULT_FUEL = 1e9;
 
 export function admitWasmPod(req: RunPodRequest): AdmittedPod {

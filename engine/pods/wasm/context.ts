@@ -18,7 +18,7 @@ export interface WasmRuntimeOptions {
   home: string;
   /** Registry options for pulls (insecure registries, credentials, timeouts, platform). */
   pull?: NativeRuntimeOptions['pull'];
-  /** Instruction budget of each container instance unless the pod's `podsmith.dev/wasm-fuel` says otherwise (1e9). */
+  /** Instruction budget of each container instance unless the pod's `podsmith.io/wasm-fuel` says otherwise (1e9). */
   fuel?: number;
   /** Watch running pods and emit their changes (default true). */
   supervise?: boolean;

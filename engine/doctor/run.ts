@@ -7,12 +7,13 @@ import { ociRuntimeChecks } from './oci-runtimes';
 import { TOOLS, toolCheck } from './tool-checks';
 import type { CheckGroup, CheckResult, DoctorReport } from './types';
 import { kvmCheck, vsockCheck } from './virtualization';
+import { wasmCheck } from './wasm-check';
 
 export interface DoctorOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const GROUP_ORDER: CheckGroup[] = ['containers', 'network', 'state', 'microvm', 'dev'];
+const GROUP_ORDER: CheckGroup[] = ['containers', 'network', 'state', 'wasm', 'microvm', 'dev'];
 
 export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport> {
   const started = performance.now();
@@ -23,6 +24,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
     kvmCheck(),
     vsockCheck(),
     homeCheck(opts.env),
+    wasmCheck(),
     ...TOOLS.map(toolCheck),
   ]);
   const all: CheckResult[] = [...runtimes.checks, ...rest];

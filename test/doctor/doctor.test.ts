@@ -41,7 +41,7 @@ function livePastaPids(): number[] {
     .map(Number);
 }
 
-const ALL = ['oci-runtime', 'crun', 'runc', 'youki', 'cgroups', 'conmon', 'catatonit', 'busybox', 'pasta', 'nsenter', 'ip', 'podsmith-home', 'kvm', 'vsock', 'qemu', 'skopeo', 'docker-registry'];
+const ALL = ['oci-runtime', 'crun', 'runc', 'youki', 'cgroups', 'conmon', 'catatonit', 'busybox', 'pasta', 'nsenter', 'ip', 'podsmith-home', 'wasi', 'kvm', 'vsock', 'qemu', 'skopeo', 'docker-registry'];
 
 describe('podsmith doctor on this machine', () => {
   let home: string;
@@ -66,6 +66,13 @@ describe('podsmith doctor on this machine', () => {
     assert.equal(report.ok, report.checks.every((c) => c.ok || !c.required));
     const required = report.checks.filter((c) => c.required).map((c) => c.name).sort();
     assert.deepEqual(required, ['catatonit', 'cgroups', 'conmon', 'ip', 'nsenter', 'oci-runtime', 'podsmith-home']);
+  });
+
+  it('runs a WebAssembly module through node:wasi, for pod-wasm', () => {
+    const wasi = report.checks.find((c) => c.name === 'wasi')!;
+    assert.equal(wasi.ok, true, wasi.detail);
+    assert.equal(wasi.group, 'wasm');
+    assert.match(wasi.detail, /^node:wasi \(preview 1\) on Node v\d+\.\d+\.\d+: a module instantiated and ran in [\d.]+ ms$/);
   });
 
   it('says runc works here and picks the runtime the pod runtime would', () => {

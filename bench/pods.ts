@@ -23,7 +23,7 @@
 // running containers; floor: the apps share the pause container's network namespace), untimed. Nothing is
 // enforced on performance: the aims (Podsmith ≤ 0.5× podman, ≤ 1.5× the runc floor) are reported met or not.
 // When the engine or the daemon misses an aim (or with --profile), ./pods-profile.ts breaks the engine's time
-// down: child processes of the real runtime, and the steps of a scratch copy of run_pod/delete_pod.
+// down: the real runtime's child processes (spawn to exit), the stretches with none running, its fs calls.
 //
 // Run alone: node --import tsx bench/pods.ts [--profile|--no-profile]   (the table on stdout, then the JSON result)
 import { spawn, spawnSync } from 'node:child_process';
@@ -817,7 +817,7 @@ export async function runPodsBench(options: PodsBenchOptions = {}): Promise<Pods
     const missed = aims.some((a) => !a.met && (a.row === 'engine' || a.row === 'daemon'));
     const mode = options.profile ?? 'auto';
     if (mode === 'always' || (mode === 'auto' && missed)) {
-      log(`pods: ${missed ? 'the engine misses an aim; ' : ''}profiling where its time goes (traced real runtime, scratch copy of run_pod/delete_pod with step timers) ...`);
+      log(`pods: ${missed ? 'the engine misses an aim; ' : ''}profiling where its time goes (child processes and fs calls of the real runtime, traced) ...`);
       profile = await profilePodsmith({
         home: engineHome,
         manifest,

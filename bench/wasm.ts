@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { loadImage } from '../engine/image/load';
 import { openStore } from '../engine/image/store';
 import { createNativeRuntime, type NativeRuntime } from '../engine/pods/native';
-import { createWasmRuntime, supervisorCommand, type SupervisorCommand, type WasmRuntime } from '../engine/pods/wasm';
+import { createWasmRuntime, supervisorCommand, type SupervisorCommandOf, type WasmRuntime } from '../engine/pods/wasm';
 import { meterModule } from '../engine/pods/wasm/metering';
 import { readModuleInfo } from '../engine/pods/wasm/module-info';
 import { WASI_PREVIEW1_FUNCTIONS } from '../engine/pods/wasm/modules';
@@ -36,11 +36,11 @@ function log(s: string): void {
 const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(ms < 10 ? 2 : 1) : '-');
 
 /** The supervisor entry users run: the built CLI (its own small bundle when there is one). */
-function builtSupervisor(): ((podDir: string) => SupervisorCommand) | undefined {
+function builtSupervisor(): SupervisorCommandOf | undefined {
   const own = join(ROOT, 'dist', 'wasm-supervisor.js');
-  if (existsSync(own)) return (dir) => ({ command: process.execPath, args: [own, dir], cwd: '/' });
+  if (existsSync(own)) return (args) => ({ command: process.execPath, args: [own, ...args], cwd: '/' });
   const cli = join(ROOT, 'dist', 'podsmith.js');
-  if (existsSync(cli) && readFileSync(cli, 'utf8').includes('__wasm-supervisor')) return (dir) => ({ command: process.execPath, args: [cli, '__wasm-supervisor', dir], cwd: '/' });
+  if (existsSync(cli) && readFileSync(cli, 'utf8').includes('__wasm-supervisor')) return (args) => ({ command: process.execPath, args: [cli, '__wasm-supervisor', ...args], cwd: '/' });
   return undefined;
 }
 

@@ -81,7 +81,11 @@ describe('conmon and the OCI runtime', { skip }, () => {
     const state = await runtime.state('pause1');
     assert.equal(state?.status, 'running');
     assert.equal(state?.pid, c.pid);
-    assert.equal(readFileSync(`/proc/${c.pid}/cmdline`, 'utf8'), '/catatonit\0-P\0');
+    // `runc start` returns once it has released the container's init, which then execs catatonit.
+    const deadline = Date.now() + 5000;
+    let cmdline = '';
+    while ((cmdline = readFileSync(`/proc/${c.pid}/cmdline`, 'utf8')) !== '/catatonit\0-P\0' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(cmdline, '/catatonit\0-P\0');
     await runtime.kill('pause1', 'SIGTERM');
     const r = await waitForExitFile(join(home, 'exits'), 'pause1', { conmonPid: c.conmonPid, timeoutMs: 10_000 });
     assert.deepEqual(r, { kind: 'exited', exitCode: 0 });

@@ -9,7 +9,8 @@ import { RuntimeContext, type NativeRuntimeOptions } from '../native/context';
 import { KeyedMutex } from '../native/keyed-mutex';
 import type { PodEvent } from '../types';
 import { WasmPodPaths } from './paths';
-import type { SupervisorCommand } from './spawn';
+import { SpareSupervisors } from './spare';
+import type { SupervisorCommandOf } from './spawn';
 import { readSupervisorState, readWasmPod, writeSupervisorState, writeWasmPod, type SupervisorRef, type SupervisorState, type WasmPodRecord } from './records';
 import { asNativeRecord, initialContainers, refreshStateConditions } from './status';
 
@@ -24,8 +25,14 @@ export interface WasmRuntimeOptions {
   supervise?: boolean;
   /** Log rotation of every container (the supervisor rotates the files it writes); engine/logs' default. */
   logRotation?: RotationPolicy;
-  /** How to start a pod's supervisor (default: supervisorCommand() in spawn.ts, from the sources or the bundle). */
-  supervisorCommand?: (podDir: string) => SupervisorCommand;
+  /** How to start a pod's supervisor with its arguments (default: supervisorCommand() in spawn.ts, from the sources or the bundle). */
+  supervisorCommand?: SupervisorCommandOf;
+  /**
+   * Keep a warm spare supervisor for the next run_pod (spare.ts; default true), booting this many container
+   * threads ahead (default 3).
+   */
+  spare?: boolean;
+  spareThreads?: number;
 }
 
 const SWEEP_MS = 1000;
@@ -35,6 +42,8 @@ export class WasmContext {
   readonly listeners = new Set<(e: PodEvent) => void>();
   /** The native context serves the image store, pulls and the event bookkeeping (announce). */
   readonly native: RuntimeContext;
+  /** The warm spare supervisor (none when options.spare is false). */
+  readonly spares: SpareSupervisors | undefined;
   private readonly watches = new Map<string, { watcher?: FSWatcher; pending?: NodeJS.Timeout }>();
   private readonly changeWaiters = new Map<string, Set<() => void>>();
   private sweep: NodeJS.Timeout | undefined;
@@ -43,6 +52,7 @@ export class WasmContext {
   constructor(readonly options: WasmRuntimeOptions) {
     this.native = new RuntimeContext({ home: options.home, ...(options.pull ? { pull: options.pull } : {}), supervise: false });
     this.native.listeners.add((e) => this.emit(e));
+    this.spares = options.spare === false ? undefined : new SpareSupervisors(options.home, options.spareThreads, options.supervisorCommand);
   }
 
   get home(): string {
@@ -172,11 +182,12 @@ export class WasmContext {
     return this.locks.run(uid, () => this.refreshLocked(uid));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
     for (const uid of [...this.watches.keys()]) this.unwatchPod(uid);
     for (const set of this.changeWaiters.values()) for (const done of [...set]) done();
     this.changeWaiters.clear();
+    await this.spares?.close();
   }
 }
 

@@ -14,7 +14,7 @@ import { runWasmPod } from './run-pod';
 import { stopWasmPod } from './stop-pod';
 
 export type { WasmRuntimeOptions } from './context';
-export { supervisorCommand, type SupervisorCommand } from './spawn';
+export { supervisorCommand, type SupervisorCommand, type SupervisorCommandOf } from './spawn';
 export { runWasmSupervisor } from './supervisor-main';
 export { FUEL_ANNOTATION, DEFAULT_FUEL } from './admit';
 export { MAX_MODULE_BYTES, MAX_MEMORY_PAGES } from './modules';
@@ -23,12 +23,16 @@ export { RUNTIME_CLASS as WASM_RUNTIME_CLASS } from './status';
 
 export interface WasmRuntime extends PodRuntime {
   readonly home: string;
-  /** Stops watching pods in this process; pods keep running under their supervisors. */
+  /** Stops watching pods in this process and ends the idle spare supervisor; pods keep running under theirs. */
   close(): Promise<void>;
+  /** The idle spare supervisor, if one is up (spare.ts). */
+  spareSupervisor(): { pid: number; log: string } | undefined;
 }
 
 export function createWasmRuntime(options: WasmRuntimeOptions): WasmRuntime {
   const ctx = new WasmContext(options);
+  // Started now, so the first pod finds it booted too.
+  ctx.spares?.warm();
   return {
     home: ctx.home,
     runPod: (req, onEvent) => runWasmPod(ctx, req, onEvent),
@@ -44,7 +48,8 @@ export function createWasmRuntime(options: WasmRuntimeOptions): WasmRuntime {
       return () => void ctx.listeners.delete(listener);
     },
     async close() {
-      ctx.close();
+      await ctx.close();
     },
+    spareSupervisor: () => ctx.spares?.idle,
   };
 }

@@ -1,11 +1,12 @@
 // One instance of a container inside the supervisor: a worker thread that instantiates the module (prepare),
 // runs `_start` when told (start), and whose stdout/stderr become the instance's CRI log. It ends by itself
 // (exit code, trap, fuel, memory) or by terminate(), which ends the thread whatever the module is doing.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { instanceLogPath, LogRotator, DEFAULT_ROTATION, type RotationPolicy } from '../../logs';
 import { CriLogWriter } from './log-writer';
 import type { ContainerPlan } from './records';
-import { WORKER_SOURCE, type WorkerInput, type WorkerMessage } from './worker-source';
+import { bootWorker } from './worker-pool';
+import type { WorkerAssignment, WorkerInput, WorkerMessage } from './worker-source';
 import type { CompiledModule } from './wasm-api';
 
 export interface InstanceExit {
@@ -25,6 +26,8 @@ export interface PrepareOptions {
   logDir: string;
   restartCount: number;
   rotation?: RotationPolicy;
+  /** A thread booted beforehand (worker-pool.ts); else one is booted now. */
+  worker?: Worker;
 }
 
 export class Instance {
@@ -71,19 +74,10 @@ export class Instance {
       memoryLimitPages: o.plan.memoryLimitPages,
     };
     const began = performance.now();
-    // The thread's JavaScript heap holds only the glue: the module's linear memory is not part of it.
-    // execArgv: none of the supervisor's flags (from the sources, `--require tsx/cjs` would load tsx again here).
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: input,
-      execArgv: [],
-      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
-      stdout: false,
-      stderr: false,
-    });
+    const worker = o.worker ?? bootWorker();
     return new Promise<Instance>((resolve, reject) => {
       Promise.resolve(o.module).then(
-        (module) => worker.postMessage(module),
+        (module) => worker.postMessage({ input, module } satisfies WorkerAssignment),
         (err: Error) => {
           cleanup();
           void worker.terminate();

@@ -5,6 +5,7 @@
 // the pod (stop.json gives the grace period; a module cannot see a signal, so it gets the grace period to end
 // by itself, then its thread is terminated). Every change is written to status.json atomically: that file
 // is how the daemon, or a daemon started later, learns the truth.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { restartDelay } from '../native/backoff';
 import { graceSeconds } from '../native/spec-of';
@@ -15,7 +16,9 @@ import { Instance, type InstanceExit } from './instance';
 import { WasmPodPaths } from './paths';
 import { readJsonSync, writeJsonSync, type ContainerPlan, type SupervisorPhase, type SupervisorState, type WasmContainerRecord, type WasmPodRecord } from './records';
 import { asNativeRecord, initialContainers, refreshStateConditions } from './status';
+import { trace } from './trace';
 import { wasmApi, type CompiledModule } from './wasm-api';
+import type { WorkerPool } from './worker-pool';
 import { podPhase } from '../native/status';
 
 export class StartupFailure extends Error {
@@ -43,6 +46,8 @@ export class PodSupervisor {
   constructor(
     private readonly paths: WasmPodPaths,
     private readonly record: WasmPodRecord,
+    /** Threads booted before the pod was known (a spare supervisor); the first instances take them. */
+    private readonly pool?: WorkerPool,
   ) {
     this.done = new Promise((r) => (this.resolveDone = r));
     const self = procStat(process.pid);
@@ -81,8 +86,10 @@ export class PodSupervisor {
   /** Compiles and instantiates every module, runs init containers, starts the app containers. */
   async run(): Promise<void> {
     this.save();
+    trace('starting');
     try {
       const prepared = await this.prepareAll();
+      trace('instantiated');
       if (this.stopRequested) {
         for (const inst of prepared.values()) void inst.terminate({ exitCode: 137, reason: 'Error' });
         return this.finish('stopped');
@@ -108,6 +115,7 @@ export class PodSupervisor {
       for (const c of this.state.containers.filter((x) => x.kind === 'app')) this.launch(c, prepared.get(c.name)!, false);
       this.setPhase('running');
       this.save();
+      trace('running');
     } catch (err) {
       const f = err instanceof StartupFailure ? err : new StartupFailure((err as Error).message, 'START_FAILED');
       this.state.failure = { code: f.code, message: f.message, ...(f.container ? { container: f.container } : {}) };
@@ -116,31 +124,59 @@ export class PodSupervisor {
     }
   }
 
-  /** Compiles a container's module (kept for its restarts). */
-  private compile(p: ContainerPlan): Promise<CompiledModule> {
-    const began = performance.now();
-    return readFile(p.module)
-      .then((bytes) => wasmApi.compile(bytes))
-      .then(
-        (module) => {
-          this.modules.set(p.name, module);
-          this.state.timings![p.name] = { compileMs: performance.now() - began, instantiateMs: 0 };
-          return module;
-        },
-        (err: Error) => {
-          throw new StartupFailure(`container "${p.name}": the module does not compile: ${err.message}`, 'START_FAILED', p.name);
-        },
+  /**
+   * Compiles every container's module, each distinct one once (containers of one image share it; a compiled
+   * module can be posted to any number of threads). Kept for restarts. Settles per container, so a module that
+   * does not compile names its container.
+   */
+  private compileAll(): Map<string, Promise<CompiledModule>> {
+    const byContent = new Map<string, Promise<{ module: CompiledModule; ms: number }>>();
+    const out = new Map<string, Promise<CompiledModule>>();
+    for (const p of this.record.plans) {
+      const compiled = readFile(p.module).then((bytes) => {
+        const key = createHash('sha256').update(bytes).digest('hex');
+        let c = byContent.get(key);
+        if (!c) {
+          const began = performance.now();
+          c = wasmApi.compile(bytes).then((module) => ({ module, ms: performance.now() - began }));
+          byContent.set(key, c);
+        }
+        return c;
+      });
+      out.set(
+        p.name,
+        compiled.then(
+          ({ module, ms }) => {
+            trace(`compiled ${p.name}`);
+            this.modules.set(p.name, module);
+            this.state.timings![p.name] = { compileMs: ms, instantiateMs: 0 };
+            return module;
+          },
+          (err: Error) => {
+            throw new StartupFailure(`container "${p.name}": the module does not compile: ${err.message}`, 'START_FAILED', p.name);
+          },
+        ),
       );
+    }
+    return out;
   }
 
   /** One compiled and instantiated (not started) instance per container; all or nothing. */
   private async prepareAll(): Promise<Map<string, Instance>> {
     const out = new Map<string, Instance>();
+    const modules = this.compileAll();
     const results = await Promise.allSettled(
       this.record.plans.map(async (p) => {
         try {
-          // Each thread boots while its module compiles.
-          const inst = await Instance.prepare({ plan: p, module: this.compile(p), logDir: this.paths.logDir(p.name), restartCount: 0, ...(this.record.logRotation ? { rotation: this.record.logRotation } : {}) });
+          // Each thread boots (unless booted already) while its module compiles.
+          const inst = await Instance.prepare({
+            plan: p,
+            module: modules.get(p.name)!,
+            logDir: this.paths.logDir(p.name),
+            restartCount: 0,
+            ...(this.record.logRotation ? { rotation: this.record.logRotation } : {}),
+            ...(this.pool ? { worker: this.pool.take() } : {}),
+          });
           out.set(p.name, inst);
           this.state.timings![p.name].instantiateMs = inst.instantiateMs;
         } catch (err) {
@@ -149,6 +185,7 @@ export class PodSupervisor {
         }
       }),
     );
+    this.pool?.close();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       await Promise.all([...out.values()].map((i) => i.terminate({ exitCode: 137, reason: 'Error' })));

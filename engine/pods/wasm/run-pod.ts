@@ -26,6 +26,7 @@ import { readSupervisorState, writeWasmPod, type ContainerPlan, type SupervisorS
 import { spawnSupervisor } from './spawn';
 import { toWasmPodStatus } from './status';
 import { teardownWasmPod } from './teardown';
+import { trace } from './trace';
 
 /** How long the supervisor may take to compile and instantiate every module (init containers excluded). */
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -68,6 +69,7 @@ async function waitForStartup(ctx: WasmContext, pod: WasmPodRecord, paths: WasmP
 }
 
 export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?: (e: PodEvent) => void): Promise<PodStatus> {
+    trace('run_pod');
   const admitted = admitWasmPod(req);
   const { pod, namespace } = admitted;
   const name = pod.metadata.name;
@@ -112,14 +114,17 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
     const rec = record;
     await ctx.save(rec);
 
+    trace('saved');
     const images = await ensureImages(ctx.native, specs, { name });
     const store = await ctx.native.store();
     const facts = podFacts(pod, uid);
+    trace('images');
     const volumes = await prepareVolumes(pod, paths, admitted, facts);
     const sources: EnvSources = {
       configMaps: Object.fromEntries(Object.entries(admitted.configMaps).map(([k, v]) => [k, v.text])),
       secrets: Object.fromEntries(Object.entries(admitted.secrets).map(([k, v]) => [k, v.text])),
     };
+    trace('volumes');
     await mkdir(paths.modules, { mode: 0o700 });
     const initNames = new Set((pod.spec.initContainers ?? []).map((c) => c.name));
     const results = await Promise.allSettled(
@@ -163,15 +168,26 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    trace('plans');
     rec.plans = results.map((r) => (r as PromiseFulfilledResult<ContainerPlan>).value);
     await writeWasmPod(ctx.home, rec);
-    rec.supervisor = await spawnSupervisor(paths, ctx.options.supervisorCommand);
-    await writeWasmPod(ctx.home, rec);
+    // The warm spare when there is one (spare.ts), else a supervisor started now.
+    const spare = await ctx.spares?.assign(paths, async (ref) => {
+      rec.supervisor = ref;
+      await writeWasmPod(ctx.home, rec);
+    });
+    if (!spare) {
+      rec.supervisor = await spawnSupervisor(paths, ctx.options.supervisorCommand);
+      await writeWasmPod(ctx.home, rec);
+    }
 
+    trace('assigned');
     const state = await waitForStartup(ctx, rec, paths);
+    trace('running');
     rec.lifecycle = 'running';
     await ctx.save(rec, state);
     ctx.watchPod(uid);
+    trace('done');
     return toWasmPodStatus(rec, state);
   } catch (err) {
     const error = toPodError(err);
@@ -184,5 +200,6 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
     throw error;
   } finally {
     if (forward) ctx.listeners.delete(forward);
+    ctx.spares?.warm();
   }
 }

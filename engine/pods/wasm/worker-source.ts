@@ -2,10 +2,11 @@
 // JavaScript using only Node built-ins, so it starts the same from the TypeScript sources and from the
 // single-file bundle, with no loader in the thread (tsx would add hundreds of milliseconds per worker).
 //
-// Protocol (supervisor → worker): the compiled module (the thread starts while the module still compiles),
-// then 'start'. Worker → supervisor: {type:'ready', tid} once instantiated (or {type:'failed', message});
-// {type:'out', fd, data} for every write to stdout/stderr; {type:'exit', exitCode, reason, message, fuelLeft}. The supervisor ends a worker it gives up on with worker.terminate(), which
-// stops even a module in a tight loop.
+// Protocol (supervisor → worker): {input, module} (what to run and the compiled module: a thread boots before
+// it knows its container, so a spare supervisor keeps some booted, worker-pool.ts), then 'start'. Worker →
+// supervisor: {type:'ready', tid} once instantiated (or {type:'failed', message}); {type:'out', fd, data} for
+// every write to stdout/stderr; {type:'exit', exitCode, reason, message, fuelLeft}. The supervisor ends a
+// worker it gives up on with worker.terminate(), which stops even a module in a tight loop.
 //
 // What the thread adds around node:wasi (preview 1):
 //   - fd_write on fds 1 and 2 goes to the supervisor, which writes CRI log records with whole lines;
@@ -36,9 +37,15 @@ export type WorkerMessage =
   | { type: 'out'; fd: 1 | 2; data: Uint8Array }
   | { type: 'exit'; exitCode: number; reason: string; message?: string; fuelLeft?: string };
 
+/** The first message a worker gets. */
+export interface WorkerAssignment {
+  input: WorkerInput;
+  module: unknown;
+}
+
 export const WORKER_SOURCE = `
 'use strict';
-const { parentPort, workerData: d } = require('node:worker_threads');
+const { parentPort } = require('node:worker_threads');
 const { WASI } = require('node:wasi');
 const fs = require('node:fs');
 const post = (m, t) => parentPort.postMessage(m, t);
@@ -51,9 +58,10 @@ const WRITE_RIGHTS = (1n << 6n) | (1n << 8n) | (1n << 22n);
 let tid;
 try { tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop()) || undefined; } catch {}
 
-let wasi, instance, memory;
+let d, wasi, instance, memory;
 const readOnly = new Set();
-parentPort.once('message', (module) => {
+parentPort.once('message', ({ input, module }) => {
+d = input;
 try {
   const devnull = fs.openSync('/dev/null', 'r+');
   const preopens = {};

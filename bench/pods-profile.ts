@@ -25,8 +25,13 @@ export interface ProcessTiming {
   start: number;
   /** Median spawn-to-exit duration, ms. */
   duration: number;
-  /** Median count of fs calls started before this process was spawned. */
+  /** Median offset of its exit (not start + duration: medians of different runs), ms. */
+  end: number;
+  /** Median time spawn() itself blocked the event loop (fork + exec), ms; part of `duration`. */
+  blocked: number;
+  /** Median count of fs calls started before this process was spawned, and before it ended. */
   fsBefore: number;
+  fsBeforeEnd: number;
   /** How many runs started it (of `runs`). */
   seen: number;
 }
@@ -53,6 +58,8 @@ export interface PhaseProcesses {
   covered: number;
   /** Median count of child processes per operation. */
   count: number;
+  /** Median time per operation the spawn() calls blocked the event loop, ms. */
+  blocked: number;
   processes: ProcessTiming[];
   /** Gaps of at least 0.5 ms (median), in the order they occur. */
   gaps: IdleGap[];
@@ -85,7 +92,10 @@ const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 interface Spawned {
   label: string;
   kind: string;
+  /** Before the spawn() call: it is synchronous (fork + exec), and that time is the child's too. */
   start: number;
+  /** When spawn() returned. */
+  spawned: number;
   end?: number;
 }
 
@@ -124,8 +134,9 @@ function traceSpawns(): { take(): Spawned[]; restore(): void } {
   const original = cp.spawn;
   let log: Spawned[] = [];
   cp.spawn = function (this: unknown, ...a: unknown[]) {
+    const start = performance.now();
     const child = original.apply(this, a);
-    const entry: Spawned = { ...processLabel(String(a[0]), Array.isArray(a[1]) ? (a[1] as string[]) : []), start: performance.now() };
+    const entry: Spawned = { ...processLabel(String(a[0]), Array.isArray(a[1]) ? (a[1] as string[]) : []), start, spawned: performance.now() };
     log.push(entry);
     const done = () => (entry.end ??= performance.now());
     // conmon forks into the background at once; its work (runc create) ends when it reports on the sync pipe
@@ -267,7 +278,7 @@ function idleGaps(r: TracedRun): Map<string, { at: number; ms: number; fs: numbe
 }
 
 function summarizePhase(runs: TracedRun[]): PhaseProcesses {
-  const byLabel = new Map<string, { kind: string; starts: number[]; durations: number[]; fsBefore: number[] }>();
+  const byLabel = new Map<string, { kind: string; starts: number[]; durations: number[]; ends: number[]; blocked: number[]; fsBefore: number[]; fsBeforeEnd: number[] }>();
   for (const r of runs) {
     const seenHere = new Map<string, number>();
     for (const s of r.spawned) {
@@ -275,15 +286,28 @@ function summarizePhase(runs: TracedRun[]): PhaseProcesses {
       const n = (seenHere.get(s.label) ?? 0) + 1;
       seenHere.set(s.label, n);
       const label = n > 1 ? `${s.label} (#${n})` : s.label;
-      const e = byLabel.get(label) ?? { kind: s.kind, starts: [], durations: [], fsBefore: [] };
+      const e = byLabel.get(label) ?? { kind: s.kind, starts: [], durations: [], ends: [], blocked: [], fsBefore: [], fsBeforeEnd: [] };
       e.starts.push(s.start - r.t0);
       e.durations.push((s.end ?? r.t1) - s.start);
+      e.ends.push((s.end ?? r.t1) - r.t0);
+      e.blocked.push(s.spawned - s.start);
       e.fsBefore.push(r.fs.starts.filter((t) => t < s.start).length);
+      e.fsBeforeEnd.push(r.fs.starts.filter((t) => t < (s.end ?? r.t1)).length);
       byLabel.set(label, e);
     }
   }
   const processes = [...byLabel]
-    .map(([label, e]) => ({ label, kind: e.kind, start: median(e.starts), duration: median(e.durations), fsBefore: median(e.fsBefore), seen: e.starts.length }))
+    .map(([label, e]) => ({
+      label,
+      kind: e.kind,
+      start: median(e.starts),
+      duration: median(e.durations),
+      end: median(e.ends),
+      blocked: median(e.blocked),
+      fsBefore: median(e.fsBefore),
+      fsBeforeEnd: median(e.fsBeforeEnd),
+      seen: e.starts.length,
+    }))
     .sort((a, b) => a.start - b.start);
   const perRun = runs.map(idleGaps);
   const keys = new Set(perRun.flatMap((g) => [...g.keys()]));
@@ -299,6 +323,7 @@ function summarizePhase(runs: TracedRun[]): PhaseProcesses {
     total: median(runs.map((r) => r.t1 - r.t0)),
     covered: median(runs.map((r) => covered(r.spawned.map((s) => ({ start: s.start, end: s.end ?? r.t1 }))))),
     count: median(runs.map((r) => r.spawned.length)),
+    blocked: median(runs.map((r) => r.spawned.reduce((a, s) => a + s.spawned - s.start, 0))),
     processes,
     gaps,
   };
@@ -397,9 +422,12 @@ function render(runs: number, real: PodsProfile['realRuntime'], suggestions: str
   for (const [phase, p] of [['runPod', real.up], ['deletePod --force', real.down]] as const) {
     const fsUse = phase === 'runPod' ? real.fs.up : real.fs.down;
     const calls = fsUse.reduce((a, x) => a + x.count, 0);
-    out.push(`     ${phase}: ${f1(p.total)} ms; ${p.count} child processes; some child running for ${f1(p.covered)} ms, none for ${f1(p.total - p.covered)} ms (JavaScript, file system, polling)`);
-    out.push(`       ${'at ms'.padStart(8)}${'takes'.padStart(8)}${'fs calls'.padStart(10)}  process   (fs calls: node:fs/promises calls started before it)`);
-    for (const x of p.processes) out.push(`       ${f1(x.start).padStart(8)}${f1(x.duration).padStart(8)}${String(Math.round(x.fsBefore)).padStart(10)}  ${x.label}${x.seen < runs ? ` (in ${x.seen} of ${runs} runs)` : ''}`);
+    out.push(
+      `     ${phase}: ${f1(p.total)} ms; ${p.count} child processes (spawn() blocking the event loop ${f1(p.blocked)} ms in all); some child running for ${f1(p.covered)} ms, none for ${f1(p.total - p.covered)} ms (JavaScript, file system, polling)`,
+    );
+    out.push(`       ${'at ms'.padStart(8)}${'takes'.padStart(8)}${'spawn()'.padStart(9)}${'fs calls'.padStart(10)}  process   (spawn(): part of 'takes' inside spawn(), blocking the event loop; fs calls: started before it)`);
+    for (const x of p.processes)
+      out.push(`       ${f1(x.start).padStart(8)}${f1(x.duration).padStart(8)}${f1(x.blocked).padStart(9)}${String(Math.round(x.fsBefore)).padStart(10)}  ${x.label}${x.seen < runs ? ` (in ${x.seen} of ${runs} runs)` : ''}`);
     out.push(`       no child running (at ms: gap ms, between, fs calls started in it): ${p.gaps.map((g) => `${f1(g.at)}: ${f1(g.ms)} ${gapName(g)}, ${Math.round(g.fs)} fs`).join('; ') || 'none over 0.5 ms'}`);
     out.push(`       file system: ${calls} node:fs/promises calls; summed latency (overlapping) by call: ${fsUse.slice(0, 8).map((x) => `${x.call} ${x.count}× ${f1(x.ms)}`).join(', ')}`);
   }
@@ -416,126 +444,134 @@ function render(runs: number, real: PodsProfile['realRuntime'], suggestions: str
 }
 
 /**
- * Suggestions from A's traces (and the floor and C): each only when what it targets costs enough here. Each
- * names what it could save on the critical path (an upper bound), summed at the end.
+ * Suggestions from A's traces (and the floor and C), each only when what it targets costs enough here, with
+ * what it could save on the critical path (an upper bound; summed at the end).
  */
 function suggest(runs: number, real: PodsProfile['realRuntime'], floor: FloorParts | undefined, cli: PodsProfile['cliStartup']): string[] {
   const { up, down } = real;
   const of = (p: PhaseProcesses, kind: string) => p.processes.filter((x) => x.kind === kind);
-  const end = (x: ProcessTiming) => x.start + x.duration;
-  /** Summed idle gaps opened by `after` (any when undefined) and closed by `before` (any when undefined). */
-  const idle = (p: PhaseProcesses, after: string | undefined, before: string | undefined) =>
-    p.gaps.filter((g) => (after === undefined || g.after === after) && (before === undefined || g.before === before)).reduce((a, g) => a + g.ms, 0);
+  const end = (x: ProcessTiming) => x.end;
+  const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
   const counts = (xs: ProcessTiming[]) => {
     const n = new Map<string, number>();
     for (const x of xs) n.set(x.kind, (n.get(x.kind) ?? 0) + 1);
     return [...n].map(([k, c]) => `${c > 1 ? `${c}× ` : ''}'${k}'`).join(', ');
   };
   const out: string[] = [];
-  const saves: { what: string; ms: number }[] = [];
-  const lever = (what: string, ms: number) => saves.push({ what, ms: Math.max(0, ms) });
+  // Levers of one group are alternatives for the same time: the total counts the group's largest.
+  const saves = new Map<string, { what: string; ms: number }[]>();
+  const lever = (group: string, what: string, ms: number) => saves.set(group, [...(saves.get(group) ?? []), { what, ms: Math.max(0, ms) }]);
+  // Gaps a suggestion accounts for, so the idle summaries list only the rest.
+  const explained = new Set<IdleGap>();
+  const explain = (gs: IdleGap[]) => {
+    for (const g of gs) explained.add(g);
+    return sum(gs.map((g) => g.ms));
+  };
+  const otherIdle = (phase: string, p: PhaseProcesses) => {
+    const rest = p.gaps.filter((g) => !explained.has(g) && g.ms >= 1);
+    if (sum(rest.map((g) => g.ms)) >= 5)
+      out.push(
+        `${phase}: ${f1(p.total - p.covered)} ms of ${f1(p.total)} ms have no child process running; besides the stretches above: ${rest.map((g) => `${f1(g.ms)} ms ${gapName(g)} (at ${f1(g.at)} ms, ${Math.round(g.fs)} fs calls)`).join(', ')}.`,
+      );
+  };
 
-  // --- runPod. The apps' conmons need both the pause (its pid: the namespaces) and their rootfs mounted.
+  // --- runPod. The apps' conmons need both the pause (its pid names the namespaces) and their rootfs mounted.
   const pause = of(up, 'pause conmon')[0];
   const apps = of(up, 'app conmon');
   const mounts = of(up, 'mount overlay');
+  const pauseStart = of(up, 'runc start (pause)')[0];
   if (pause && apps.length) {
     const pauseEnd = end(pause);
-    const mountsEnd = mounts.length ? Math.max(...mounts.map(end)) : 0;
-    const firstApp = Math.min(...apps.map((x) => x.start));
+    const lastMount = mounts.length ? mounts.reduce((a, x) => (end(x) > end(a) ? x : a)) : undefined;
+    const mountsEnd = lastMount ? end(lastMount) : 0;
+    const firstApp = apps.reduce((a, x) => (x.start < a.start ? x : a));
     // How long the pause gates the apps beyond their own rootfs.
     const pauseLead = pauseEnd - mountsEnd;
     if (pauseLead >= 3 && pause.start >= 5) {
       const before = up.processes.filter((x) => x.start < pause.start);
+      const lead = explain(up.gaps.filter((g) => g.after === 'call start'));
       out.push(
-        `run: the pause's conmon starts ${f1(pause.start)} ms into runPod (the floor's first runc at 0 ms), after ${Math.round(pause.fsBefore)} fs calls${before.length ? ` and ${counts(before)}` : ''}; it is created at ${f1(pauseEnd)} ms, ${f1(pauseLead)} ms after the apps' rootfs ${mounts.length ? `are mounted (${f1(mountsEnd)} ms)` : 'are ready'}, so the apps wait for the pause. It needs only its bundle and the 'creating' record: spawning its conmon right after the record is saved, with images, volumes and /etc files resolved meanwhile, saves up to ${f1(Math.min(pause.start, pauseLead))} ms.`,
+        `run: the pause's conmon is spawned ${f1(pause.start)} ms into runPod (the floor's first runc at 0 ms${lead < pause.start - 0.5 ? `; ${f1(lead)} ms of it with no child running` : ''}), after ${Math.round(pause.fsBefore)} fs calls${before.length ? ` and ${counts(before)}` : ''}. The pause is created at ${f1(pauseEnd)} ms, ${f1(pauseLead)} ms after the apps' rootfs are mounted (${f1(mountsEnd)} ms): the apps wait for it. It needs only its bundle and the 'creating' record: spawning its conmon right after the record is saved, with images, volumes and /etc files resolved meanwhile, saves up to ${f1(Math.min(pause.start, pauseLead))} ms.`,
       );
-      lever('pause spawned earlier', Math.min(pause.start, pauseLead));
-    }
-    if (mountsEnd - pauseEnd >= 3) {
-      const avg = mounts.reduce((a, x) => a + x.duration, 0) / mounts.length;
-      out.push(
-        `run: the apps wait for their rootfs, not the pause: the last 'mount overlay' ends at ${f1(mountsEnd)} ms, ${f1(mountsEnd - pauseEnd)} ms after the pause is created; the mounts start at ${f1(Math.min(...mounts.map((x) => x.start)))} ms and take ${f1(avg)} ms each. mount(2) in process through koffi (already loaded for flock) saves the 'mount' processes; starting the mounts before volumes and /etc files are written moves them earlier.`,
-      );
-      lever('rootfs mounted sooner', Math.min(mountsEnd - pauseEnd, avg));
-    }
-    if (floor && pauseLead >= 3 && pause.duration - floor.pauseCreate >= 3) {
-      const overlapping = up.processes.filter((x) => x !== pause && x.start < pauseEnd && end(x) > pause.start);
-      out.push(
-        `run: conmon → runc create of the pause takes ${f1(pause.duration)} ms against ${f1(floor.pauseCreate)} ms for the floor's bare 'runc create' (+${f1(pause.duration - floor.pauseCreate)} ms): conmon's own start (the price of exit codes and logs)${overlapping.length ? `, and ${counts(overlapping)} running beside it` : ''}.`,
-      );
+      lever('pause', 'pause spawned earlier', Math.min(pause.start, pauseLead));
     }
     if (pauseLead >= 3) {
       // The pause is Podsmith's own static catatonit, not user code: conmon's logs and exit codes buy little.
       const save = Math.min(pause.duration, pauseLead);
+      const overlapping = up.processes.filter((x) => x !== pause && x.start < pauseEnd && end(x) > pause.start);
+      const vsFloor = floor ? ` (the floor's bare 'runc create' of its pause: ${f1(floor.pauseCreate)} ms; the rest is conmon's own start${overlapping.length ? ` and ${counts(overlapping)} beside it` : ''})` : '';
       out.push(
-        `run: the pause could skip conmon + runc: it is Podsmith's static catatonit, not user code. Spawned directly in new net/ipc/uts namespaces (util-linux 'unshare', moved into the pod cgroup, capabilities dropped with 'setpriv'), or with the namespaces pinned by bind mounts as CRI-O's pinns does, it costs a few ms instead of ${f1(pause.duration)} ms; up to ${f1(save)} ms of it gates the apps.`,
+        `run: conmon → runc create of the pause takes ${f1(pause.duration)} ms${vsFloor}, up to ${f1(save)} ms of it gating the apps. The pause is Podsmith's static catatonit, not user code: spawned directly in new net/ipc/uts namespaces (util-linux 'unshare', moved into the pod cgroup, capabilities dropped with 'setpriv'), or with the namespaces pinned by bind mounts as CRI-O's pinns does, it would cost a few ms.`,
       );
-      lever('pause without conmon/runc', save);
+      lever('pause', 'pause without conmon/runc', save);
+    }
+    if (lastMount && -pauseLead >= 3) {
+      const avg = sum(mounts.map((x) => x.duration)) / mounts.length;
+      out.push(
+        `run: the apps wait for their rootfs, not the pause: the last 'mount overlay' ends at ${f1(mountsEnd)} ms, ${f1(-pauseLead)} ms after the pause is created; the mounts are spawned at ${f1(Math.min(...mounts.map((x) => x.start)))} ms and take ${f1(avg)} ms each. mount(2) in process through koffi (already loaded for flock) saves the 'mount' processes; mounting before volumes and /etc files are written moves them earlier.`,
+      );
+      lever('rootfs', 'rootfs mounted sooner', Math.min(-pauseLead, avg));
     }
     const ready = Math.max(pauseEnd, mountsEnd);
-    const wait = firstApp - ready;
+    const wait = firstApp.start - ready;
     if (wait >= 3) {
-      const fsBetween = Math.min(...apps.map((x) => x.fsBefore)) - pause.fsBefore;
+      const between = up.processes.filter((x) => x.kind !== 'app conmon' && x.start >= ready - 0.5 && x.start < firstApp.start);
+      const blocked = sum(between.map((x) => x.blocked));
+      const fsCalls = firstApp.fsBefore - (pauseEnd >= mountsEnd ? pause.fsBeforeEnd : lastMount!.fsBeforeEnd);
+      const none = explain(up.gaps.filter((g) => g.at >= ready - 0.5 && g.at < firstApp.start));
       out.push(
-        `run: the first app's conmon starts ${f1(wait)} ms after both the pause is created and the rootfs are mounted (at ${f1(ready)} ms), with no child running (${Math.round(fsBetween)} fs calls between the pause's spawn and the apps'): the instance bundles (template read + parse, rm, config.json write + rename, 2 mkdirs per app) are written only then. Only the namespace paths need the pause pid: write the bundle directories during preparation and keep the parsed template in memory, leaving one config.json write per app.`,
+        `run: the apps' conmons are spawned ${f1(wait)} ms after the pause is created and the rootfs are mounted (at ${f1(ready)} ms). In between: ${Math.round(fsCalls)} fs calls (the instance bundles: template read + parse, rm, config.json write + rename, mkdirs; conmon's directories)${between.length ? `, ${counts(between)} spawned first (spawn() blocking ${f1(blocked)} ms, then competing for the CPUs)` : ''}${none >= 0.5 ? `, ${f1(none)} ms with no child running` : ''}. Only the namespace paths need the pause pid: make the bundle directories and parse the template while the pause is created, leaving one config.json write per app${between.length ? `, and spawn ${counts(between)} after the apps' conmons (nothing needs it sooner)` : ''}.`,
       );
-      lever('instance bundles prepared before the pause is created', wait);
+      lever('apps', 'apps spawned right after the pause is created', wait - 1);
     }
   }
   const starts = up.processes.filter((x) => x.kind.startsWith('runc start'));
   const appStarts = of(up, 'runc start');
   if (appStarts.length) {
-    const avg = starts.reduce((a, x) => a + x.duration, 0) / starts.length;
+    const avg = sum(starts.map((x) => x.duration)) / starts.length;
     if (avg >= 4) {
       out.push(
         `run: each 'runc start' is a process of its own (${f1(avg)} ms on average, ${starts.length} per pod, the apps' ones on the critical path; the floor pays them too). What it does is open <runc root>/<id>/exec.fifo and read it, which releases the container's init: doing that from Node saves the processes, at the price of depending on a runc (and crun) implementation detail rather than the OCI command line.`,
       );
-      lever("apps' runc start from Node", Math.max(...appStarts.map((x) => x.duration)) - 1);
+      lever('runc start', "apps' runc start from Node", Math.max(...appStarts.map((x) => x.duration)) - 1);
     }
   }
-  const pauseStart = of(up, 'runc start (pause)')[0];
   if (pauseStart && appStarts.length && end(pauseStart) - Math.max(...appStarts.map(end)) >= 2)
     out.push(
-      `run: the pause's 'runc start' (+ the pod cgroup limits after it) ends last, ${f1(end(pauseStart) - Math.max(...appStarts.map(end)))} ms after the apps' starts: it runs beside the app creates (it starts at ${f1(pauseStart.start)} ms and takes ${f1(pauseStart.duration)} ms), competing with them for the CPUs.`,
+      `run: the pause's 'runc start' ends last, ${f1(end(pauseStart) - Math.max(...appStarts.map(end)))} ms after the apps' starts (spawned at ${f1(pauseStart.start)} ms, ${f1(pauseStart.duration)} ms): runPod waits for it and the pod cgroup limits after it.`,
     );
   const tail = up.gaps.find((g) => g.before === 'return');
   if (tail && tail.ms >= 5) {
+    explain([tail]);
     const limitsLast = tail.after === 'runc start (pause)';
     out.push(
-      `run: ${f1(tail.ms)} ms and ${Math.round(tail.fs)} fs calls pass between the last child's exit ('${tail.after}') and runPod's return (the 'running' record, the supervisor's watch${limitsLast ? ', and the pod cgroup limits, written after the pause\'s start' : ''}).${limitsLast ? " The pod cgroup exists once the pause is created: writing its limits then, beside the app creates, takes them off the end." : ''}`,
+      `run: ${f1(tail.ms)} ms and ${Math.round(tail.fs)} fs calls pass between the last child's exit ('${tail.after}') and runPod's return (the 'running' record, the supervisor's watch${limitsLast ? ", the pod cgroup limits, written after the pause's start" : ''}).${limitsLast ? ' The pod cgroup exists once the pause is created: writing its limits then, beside the app creates, takes them off the end.' : ''}`,
     );
-    if (limitsLast) lever('pod limits before the pause start', tail.ms / 2);
-  }
-  const upIdle = up.total - up.covered;
-  if (upIdle >= 15) {
-    const top = [...up.gaps].sort((a, b) => b.ms - a.ms).slice(0, 3);
-    out.push(
-      `run: ${f1(upIdle)} ms of ${f1(up.total)} ms have no child process running (JavaScript and ${real.fs.up.reduce((a, x) => a + x.count, 0)} fs calls); the longest stretches: ${top.map((g) => `${f1(g.ms)} ms ${gapName(g)} (at ${f1(g.at)} ms)`).join(', ')}.`,
-    );
+    if (limitsLast) lever('run tail', 'pod limits before the pause start', tail.ms / 2);
   }
   const sync = real.fs.up.find((x) => x.call === 'FileHandle.datasync');
   if (sync && sync.ms >= 5)
     out.push(
       `run: ${sync.count} datasync calls cost ${f1(sync.ms)} ms (summed; rootfs refs in the image store, written atomically and flushed). A rootfs ref only has to survive a process crash, not a host crash (mounts do not survive one either): rename without datasync is enough there.`,
     );
+  otherIdle('run', up);
 
   // --- deletePod --force.
-  const downLead = idle(down, 'call start', undefined);
   const first = down.processes[0];
-  if (first && downLead >= 3)
+  const lead = explain(down.gaps.filter((g) => g.after === 'call start'));
+  if (first && lead >= 5) {
     out.push(
-      `delete: the first child process ('${first.kind}') starts ${f1(downLead)} ms into deletePod, after ${Math.round(first.fsBefore)} fs calls (record read and saved as 'deleting', conmon pid files, the pod cgroup's pids read and killed).`,
+      `delete: the first child process ('${first.kind}') is spawned ${f1(lead)} ms into deletePod, after ${Math.round(first.fsBefore)} fs calls (the record read and saved as 'deleting', conmon pids, the pod cgroup's pids read and killed). With a record the conmon pids are in it (the scan of bundle pid files is for record-less teardown), and the cgroup's cgroup.procs files can be read in parallel rather than one directory after the other.`,
     );
+    lever('delete lead', 'fewer fs calls before the kill', lead / 2);
+  }
   const list = of(down, 'runc list');
-  if (list.length) {
-    const ms = list.reduce((a, x) => a + x.duration, 0);
-    if (ms >= 3) {
-      out.push(
-        `delete: ${list.length > 1 ? `${list.length} 'runc list' cost` : "'runc list' costs"} ${f1(ms)} ms (at ${f1(list[0].start)} ms) only to find the pod's containers. With a record (the normal case) their ids are known (pause.id, containers[].process.id): keep 'runc list' for record-less teardown (crash recovery).`,
-      );
-      lever("no 'runc list'", ms);
-    }
+  const listMs = sum(list.map((x) => x.duration));
+  if (listMs >= 3) {
+    out.push(
+      `delete: ${list.length > 1 ? `${list.length} 'runc list' cost` : "'runc list' costs"} ${f1(listMs)} ms (spawned at ${f1(list[0].start)} ms) only to find the pod's containers. With a record (the normal case) their ids are known (pause.id, containers[].process.id): keep 'runc list' for record-less teardown (crash recovery).`,
+    );
+    lever('runc list', "no 'runc list'", listMs);
   }
   const kills = of(down, 'runc kill');
   if (kills.length)
@@ -543,65 +579,69 @@ function suggest(runs: number, real: PodsProfile['realRuntime'], floor: FloorPar
       `delete: ${kills.length} 'runc kill' ran (in ${Math.max(...kills.map((x) => x.seen))} of ${runs} runs; ${f1(Math.max(...kills.map(end)) - Math.min(...kills.map((x) => x.start)))} ms wall): the pod's processes are meant to be killed through its cgroup, so the cgroup looked empty then.`,
     );
   const deletes = of(down, 'runc delete');
-  const waitConmons = idle(down, undefined, 'runc delete');
+  const waitConmons = explain(down.gaps.filter((g) => g.before === 'runc delete'));
   if (deletes.length && waitConmons >= 5) {
     out.push(
-      `delete: ${f1(waitConmons)} ms pass with no child running before the first 'runc delete' (at ${f1(Math.min(...deletes.map((x) => x.start)))} ms): waiting for the conmons to exit, polled with a 2→50 ms back-off. They exit within a few ms of their container's init: poll every 2-5 ms without back-off (or wait on a pidfd), and since 'runc delete' needs the containers stopped, not conmon gone, run the deletes during that wait.`,
+      `delete: ${f1(waitConmons)} ms pass with no child running before the first 'runc delete' (spawned at ${f1(Math.min(...deletes.map((x) => x.start)))} ms): the wait for the conmons to exit, polled with a 2→50 ms back-off. They exit within a few ms of their container's init: poll every 2-5 ms (or wait on a pidfd), and since 'runc delete' needs the containers stopped, not conmon gone, run the deletes during that wait.`,
     );
-    lever('conmon wait overlapped with the deletes', waitConmons - 2);
+    lever('conmon wait', 'conmon wait overlapped with the deletes', waitConmons - 2);
   }
   if (deletes.length) {
     const wall = Math.max(...deletes.map(end)) - Math.min(...deletes.map((x) => x.start));
-    const each = deletes.reduce((a, x) => a + x.duration, 0) / deletes.length;
+    const each = sum(deletes.map((x) => x.duration)) / deletes.length;
     // The floor runs the same command: only what exceeds it is the engine's own.
-    if (floor ? wall - floor.delete >= 5 : wall >= 15)
+    if (floor ? wall - floor.delete >= 5 : wall >= 15) {
       out.push(
-        `delete: ${deletes.length} 'runc delete' in parallel take ${f1(wall)} ms wall (${f1(each)} ms each${floor ? `; the floor's 3 deletes ${f1(floor.delete)} ms` : ''}). On a stopped container it only removes runc's state directory and the container's cgroup, which the pod cgroup's removal covers: deleting that directory from Node saves the processes, at the price of depending on runc's state layout (as for 'runc start').`,
+        `delete: ${deletes.length} 'runc delete' in parallel take ${f1(wall)} ms wall (${f1(each)} ms each${floor ? `; the floor's 3 deletes ${f1(floor.delete)} ms` : ''}). On a stopped container it removes runc's state directory and the container's cgroup, which the pod cgroup's removal covers: deleting that directory from Node saves the processes, at the price of depending on runc's state layout (as for 'runc start').`,
       );
+      lever('runc delete', "runc's state removed from Node", wall - 1);
+    }
   }
-  const umounts = of(down, 'umount');
-  const cgroupGap = idle(down, 'runc delete', 'umount');
+  const cgroupGap = explain(down.gaps.filter((g) => g.after === 'runc delete' && g.before === 'umount'));
   if (cgroupGap >= 5) {
     out.push(
       `delete: ${f1(cgroupGap)} ms with no child running between the last 'runc delete' and the first 'umount': the pod cgroup tree removed (rmdir in every hierarchy, EBUSY retried every 20 ms). Retry sooner (2-5 ms), or remove it after replying: the pod's processes are dead already.`,
     );
-    lever('cgroup removal off the critical path', cgroupGap - 1);
+    lever('cgroup', 'cgroup removal off the critical path', cgroupGap - 1);
   }
+  const umounts = of(down, 'umount');
   if (umounts.length) {
     const wall = Math.max(...umounts.map(end)) - Math.min(...umounts.map((x) => x.start));
-    const sum = umounts.reduce((a, x) => a + x.duration, 0);
+    const total = sum(umounts.map((x) => x.duration));
     if (wall >= 6) {
       out.push(
-        `delete: ${umounts.length} 'umount' processes take ${umounts.map((x) => f1(x.duration)).join(' + ')} ms, ${f1(wall)} ms wall ${wall < sum * 0.8 ? '(in parallel)' : '(one after the other: run them in parallel)'}. umount2(2) in process through koffi (already loaded for flock) saves the processes.`,
+        `delete: ${umounts.length} 'umount' processes take ${umounts.map((x) => f1(x.duration)).join(' + ')} ms, ${f1(wall)} ms wall${wall < total * 0.8 ? ' (in parallel)' : ': run them in parallel'}. umount2(2) in process through koffi (already loaded for flock) saves the processes.`,
       );
-      lever('umount2 in process', wall - 1);
+      lever('umount', 'umount2 in process', wall - 1);
     }
   }
-  const downTail = idle(down, undefined, 'return');
-  if (downTail >= 3) {
-    const last = [...down.gaps].reverse().find((g) => g.before === 'return');
+  const downTail = down.gaps.find((g) => g.before === 'return');
+  if (downTail && downTail.ms >= 3) {
+    explain([downTail]);
     out.push(
-      `delete: ${f1(downTail)} ms pass after the last child process ('${last?.after ?? '?'}') before deletePod returns (store refs dropped, the mountinfo scan, rm -r of the pod directory, the name released). Renaming the directory into a trash directory of the home (atomic, so the pod is gone at once) and emptying it after replying takes most of it off the critical path; reconcile empties the trash after a crash.`,
+      `delete: ${f1(downTail.ms)} ms and ${Math.round(downTail.fs)} fs calls pass after the last child process ('${downTail.after}') before deletePod returns (store refs dropped, the mountinfo scan, rm -r of the pod directory, the name released). Renaming the directory into a trash directory of the home (atomic, so the pod is gone at once) and emptying it after replying takes most of it off the critical path; reconcile empties the trash after a crash.`,
     );
-    lever('trash rename', downTail - 1);
+    lever('trash', 'trash rename', downTail.ms - 1);
   }
-  const downIdle = down.total - down.covered;
-  if (downIdle >= 15 && downIdle - waitConmons - cgroupGap - downTail - downLead >= 5) {
-    const top = [...down.gaps].sort((a, b) => b.ms - a.ms).slice(0, 3);
-    out.push(`delete: ${f1(downIdle)} ms of ${f1(down.total)} ms have no child process running; the longest stretches: ${top.map((g) => `${f1(g.ms)} ms ${gapName(g)} (at ${f1(g.at)} ms)`).join(', ')}.`);
-  }
+  otherIdle('delete', down);
 
-  if (floor && saves.length) {
+  const blocked = up.blocked + down.blocked;
+  if (blocked >= 10)
+    out.push(
+      `both: spawn() itself blocks the event loop ${f1(blocked)} ms per pod (${up.count + down.count} child processes, ${f1(blocked / (up.count + down.count))} ms each: it forks this process, and the larger its memory the slower), nothing else running on it meanwhile: every process saved above saves that too.`,
+    );
+  if (floor && saves.size) {
     const engine = up.total + down.total;
     const floorTotal = floor.pauseCreate + floor.pauseStart + floor.apps + floor.kill + floor.delete;
-    const saved = saves.reduce((a, s) => a + s.ms, 0);
+    const best = [...saves.values()].map((g) => g.reduce((a, s) => (s.ms > a.ms ? s : a)));
+    const saved = sum(best.map((s) => s.ms));
     out.push(
-      `together (upper bound, the savings overlap): ${saves.map((s) => `${s.what} ${f1(s.ms)}`).join(', ')}: about ${f1(saved)} ms of ${f1(engine)} ms, which would put the engine near ${((engine - saved) / floorTotal).toFixed(2)}× the floor measured alongside (${f1(floorTotal)} ms), against ${(engine / floorTotal).toFixed(2)}× now.`,
+      `together (upper bound: the savings overlap; of alternatives for the same time the larger counts): ${best.map((s) => `${s.what} ${f1(s.ms)}`).join(', ')}: about ${f1(saved)} ms of ${f1(engine)} ms, which would put the engine near ${((engine - saved) / floorTotal).toFixed(2)}× the floor measured alongside (${f1(floorTotal)} ms), against ${(engine / floorTotal).toFixed(2)}× now.`,
     );
   }
   if (cli && cli.podsmith - cli.node >= 30)
     out.push(
-      `CLI: 'node podsmith.js --version' takes ${f1(cli.podsmith)} ms against ${f1(cli.node)} ms for 'node -e 0': ${f1(cli.podsmith - cli.node)} ms of loading the ${cli.bundleKiB} KiB bundle, paid twice per pod (run, rm). Load only what the pod commands need (a separate small entry for them, or fewer modules at the top of the bundle).`,
+      `CLI: 'node podsmith.js --version' takes ${f1(cli.podsmith)} ms against ${f1(cli.node)} ms for 'node -e 0': ${f1(cli.podsmith - cli.node)} ms of loading the ${cli.bundleKiB} KiB bundle, paid twice per pod (run, rm). Node reads and compiles the whole file even when its modules load lazily: a separate small entry for the client commands avoids most of it.`,
     );
   return out;
 }

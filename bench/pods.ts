@@ -142,7 +142,8 @@ function which(cmd: string): string | undefined {
 function podYaml(): string {
   const container = (name: string) =>
     [`  - name: ${name}`, `    image: ${IMAGE}`, '    imagePullPolicy: IfNotPresent', `    command: ${JSON.stringify(APP_COMMAND)}`].join('\n');
-  return ['apiVersion: v1', 'kind: Pod', 'metadata:', `  name: ${POD_NAME}`, 'spec:', '  containers:', container('app-a'), container('app-b'), ''].join('\n');
+  // Loopback only for Podsmith too (podman runs with --network none; the floor makes no network either).
+  return ['apiVersion: v1', 'kind: Pod', 'metadata:', `  name: ${POD_NAME}`, '  annotations:', '    podsmith.io/network: none', 'spec:', '  containers:', container('app-a'), container('app-b'), ''].join('\n');
 }
 
 function checkPodsmithStatus(s: PodStatus, row: RowId): void {

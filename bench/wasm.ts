@@ -2,8 +2,8 @@
 // deleted again, rounds alternating between the two runtimes, medians. The wasm containers run tool.c
 // (test/wasm/programs, compiled with clang for wasm32-wasi) sleeping; the native ones run busybox `sleep`
 // from the image the pod tests build. Plus the cost of a module on its own: metering rewrite, V8 compile and
-// instantiation in this process, and compile/instantiate as the supervisors measured them (with the worker
-// thread's start). The wasm supervisor is started the way users get it (dist/ from `npm run build`) when the
+// instantiation in this process, and compile/instantiate as the supervisors measured them (compile once per
+// distinct module; instantiate in a thread the warm spare supervisor booted ahead, engine/pods/wasm/spare.ts). The wasm supervisor is started the way users get it (dist/ from `npm run build`) when the
 // build is there, else from the sources through tsx; the table says which.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -165,8 +165,8 @@ export async function runWasmBench(): Promise<object> {
       row('module: V8 compile, original (in process)', stats.compile),
       row('module: V8 compile, metered (in process)', stats.compileMetered),
       row('module: instantiate (in process)', stats.instantiate),
-      row('module: compile in the supervisor, per container', stats.supervisorCompile),
-      row('module: worker start + instantiate in the supervisor', stats.supervisorInstantiate),
+      row('module: compile in the supervisor, once per module', stats.supervisorCompile),
+      row('module: instantiate in the supervisor, thread booted ahead', stats.supervisorInstantiate),
       '',
     ].join('\n');
     process.stdout.write(text + '\n');

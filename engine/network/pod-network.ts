@@ -3,6 +3,7 @@
 // route; an offline host has none), TCP hostPorts still work through a forwarder owned by the calling
 // process (the daemon): it ends with that process, so a restarted daemon calls connectPod again. UDP hostPorts
 // and outbound traffic then do not work, and the result says so.
+import { assertHostPortsFree } from './host-ports-free';
 import { bringUpLoopback, type LoopbackState } from './loopback';
 import { netnsInode, type NetnsRef } from './netns';
 import { checkHostPorts, type HostPortMapping } from './pasta-args';
@@ -55,6 +56,7 @@ export async function connectPod(opts: ConnectPodOptions): Promise<PodNetwork> {
   // A pasta left from before a daemon restart, still attached to this very namespace, is kept.
   const existing = pastaStatus(opts.stateFile);
   if (existing.running && existing.record!.netnsInode === netnsInode(opts.netns)) return { loopback, pasta: existing.record, warnings };
+  await assertHostPortsFree(hostPorts);
   await stopPasta(opts.stateFile); // a stale record (dead pasta, or another namespace) goes
   try {
     const pasta = await startPasta({ netns: opts.netns, stateFile: opts.stateFile, hostPorts, outbound, pastaPath: opts.pastaPath });

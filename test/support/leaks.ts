@@ -83,6 +83,7 @@ export class LeakTracker {
       const argv = cmdline(pid);
       const text = argv.join(' ');
       if (argv[0]?.endsWith('conmon') && text.includes(home)) leaks.push(`conmon process ${pid}: ${text.slice(0, 200)}`);
+      if (/pasta/.test(argv[0] ?? '') && text.includes(home)) leaks.push(`pasta process ${pid}: ${text.slice(0, 200)}`);
       if (text.includes(AGENT_MARKER) && ppid(pid) === process.pid) leaks.push(`network check helper ${pid}`);
       const cg = read(`/proc/${pid}/cgroup`);
       for (const uid of this.uids) if (cg.includes(`/podsmith/${uid}`)) leaks.push(`process ${pid} (${argv[0] ?? '?'}) in cgroup of pod ${uid}`);

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadImage } from '../../engine/image/load';
 import { openStore } from '../../engine/image/store';
@@ -159,19 +159,41 @@ function read(path: string): string {
   }
 }
 
-/** What a wasm runtime left on the system for this home: empty when clean. */
-export function wasmLeaks(home: string): string[] {
+/** An idle spare supervisor (engine/pods/wasm/spare.ts) whose runtime is alive: part of that runtime, not a leak. */
+function liveIdleSpare(home: string, pid: number, argv: string[]): string | undefined {
+  const at = argv.indexOf('--spare');
+  const log = at >= 0 ? argv[at + 1] : undefined;
+  // Assigned, its log moved into the pod directory: a pod's supervisor like any other.
+  if (!log || !log.startsWith(join(home, 'wasm-spare') + '/') || !existsSync(log)) return undefined;
+  const stat = read(`/proc/${pid}/stat`);
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  const parent = read(`/proc/${ppid}/stat`);
+  return ppid > 1 && parent && !/ [ZX] /.test(parent.slice(parent.lastIndexOf(')'))) ? log : undefined;
+}
+
+/**
+ * What a wasm runtime left on the system for this home: empty when clean. The idle spare supervisor of a
+ * runtime still open (its parent alive) is not a leak unless `strict` (after every runtime was closed).
+ */
+export function wasmLeaks(home: string, strict = false): string[] {
   const leaks: string[] = [];
+  const spareFiles = new Set<string>();
   for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     const pid = Number(name);
     if (pid === process.pid) continue;
     const stat = read(`/proc/${pid}/stat`);
     if (/ [ZX] /.test(stat.slice(stat.lastIndexOf(')')))) continue;
     const argv = read(`/proc/${pid}/cmdline`).split('\0').filter(Boolean);
-    if (argv.some((a) => a.startsWith(home))) leaks.push(`process ${pid}: ${argv.join(' ').slice(0, 200)}`);
+    if (!argv.some((a) => a.startsWith(home))) continue;
+    const spare = strict ? undefined : liveIdleSpare(home, pid, argv);
+    if (spare) {
+      spareFiles.add(basename(spare));
+      spareFiles.add(`${basename(spare)}.warm`);
+    } else leaks.push(`process ${pid}: ${argv.join(' ').slice(0, 200)}`);
   }
   const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
   for (const uid of list(join(home, 'wasm-pods'))) leaks.push(`pod directory wasm-pods/${uid}`);
+  for (const f of list(join(home, 'wasm-spare'))) if (!spareFiles.has(f)) leaks.push(`spare supervisor file wasm-spare/${f}`);
   for (const n of list(join(home, 'pod-names'))) leaks.push(`pod name link ${n} -> ${readlinkSync(join(home, 'pod-names', n))}`);
   for (const line of read('/proc/self/mountinfo').split('\n')) {
     const point = line.split(' ')[4];
@@ -213,7 +235,10 @@ export async function wasmTestEnv(options: Partial<WasmRuntimeOptions> = {}): Pr
     },
     async dispose() {
       for (const r of runtimes) await r.close();
+      // Closed runtimes have no spare supervisors left either.
+      const left = wasmLeaks(home, true);
       rmSync(home, { recursive: true, force: true });
+      if (left.length > 0) throw new Error(`left after every runtime closed: ${left.join('; ')}`);
     },
   };
 }

@@ -4,6 +4,7 @@ import type { ConnectOptions } from '../../image/registry/connect';
 import { openStore, type ImageStore } from '../../image/store';
 import type { Platform } from '../../image/types';
 import type { RotationPolicy } from '../../logs';
+import type { PortForwardSession } from '../../network';
 import { findConmon, runtimeFor, type OciRuntime } from '../../runtime';
 import type { PodEvent, PodPhase } from '../types';
 import { KeyedMutex } from './keyed-mutex';
@@ -28,6 +29,8 @@ export interface NativeRuntimeOptions {
 export class RuntimeContext {
   readonly locks = new KeyedMutex();
   readonly listeners = new Set<(e: PodEvent) => void>();
+  /** hostPort forwarders this process serves for pods where pasta cannot run (they end with the process). */
+  readonly forwarders = new Map<string, PortForwardSession>();
   private storePromise: Promise<ImageStore> | undefined;
   private conmonPath: string | undefined;
   /** Last state emitted per pod, to turn saves into change events. */

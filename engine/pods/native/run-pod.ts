@@ -22,6 +22,7 @@ import { launchInstance, prepareContainer } from './launch';
 import { hostnameOf, podFacts } from './pod-facts';
 import { forContainer, toPodError } from './pod-errors';
 import { PodPaths, pauseId, podsDir } from './paths';
+import { connectPodNetwork } from './pod-network';
 import type { PodContainer, PodObject } from './pod-spec';
 import { claimName, type ContainerKind, type ContainerRecord, type PodRecord } from './state';
 import { toPodStatus } from './status';
@@ -165,6 +166,8 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
         logArgs: ['-l', `k8s-file:${join(paths.pause, 'pause.log')}`],
       });
       rec.pause = { id, socketId: id.slice(0, 12) + 'p', pid: created.pid, conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
+      // The namespace exists now: the network is ready before any container starts.
+      rec.warnings.push(...(await connectPodNetwork(ctx, uid, pod, created.pid)));
       pauseStarted = forContainer('POD', async () => {
         await runtime.start(id);
         failpoint('run_pod:pause-started');

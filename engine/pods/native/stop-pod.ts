@@ -8,6 +8,7 @@ import { PodError, type PodStatus, type StopPodRequest } from '../types';
 import { graceSeconds, specOf } from './spec-of';
 import { readPod, resolvePodRef, type ContainerRecord, type PodRecord } from './state';
 import { failpoint } from './failpoint';
+import { disconnectPodNetwork } from './pod-network';
 import { toPodStatus } from './status';
 import { stopInstance } from './stop-container';
 import type { Supervisor } from './supervisor';
@@ -48,6 +49,7 @@ export async function stopRecord(ctx: RuntimeContext, supervisor: Supervisor, re
     await stopInstance(ctx, record, { name: 'POD', process: pause, stopSignal: 'SIGKILL' } as ContainerRecord, { deadline: Date.now(), preStop: false });
     await runtime.delete(pause.id, true).catch(() => undefined);
   }
+  await disconnectPodNetwork(ctx, record.uid);
   supervisor.unwatch(record.uid);
   record.lifecycle = 'stopped';
   record.reason = 'Stopped';

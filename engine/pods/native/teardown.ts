@@ -7,6 +7,7 @@ import { removeRootfs } from '../../image/unpack';
 import { cgroupPids, findExecutable, isAlive, OciRuntime, podCgroupPath, removeCgroupTree, signalProcess, waitGone } from '../../runtime';
 import type { RuntimeContext } from './context';
 import { unmountUnder } from './host-mounts';
+import { disconnectPodNetwork } from './pod-network';
 import { PodPaths, uidPrefix } from './paths';
 import { releaseName, type PodRecord } from './state';
 import { readlink, unlink } from 'node:fs/promises';
@@ -59,7 +60,9 @@ export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodR
   }
   for (const c of conmons) if (isAlive(c.pid, c.startTime)) signalProcess(c.pid, 'SIGKILL');
 
-  // 2. Processes that escaped their runtime (conmon lost), then the cgroups.
+  // 2. pasta (its state file is in the pod directory), processes that escaped their runtime (conmon lost),
+  // then the cgroups.
+  await disconnectPodNetwork(ctx, uid);
   await removeCgroupTree(podCgroupPath(uid));
 
   // 3. Root filesystems (overlay mounts and store references), then any other mount below the pod.

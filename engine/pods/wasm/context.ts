@@ -88,27 +88,52 @@ export class WasmContext {
     this.announce(pod, state ?? (await readSupervisorState(this.home, pod.uid)));
   }
 
-  /** Resolves on the next change in the pod directory, or after `timeoutMs`. */
-  nextChange(uid: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      let set = this.changeWaiters.get(uid);
-      if (!set) this.changeWaiters.set(uid, (set = new Set()));
-      let watcher: FSWatcher | undefined;
-      const done = () => {
-        clearTimeout(timer);
+  /**
+   * Changes in the pod directory from now on: next() resolves at once if something changed since the last
+   * call, else on the next change or after `timeoutMs`. One watcher throughout, so a change between a read and
+   * the next wait is not missed (a watcher per wait would leave that gap, costing the whole timeout).
+   */
+  changes(uid: string): { next(timeoutMs: number): Promise<void>; close(): void } {
+    let set = this.changeWaiters.get(uid);
+    if (!set) this.changeWaiters.set(uid, (set = new Set()));
+    const waiters = set;
+    let dirty = false;
+    let wake: (() => void) | undefined;
+    const changed = () => {
+      dirty = true;
+      wake?.();
+    };
+    let watcher: FSWatcher | undefined;
+    try {
+      watcher = watch(new WasmPodPaths(this.home, uid).dir, changed);
+      watcher.on('error', () => undefined);
+    } catch {
+      // The timeouts still pace the waits.
+    }
+    waiters.add(changed);
+    return {
+      next: (timeoutMs) => {
+        if (dirty) {
+          dirty = false;
+          return Promise.resolve();
+        }
+        return new Promise<void>((resolve) => {
+          const timer = setTimeout(() => wake?.(), timeoutMs);
+          wake = () => {
+            clearTimeout(timer);
+            wake = undefined;
+            dirty = false;
+            resolve();
+          };
+        });
+      },
+      close: () => {
         watcher?.close();
-        set!.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      set.add(done);
-      try {
-        watcher = watch(new WasmPodPaths(this.home, uid).dir, done);
-        watcher.on('error', () => undefined);
-      } catch {
-        // The timeout still ends the wait.
-      }
-    });
+        waiters.delete(changed);
+        if (waiters.size === 0) this.changeWaiters.delete(uid);
+        wake?.();
+      },
+    };
   }
 
   /** Follows a running pod: its changes become events; a dead supervisor is recorded. */

@@ -1,5 +1,6 @@
 // The `pod-wasm` runtime: Kubernetes-style pods whose containers are WebAssembly (WASI preview 1) modules,
-// one supervisor process per pod (supervisor-main.ts), one worker thread per container running node:wasi,
+// one supervisor process per pod (supervisor-main.ts; started ahead as a warm spare, spare.ts, so a pod starts
+// in tens of milliseconds), one worker thread per container running node:wasi,
 // metered by instruction (metering.ts) and capped in linear memory. State lives under
 // `$PODSMITH_HOME/wasm-pods/<uid>/` (paths.ts); logs are the same CRI files native containers write.
 import type { PodRuntime } from '../runtime';

@@ -5,6 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import { instanceLogPath, LogRotator, DEFAULT_ROTATION, type RotationPolicy } from '../../logs';
 import { CriLogWriter } from './log-writer';
 import type { ContainerPlan } from './records';
+import { trace } from './trace';
 import { bootWorker } from './worker-pool';
 import type { WorkerAssignment, WorkerInput, WorkerMessage } from './worker-source';
 import type { CompiledModule } from './wasm-api';
@@ -86,6 +87,7 @@ export class Instance {
       );
       const onMessage = (m: WorkerMessage) => {
         if (m.type === 'ready') {
+          trace(`instantiated ${o.plan.name}`);
           cleanup();
           const inst = new Instance(o.plan, worker, stop, m.tid, instanceLogPath(o.logDir, o.restartCount), o.rotation ?? DEFAULT_ROTATION);
           inst.instantiateMs = performance.now() - began;
@@ -116,13 +118,18 @@ export class Instance {
     });
   }
 
-  /** Opens the log and runs `_start`. */
-  start(): void {
-    this.log = new CriLogWriter(this.logPath);
-    const log = this.log;
+  /** Opens the instance's log and starts its rotation (start() does it if not done before). */
+  openLog(): void {
+    if (this.log) return;
+    const log = (this.log = new CriLogWriter(this.logPath));
     // Rotation in this process: the writer is here, so a reopen is a direct call (nothing can be lost).
     this.rotator = new LogRotator(this.logPath, () => (log.open ? { request: () => log.reopen(), close: () => undefined } : undefined), this.rotation);
     void this.rotator.start();
+  }
+
+  /** Opens the log unless open, and runs `_start`. */
+  start(): void {
+    this.openLog();
     this.startedAt = new Date().toISOString();
     this.worker.postMessage('start');
   }

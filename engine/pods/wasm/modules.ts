@@ -1,7 +1,9 @@
 // Every module is checked before anything runs: size, imports (only WASI preview 1 functions node:wasi
 // provides can be satisfied), exports (a WASI command: `_start` and `memory`), memories (declared sizes
 // against the container's memory limit and the 65,536-page ceiling), then compiled by V8. The metered
-// rewrite is made once per module digest and kept in `$PODSMITH_HOME/wasm-cache/`.
+// rewrite is made once per module digest and kept in `$PODSMITH_HOME/wasm-cache/`. What depends only on the
+// bytes (V8's verdict, the parsed module, the metered rewrite) is also remembered in this process by digest,
+// so the containers of one image, and the next pod of it, skip it (run_pod's start time).
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -107,6 +109,62 @@ async function metered(home: string, digest: string, info: ModuleInfo): Promise<
   return { ...(meta.metered ? { bytes } : {}), path: `${base}.wasm`, meta };
 }
 
+/** A module V8 or the parser refused: the reason, without the container (several may share the module). */
+class ModuleRejected extends Error {}
+
+interface Examined {
+  info: ModuleInfo;
+  /** Made once a container's checks passed: a module refused by them is never rewritten. */
+  metered?: Promise<Awaited<ReturnType<typeof metered>>>;
+  bytes: number;
+}
+
+/** Recently examined modules by home and digest, least recently used first; bounded in bytes. */
+const examined = new Map<string, Promise<Examined>>();
+/** Bytes held by each settled entry (the module and room for its rewrite). */
+const examinedSizes = new Map<string, number>();
+const EXAMINED_MAX_BYTES = 64 * 1024 * 1024;
+
+async function examine(bytes: Buffer): Promise<Examined> {
+  // V8 first: its message is the authoritative one for a malformed module.
+  try {
+    await wasmApi.compile(bytes);
+  } catch (err) {
+    throw new ModuleRejected(`the module does not compile: ${(err as Error).message}`);
+  }
+  try {
+    return { info: readModuleInfo(bytes), bytes: bytes.length };
+  } catch (err) {
+    throw new ModuleRejected(`the module cannot be read: ${(err as Error).message}`);
+  }
+}
+
+function examineCached(key: string, bytes: Buffer): Promise<Examined> {
+  const hit = examined.get(key);
+  if (hit) {
+    examined.delete(key);
+    examined.set(key, hit);
+    return hit;
+  }
+  const p = examine(bytes);
+  examined.set(key, p);
+  p.then(
+    (e) => {
+      if (examined.get(key) !== p) return;
+      examinedSizes.set(key, 2 * e.bytes);
+      let total = [...examinedSizes.values()].reduce((a, b) => a + b, 0);
+      for (const k of examined.keys()) {
+        if (total <= EXAMINED_MAX_BYTES || k === key) break;
+        examined.delete(k);
+        total -= examinedSizes.get(k) ?? 0;
+        examinedSizes.delete(k);
+      }
+    },
+    () => examined.delete(key),
+  );
+  return p;
+}
+
 /**
  * Checks and compiles one container's module; `dest` receives the file the supervisor will load. Rejects with
  * a PodError naming the container.
@@ -121,21 +179,21 @@ export async function prepareModule(
   if (bytes.length > MAX_MODULE_BYTES) throw fail(container, `the module is ${bytes.length} bytes; the limit is ${MAX_MODULE_BYTES} (256 MiB)`, 'LIMIT');
   const digest = sha256(bytes);
   const began = performance.now();
-  // V8 first: its message is the authoritative one for a malformed module.
+  let e: Examined;
   try {
-    await wasmApi.compile(bytes);
+    e = await examineCached(`${home}\0${digest}`, bytes);
   } catch (err) {
-    throw fail(container, `the module does not compile: ${(err as Error).message}`);
+    if (err instanceof ModuleRejected) throw fail(container, err.message);
+    throw err;
   }
   const compileMs = performance.now() - began;
-  let info: ModuleInfo;
-  try {
-    info = readModuleInfo(bytes);
-  } catch (err) {
-    throw fail(container, `the module cannot be read: ${(err as Error).message}`);
-  }
+  const info = e.info;
   checkModule(container, info, limits.memoryLimitPages, limits.memoryLimitBytes);
-  const m = await metered(home, digest, info);
+  e.metered ??= metered(home, digest, info);
+  const m = await e.metered.catch((err: unknown) => {
+    e.metered = undefined;
+    throw err;
+  });
   if (m.meta.metered) {
     await writeFile(dest, m.bytes!, { mode: 0o600 });
   } else {

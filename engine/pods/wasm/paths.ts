@@ -40,6 +40,11 @@ export function wasmPodsDir(home: string): string {
   return join(home, 'wasm-pods');
 }
 
+/** Where idle spare supervisors (spare.ts) keep their logs until they have a pod. */
+export function spareDir(home: string): string {
+  return join(home, 'wasm-spare');
+}
+
 /** Metered modules by the digest of the original, shared by every pod of the home. */
 export function meteringCacheDir(home: string): string {
   return join(home, 'wasm-cache');

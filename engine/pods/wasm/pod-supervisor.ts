@@ -95,8 +95,10 @@ export class PodSupervisor {
         return this.finish('stopped');
       }
       this.setPhase('initializing');
-      this.save();
-      for (const c of this.state.containers.filter((x) => x.kind !== 'app')) {
+      const inits = this.state.containers.filter((x) => x.kind !== 'app');
+      // Without init containers the phase is over at once: no need to write it.
+      if (inits.length > 0) this.save();
+      for (const c of inits) {
         const inst = prepared.get(c.name)!;
         prepared.delete(c.name);
         this.launch(c, inst);
@@ -112,7 +114,10 @@ export class PodSupervisor {
         for (const inst of prepared.values()) void inst.terminate({ exitCode: 137, reason: 'Error' });
         return;
       }
-      for (const c of this.state.containers.filter((x) => x.kind === 'app')) this.launch(c, prepared.get(c.name)!, false);
+      const apps = this.state.containers.filter((x) => x.kind === 'app');
+      // Logs first: the first module to run would otherwise compete for the CPU with the others' set-up.
+      for (const c of apps) prepared.get(c.name)!.openLog();
+      for (const c of apps) this.launch(c, prepared.get(c.name)!, false);
       this.setPhase('running');
       this.save();
       trace('running');

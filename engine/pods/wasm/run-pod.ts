@@ -41,35 +41,41 @@ function memoryLimit(c: PodContainer): { memoryLimitPages: number; memoryLimitBy
 
 async function supervisorLogTail(paths: WasmPodPaths): Promise<string> {
   const text = await readFile(paths.supervisorLog, 'utf8').catch(() => '');
-  const lines = text.trim().split('\n').filter((l) => l && !/ExperimentalWarning|--trace-warnings/.test(l));
+  const lines = text.trim().split('\n').filter((l) => l && !/ExperimentalWarning|--trace-warnings|^\[wasm-trace /.test(l));
   return lines.slice(-5).join(' | ');
 }
 
 /** Waits until the supervisor reports the app containers running, or why it cannot. */
 async function waitForStartup(ctx: WasmContext, pod: WasmPodRecord, paths: WasmPodPaths): Promise<SupervisorState> {
   const began = Date.now();
-  for (;;) {
-    const state = await readSupervisorState(ctx.home, pod.uid);
-    ctx.announce(pod, state);
-    if (state?.failure) throw new PodError(state.failure.message, state.failure.code, state.failure.container ? { container: state.failure.container } : undefined);
-    if (state?.phase === 'running') return state;
-    if (state && state.phase !== 'starting' && state.phase !== 'initializing')
-      throw new PodError(`pod ${pod.name}: the supervisor ended before the containers ran (${state.phase})`, 'START_FAILED');
-    if (!supervisorAlive(pod, state)) {
-      // It may have written its last word just before leaving.
-      const last = await readSupervisorState(ctx.home, pod.uid);
-      if (last?.failure || last?.phase === 'running') continue;
-      const tail = await supervisorLogTail(paths);
-      throw new PodError(`pod ${pod.name}: the supervisor exited before the containers ran${tail ? `: ${tail}` : ''}`, 'START_FAILED');
+  // Watching from before the first read: no change can fall between a read and the wait after it.
+  const changes = ctx.changes(pod.uid);
+  try {
+    for (;;) {
+      const state = await readSupervisorState(ctx.home, pod.uid);
+      ctx.announce(pod, state);
+      if (state?.failure) throw new PodError(state.failure.message, state.failure.code, state.failure.container ? { container: state.failure.container } : undefined);
+      if (state?.phase === 'running') return state;
+      if (state && state.phase !== 'starting' && state.phase !== 'initializing')
+        throw new PodError(`pod ${pod.name}: the supervisor ended before the containers ran (${state.phase})`, 'START_FAILED');
+      if (!supervisorAlive(pod, state)) {
+        // It may have written its last word just before leaving.
+        const last = await readSupervisorState(ctx.home, pod.uid);
+        if (last?.failure || last?.phase === 'running') continue;
+        const tail = await supervisorLogTail(paths);
+        throw new PodError(`pod ${pod.name}: the supervisor exited before the containers ran${tail ? `: ${tail}` : ''}`, 'START_FAILED');
+      }
+      if ((!state || state.phase === 'starting') && Date.now() - began > STARTUP_TIMEOUT_MS)
+        throw new PodError(`pod ${pod.name}: the modules were not instantiated within ${STARTUP_TIMEOUT_MS / 1000} s`, 'START_FAILED');
+      await changes.next(100);
     }
-    if ((!state || state.phase === 'starting') && Date.now() - began > STARTUP_TIMEOUT_MS)
-      throw new PodError(`pod ${pod.name}: the modules were not instantiated within ${STARTUP_TIMEOUT_MS / 1000} s`, 'START_FAILED');
-    await ctx.nextChange(pod.uid, 100);
+  } finally {
+    changes.close();
   }
 }
 
 export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?: (e: PodEvent) => void): Promise<PodStatus> {
-    trace('run_pod');
+  trace('run_pod');
   const admitted = admitWasmPod(req);
   const { pod, namespace } = admitted;
   const name = pod.metadata.name;

@@ -15,6 +15,7 @@ import { PodSupervisor } from './pod-supervisor';
 import { WasmPodPaths } from './paths';
 import { readJsonSync, type WasmPodRecord } from './records';
 import { trace } from './trace';
+import { warmUp, warmUpDir } from './warm-up';
 import { WorkerPool } from './worker-pool';
 
 /** The pod directory, from the first line on stdin; undefined at end of file without one. */
@@ -49,10 +50,11 @@ export async function runWasmSupervisor(argv: string[]): Promise<number> {
     // Not yet a pod's: a stop request before the assignment just ends the spare.
     const leave = () => {
       pool?.close();
-      if (log) rmSync(log, { force: true });
+      if (log) for (const p of [log, warmUpDir(log)]) rmSync(p, { recursive: true, force: true });
       process.exit(0);
     };
     process.on('SIGTERM', leave);
+    if (log) await warmUp(warmUpDir(log));
     trace('spare ready');
     dir = await readAssignment();
     trace('assigned');

@@ -1,0 +1,82 @@
+// The warm spare supervisor (engine/pods/wasm/spare.ts): run_pod hands the pod to it (its pid is the pod's
+// supervisor, its log the pod's supervisor.log) and a fresh spare replaces it; an idle spare leaves when its
+// runtime closes or the process that started it dies, leaving nothing; an assigned one outlives its runtime.
+import { describe, it, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlive } from '../../engine/runtime/processes';
+import { IMAGES, until, wasmLeaks, wasmPod, wasmTestEnv, whyNoWasm, type WasmTestEnv } from './fixtures';
+
+const skip = whyNoWasm();
+const serve = (name: string) => wasmPod(name, { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: IMAGES.tool, command: ['tool.wasm', 'serve'] }] });
+const spareFiles = (home: string) => (existsSync(join(home, 'wasm-spare')) ? readdirSync(join(home, 'wasm-spare')) : []);
+
+describe('pod-wasm spare supervisor', { skip }, () => {
+  let env: WasmTestEnv;
+  before(async () => {
+    env = await wasmTestEnv();
+  });
+  afterEach(async () => {
+    assert.deepEqual(await env.cleanup(), []);
+  });
+  after(async () => {
+    await env?.dispose();
+  });
+
+  it('runs the pod in the spare, then starts a fresh spare', async () => {
+    const spare = await until('a spare', () => env.runtime.spareSupervisor());
+    const status = await env.runtime.runPod({ manifest: serve('warm') });
+    assert.equal(status.phase, 'Running');
+    const dir = join(env.home, 'wasm-pods', status.uid);
+    const pod = JSON.parse(readFileSync(join(dir, 'pod.json'), 'utf8')) as { supervisor: { pid: number } };
+    assert.equal(pod.supervisor.pid, spare.pid, 'the spare became the pod supervisor');
+    assert.ok(existsSync(join(dir, 'supervisor.log')), 'its log moved into the pod directory');
+    const next = await until('a fresh spare', () => {
+      const s = env.runtime.spareSupervisor();
+      return s && s.pid !== spare.pid ? s : undefined;
+    });
+    assert.deepEqual(spareFiles(env.home).filter((f) => f.endsWith('.log')), [next.log.split('/').pop()]);
+    // The fresh spare serves the next pod.
+    const second = await env.runtime.runPod({ manifest: serve('warm2') });
+    assert.equal(JSON.parse(readFileSync(join(env.home, 'wasm-pods', second.uid, 'pod.json'), 'utf8')).supervisor.pid, next.pid);
+    await env.runtime.deletePod({ pod: 'warm' });
+    await env.runtime.deletePod({ pod: 'warm2' });
+    assert.ok(!isAlive(spare.pid) && !isAlive(next.pid), 'deleting the pods ended their supervisors');
+  });
+
+  it('an idle spare ends with its runtime; an assigned one outlives it', async () => {
+    const r = env.newRuntime();
+    const first = await until('a spare', () => r.spareSupervisor());
+    const status = await r.runPod({ manifest: serve('outlives') });
+    const idle = await until('a fresh spare', () => {
+      const s = r.spareSupervisor();
+      return s && s.pid !== first.pid ? s : undefined;
+    });
+    await r.close();
+    assert.ok(!isAlive(idle.pid), 'close() ended the idle spare');
+    assert.equal(r.spareSupervisor(), undefined);
+    assert.ok(!spareFiles(env.home).includes(idle.log.split('/').pop()!), 'and removed its log');
+    assert.ok(isAlive(first.pid), 'the pod supervisor it had assigned runs on');
+    assert.equal((await env.runtime.podStatus('outlives')).phase, 'Running');
+    assert.equal((await env.runtime.podStatus('outlives')).uid, status.uid);
+  });
+
+  it('an idle spare leaves by itself when the process that started it dies', async () => {
+    const childEnv = { ...process.env };
+    delete childEnv.NODE_TEST_CONTEXT;
+    const host = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'spare-host.ts'), env.home], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv });
+    let out = '';
+    host.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const pid = await until('the host to report its spare', () => (/^(\d+)\n/.exec(out) ? Number(/^(\d+)\n/.exec(out)![1]) : undefined), 30_000);
+    assert.ok(isAlive(pid));
+    const exited = new Promise((r) => host.once('exit', r));
+    host.kill('SIGKILL');
+    await exited;
+    await until('the orphaned spare to leave', () => !isAlive(pid));
+    // Everything but this runtime's own spare: the orphan left no process and no file.
+    const mine = env.runtime.spareSupervisor()?.log.split('/').pop() ?? '\0';
+    await until('nothing of the orphan to be left', () => wasmLeaks(env.home, true).every((l) => l.includes(mine)) || undefined);
+  });
+});

@@ -41,6 +41,9 @@ async function conmonPids(paths: PodPaths, record: PodRecord | undefined): Promi
 export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodRecord | undefined): Promise<void> {
   const paths = new PodPaths(ctx.home, uid);
   const prefix = `${uidPrefix(uid)}-`;
+  const runtimes = runtimesOf(ctx, record);
+  // Listing is a runtime process of its own (about 10 ms): it runs while the pod's processes are killed.
+  const listings = runtimes.map((r) => r.list().catch(() => []));
   const conmons = await conmonPids(paths, record);
 
   // 1. Containers: SIGKILL everything of the pod (recorded or not), then delete. Every process of the pod
@@ -49,8 +52,11 @@ export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodR
   // its kill worked.
   const inCgroup = await cgroupPids(podCgroupPath(uid)).catch(() => [] as number[]);
   for (const pid of inCgroup) signalProcess(pid, 'SIGKILL');
-  for (const runtime of runtimesOf(ctx, record)) {
-    const states = (await runtime.list().catch(() => [])).filter((s) => s.id.startsWith(prefix));
+  // pasta stops (its state file is in the pod directory) while the containers go.
+  const network = disconnectPodNetwork(ctx, uid);
+  network.catch(() => undefined);
+  for (const [i, runtime] of runtimes.entries()) {
+    const states = (await listings[i]).filter((s) => s.id.startsWith(prefix));
     const ids = states.map((s) => s.id);
     const live = inCgroup.length === 0 ? states.filter((s) => s.status !== 'stopped').map((s) => s.id) : [];
     await Promise.all(live.map((id) => runtime.kill(id, 'SIGKILL', true).catch(() => runtime.kill(id, 'SIGKILL').catch(() => undefined))));
@@ -60,9 +66,8 @@ export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodR
   }
   for (const c of conmons) if (isAlive(c.pid, c.startTime)) signalProcess(c.pid, 'SIGKILL');
 
-  // 2. pasta (its state file is in the pod directory), processes that escaped their runtime (conmon lost),
-  // then the cgroups.
-  await disconnectPodNetwork(ctx, uid);
+  // 2. pasta, processes that escaped their runtime (conmon lost), then the cgroups.
+  await network;
   await removeCgroupTree(podCgroupPath(uid));
 
   // 3. Root filesystems (overlay mounts and store references), then any other mount below the pod.

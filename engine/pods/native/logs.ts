@@ -1,7 +1,7 @@
 // logs: the CRI log files conmon writes, read by engine/logs (tail, since, timestamps, follow across
 // rotations and restarts, previous instance).
 import type { Readable } from 'node:stream';
-import { LogsUnavailableError, openContainerLogs } from '../../logs';
+import { containerLogs } from '../container-logs';
 import type { LogsRequest } from '../runtime';
 import { PodError } from '../types';
 import type { RuntimeContext } from './context';
@@ -21,21 +21,5 @@ export async function podLogs(ctx: RuntimeContext, req: LogsRequest, signal?: Ab
     const now = await readPod(ctx.home, uid);
     return !now || now.lifecycle === 'stopped' || now.lifecycle === 'deleting';
   };
-  try {
-    return await openContainerLogs(
-      dir,
-      {
-        follow: req.follow,
-        ...(req.tail !== undefined ? { tail: req.tail } : {}),
-        ...(req.sinceSeconds !== undefined ? { sinceSeconds: req.sinceSeconds } : {}),
-        timestamps: req.timestamps,
-        previous: req.previous,
-        isDone,
-      },
-      signal,
-    );
-  } catch (err) {
-    if (err instanceof LogsUnavailableError) throw new PodError(`container "${c.name}": ${err.message}`, 'NOT_FOUND', { container: c.name });
-    throw err;
-  }
+  return containerLogs(dir, c.name, req, isDone, signal);
 }

@@ -1,7 +1,7 @@
 // logs: the CRI log files the supervisor writes, read by engine/logs exactly as native containers' are
 // (tail, since, timestamps, previous instance, follow across rotations and restarts).
 import type { Readable } from 'node:stream';
-import { LogsUnavailableError, openContainerLogs } from '../../logs';
+import { containerLogs } from '../container-logs';
 import type { LogsRequest } from '../runtime';
 import { PodError } from '../types';
 import { supervisorAlive, type WasmContext } from './context';
@@ -26,21 +26,5 @@ export async function wasmPodLogs(ctx: WasmContext, req: LogsRequest, signal?: A
     const lifecycle = effectiveLifecycle(now, state);
     return lifecycle === 'stopped' || lifecycle === 'deleting' || (now.lifecycle !== 'creating' && !supervisorAlive(now, state));
   };
-  try {
-    return await openContainerLogs(
-      dir,
-      {
-        follow: req.follow,
-        ...(req.tail !== undefined ? { tail: req.tail } : {}),
-        ...(req.sinceSeconds !== undefined ? { sinceSeconds: req.sinceSeconds } : {}),
-        timestamps: req.timestamps,
-        previous: req.previous,
-        isDone,
-      },
-      signal,
-    );
-  } catch (err) {
-    if (err instanceof LogsUnavailableError) throw new PodError(`container "${name}": ${err.message}`, 'NOT_FOUND', { container: name });
-    throw err;
-  }
+  return containerLogs(dir, name!, req, isDone, signal);
 }

@@ -1,45 +1,17 @@
 // Pod names are unique across runtime classes: every runtime claims `<namespace>_<name>` in the shared
-// `$PODSMITH_HOME/pod-names/` links (engine/pods/native/state.ts) and a link pointing at a uid that has a
-// directory in either runtime's tree is alive. Native's claimName only knows `pods/`, so it is not used here:
-// it would take over the name of a live wasm pod (see the report for the matching change on the native side).
-import { access, mkdir, readdir, readlink, symlink, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { nameLink, PodPaths } from '../native/paths';
-import { WasmPodPaths } from './paths';
+// `$PODSMITH_HOME/pod-names/` links (engine/pods/native/state.ts), and a link pointing at a uid that has a
+// directory in any runtime's tree is alive.
+import { readdir, readlink, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { nameLink } from '../native/paths';
+import { claimName } from '../native/state';
 import { readWasmPod } from './records';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** True while `uid` has a pod directory under any runtime. */
-async function holderAlive(home: string, uid: string): Promise<boolean> {
-  return (await exists(new PodPaths(home, uid).dir)) || (await exists(new WasmPodPaths(home, uid).dir));
-}
-
-/** Claims the name for `uid`; returns the uid of a live holder instead when there is one. */
-export async function claimPodName(home: string, namespace: string, name: string, uid: string): Promise<string | undefined> {
-  const link = nameLink(home, namespace, name);
-  await mkdir(dirname(link), { recursive: true, mode: 0o700 });
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await symlink(uid, link);
-      return undefined;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = await readlink(link).catch(() => undefined);
-    if (holder === undefined) continue;
-    if (await holderAlive(home, holder)) return holder;
-    // Left by a pod whose directory is gone (a crash mid-delete): take it over.
-    await unlink(link).catch(() => undefined);
-  }
-  throw new Error(`cannot claim the pod name ${namespace}/${name}`);
+/** Claims the name for `uid`; returns the uid of a live holder (a pod directory of any runtime) instead. */
+export function claimPodName(home: string, namespace: string, name: string, uid: string): Promise<string | undefined> {
+  return claimName(home, namespace, name, uid);
 }
 
 /** Releases the name if `uid` holds it; without a name, every link that points at `uid`. */

@@ -6,7 +6,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { conmonReopenChannel, instanceLogPath, startLogRotation, type LogRotator } from '../../logs';
 import { isAlive, readExitCode } from '../../runtime';
-import { restartDelay } from './backoff';
+import { backOffAfterStartError, restartDelay } from './backoff';
 import { collectExit } from './collect-exit';
 import type { RuntimeContext } from './context';
 import { runHandler, type HandlerTarget } from './handlers';
@@ -311,14 +311,7 @@ export class Supervisor {
             await stopInstance(this.ctx, record, c, { deadline: Date.now(), preStop: false });
             await collectExit(this.ctx, record, c);
           }
-          const now = new Date();
-          c.state = { terminated: { exitCode: 128, reason: 'StartError', message: (err as Error).message, finishedAt: now.toISOString() } };
-          const { delaySeconds, state } = restartDelay(c.backoffState, now);
-          c.backoffState = state;
-          c.lastState = structuredClone(c.state);
-          const wait = Math.max(delaySeconds, 10);
-          c.backoff = { seconds: wait, until: new Date(now.getTime() + wait * 1000).toISOString() };
-          c.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${wait}s restarting failed container=${name} pod=${record.name}_${record.namespace}(${uid})` } };
+          const wait = backOffAfterStartError(c, (err as Error).message, `${record.name}_${record.namespace}(${uid})`, name);
           this.scheduleRestart(uid, name, wait * 1000);
         }
         await this.ctx.save(record);

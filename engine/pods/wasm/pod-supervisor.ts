@@ -7,7 +7,7 @@
 // is how the daemon, or a daemon started later, learns the truth.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { restartDelay } from '../native/backoff';
+import { backOffAfterStartError, restartDelay } from '../native/backoff';
 import { graceSeconds } from '../native/spec-of';
 import { uidPrefix } from '../native/paths';
 import { procStat } from '../../runtime/processes';
@@ -279,14 +279,7 @@ export class PodSupervisor {
     try {
       inst = await this.prepare(this.plan(name), c.restartCount);
     } catch (err) {
-      const now = new Date();
-      c.state = { terminated: { exitCode: 128, reason: 'StartError', message: (err as Error).message, finishedAt: now.toISOString() } };
-      const { delaySeconds, state } = restartDelay(c.backoffState, now);
-      c.backoffState = state;
-      c.lastState = structuredClone(c.state);
-      const wait = Math.max(delaySeconds, 10);
-      c.backoff = { seconds: wait, until: new Date(now.getTime() + wait * 1000).toISOString() };
-      c.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${wait}s restarting failed container=${name} pod=${this.record.name}_${this.record.namespace}(${this.record.uid})` } };
+      const wait = backOffAfterStartError(c, (err as Error).message, `${this.record.name}_${this.record.namespace}(${this.record.uid})`, name);
       this.save();
       this.scheduleRestart(name, wait * 1000);
       return;

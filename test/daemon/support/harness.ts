@@ -89,6 +89,9 @@ export async function cleanupHome(home: string): Promise<number[]> {
     }
   }
   await waitFor('container processes to exit', () => ProcessRuntime.pids(home).every((p) => !alive(p)), 5_000).catch(() => {});
+  // Their children (a `sleep` in a shell loop) die with the group, a moment later: what is still there after
+  // that is a leak.
+  await waitFor('their children to exit', () => processesOf(home).length === 0, 5_000).catch(() => {});
   const left = processesOf(home);
   for (const pid of left) {
     try {

@@ -52,7 +52,7 @@ describe('pod networking', { skip }, () => {
         },
       ],
     });
-    await env.runtime.runPod({ manifest });
+    const status = await env.runtime.runPod({ manifest });
     let body = '';
     await until('httpd through the hostPort', async () => {
       body = await fetch(`http://127.0.0.1:${hostPort}/`).then((r) => r.text(), () => '');
@@ -62,6 +62,9 @@ describe('pod networking', { skip }, () => {
     const links = await run(env, 'web', ['ip', '-o', 'link']);
     assert.match(links, /^\d+: lo:/m);
     assert.match(links, /^\d+: (?!lo:)[\w@.-]+:/m, 'an interface other than lo');
+    // status.podIP is the address pasta gave the pod (the host's own, copied).
+    assert.ok(status.podIP, 'a pod IP');
+    assert.ok((await run(env, 'web', ['ip', '-4', '-o', 'addr'])).includes(` ${status.podIP}/`), `the pod has ${status.podIP}`);
     await env.runtime.deletePod({ pod: 'web', force: true });
     // The port is free again: pasta went with the pod.
     await until('the hostPort to be released', async () => !(await fetch(`http://127.0.0.1:${hostPort}/`).then(() => true, () => false)));
@@ -69,7 +72,8 @@ describe('pod networking', { skip }, () => {
 
   it('keeps a pod on loopback only with podsmith.io/network: none', async () => {
     const manifest = podManifest('quiet', { containers: [{ name: 'c', image: IMAGE, command: ['sleep', '1000'] }] }).replace('"name": "quiet"', '"name": "quiet", "annotations": { "podsmith.io/network": "none" }');
-    await env.runtime.runPod({ manifest });
+    const status = await env.runtime.runPod({ manifest });
+    assert.equal(status.podIP, undefined);
     const links = (await run(env, 'quiet', ['ip', '-o', 'link'])).trim().split('\n');
     assert.equal(links.length, 1, links.join('\n'));
     assert.match(links[0], /^1: lo:/);

@@ -30,13 +30,20 @@ function stateFile(home: string, uid: string): string {
   return join(new PodPaths(home, uid).dir, 'net', 'pasta.json');
 }
 
-/** Connects the pod's namespace (held by `pausePid`); returns what it could not get, as warnings. */
-export async function connectPodNetwork(ctx: RuntimeContext, uid: string, pod: PodObject, pausePid: number): Promise<string[]> {
+export interface ConnectedNetwork {
+  /** What the pod could not get. */
+  warnings: string[];
+  /** pasta gives the pod outbound traffic, with the host's own address copied into the pod. */
+  outbound: boolean;
+}
+
+/** Connects the pod's namespace (held by `pausePid`). */
+export async function connectPodNetwork(ctx: RuntimeContext, uid: string, pod: PodObject, pausePid: number): Promise<ConnectedNetwork> {
   const wish = networkWish(pod);
-  if (!wish) return [];
+  if (!wish) return { warnings: [], outbound: false };
   const net = await connectPod({ netns: pausePid, stateFile: stateFile(ctx.home, uid), ...wish });
   if (net.forwarder) ctx.forwarders.set(uid, net.forwarder);
-  return net.warnings;
+  return { warnings: net.warnings, outbound: !!net.pasta?.outbound };
 }
 
 /** Stops pasta (also one an earlier daemon started) and this daemon's fallback forwarder. */

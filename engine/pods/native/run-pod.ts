@@ -134,6 +134,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     for (const c of rec.containers) c.imageID = images.get(c.image);
 
     const facts = podFacts(pod, uid);
+    if (pod.spec.hostNetwork && facts.hostIP) record.podIP = facts.hostIP;
     const volumes = await prepareVolumes(pod, paths, admitted, facts);
     await writeEtcFiles(paths, pod.spec, rec.hostname);
     const sources: EnvSources = {
@@ -143,8 +144,8 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     const pidsLimit = ctx.options.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT;
 
     // The pause container and every container's rootfs and config are independent: make them together.
-    // Containers join the pause's namespaces, which exist once it is created: its start and the pod cgroup's
-    // limits go on beside the first launches (awaited before run_pod returns).
+    // Containers join the pause's namespaces, which exist once it is created: its start goes on beside the
+    // first launches (awaited before run_pod returns).
     const startPause = async () => {
       const rootfs = await ensurePauseRootfs(ctx.home);
       const id = pauseId(uid);
@@ -167,11 +168,15 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
       });
       rec.pause = { id, socketId: id.slice(0, 12) + 'p', pid: created.pid, conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
       // The namespace exists now: the network is ready before any container starts.
-      rec.warnings.push(...(await connectPodNetwork(ctx, uid, pod, created.pid)));
+      const net = await connectPodNetwork(ctx, uid, pod, created.pid);
+      rec.warnings.push(...net.warnings);
+      if (net.outbound && facts.hostIP) rec.podIP = facts.hostIP;
+      // The pod cgroup exists once the pause is created; its limits hold before any container runs (a limit
+      // set below what is already used would fail, and nothing may run unbounded meanwhile).
+      await applyPodLimits(uid, podLimits(pod, pidsLimit));
       pauseStarted = forContainer('POD', async () => {
         await runtime.start(id);
         failpoint('run_pod:pause-started');
-        await applyPodLimits(uid, podLimits(pod, pidsLimit));
       });
       pauseStarted.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
     };

@@ -57,6 +57,8 @@ export interface PodRecord {
   lifecycle: PodLifecycle;
   ociRuntime: OciRuntimeInfo;
   hostname: string;
+  /** The pod's address: the host's, which pasta copies into the pod (or a hostNetwork pod shares). */
+  podIP?: string;
   fileName?: string;
   pod: PodObject;
   pause?: ProcessRecord;

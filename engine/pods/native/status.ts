@@ -98,6 +98,7 @@ export function toPodStatus(record: PodRecord): PodStatus {
     ...(record.message ? { message: record.message } : {}),
     conditions: structuredClone(record.conditions),
     hostname: record.hostname,
+    ...(record.podIP ? { podIP: record.podIP } : {}),
     ...(record.startTime ? { startTime: record.startTime } : {}),
     initContainerStatuses: record.containers.filter((c) => c.kind !== 'app').map((c) => containerStatus(record, c)),
     containerStatuses: record.containers.filter((c) => c.kind === 'app').map((c) => containerStatus(record, c)),

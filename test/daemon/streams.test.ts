@@ -13,6 +13,7 @@ import { PodError } from '../../engine/pods/types';
 import { FrameDecoder } from '../../engine/protocol/frames';
 import { ATTACH_PREFIX, Frame } from '../../engine/protocol/messages';
 import { cleanupHome, makeHome, startTestDaemon, testDaemonCommand, waitFor } from './support/harness';
+import { alive } from './support/process-runtime';
 
 let home: string;
 let client: DaemonClient;
@@ -107,13 +108,16 @@ describe('exec through the daemon', () => {
     assert.match(frames[0].payload.toString(), /no such session/);
   });
 
-  it('ends the command input when the client hangs up mid-session', async () => {
-    const s = await client.exec({ pod: 'shell', command: ['sh', '-c', 'cat >/dev/null; echo done >>/tmp/.psd-hangup-' + process.pid], tty: false, stdin: true });
-    s.stdin.write('partial');
-    await new Promise((r) => setTimeout(r, 100));
-    s.close();
+  it('ends the command when the client hangs up mid-session (nobody reads or feeds it any more)', async () => {
     const marker = '/tmp/.psd-hangup-' + process.pid;
-    await waitFor('cat to see end of input', () => existsSync(marker));
+    const s = await client.exec({ pod: 'shell', command: ['sh', '-c', `echo $$ > ${marker}; cat >/dev/null; echo finished >> ${marker}`], tty: false, stdin: true });
+    s.stdin.write('partial');
+    await waitFor('the command to start', () => existsSync(marker) && readFileSync(marker, 'utf8').trim() !== '');
+    const pid = Number(readFileSync(marker, 'utf8').trim());
+    s.close();
+    await waitFor('the command to be killed', () => !alive(pid));
+    // Killed, not merely given end of input: it never got to its last line.
+    assert.doesNotMatch(readFileSync(marker, 'utf8'), /finished/);
     rmSync(marker, { force: true });
   });
 });

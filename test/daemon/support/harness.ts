@@ -78,8 +78,8 @@ export function processesOf(home: string): number[] {
   return out;
 }
 
-/** Stops everything a test started for this home, then removes it; returns what was still alive before. */
-export async function cleanupHome(home: string): Promise<number[]> {
+/** Stops everything a test started for this home, then removes it; returns what was still alive ("PID COMMAND"). */
+export async function cleanupHome(home: string): Promise<string[]> {
   await stopDaemon(home, 'SIGTERM');
   for (const pid of ProcessRuntime.pids(home)) {
     try {
@@ -92,14 +92,21 @@ export async function cleanupHome(home: string): Promise<number[]> {
   // Their children (a `sleep` in a shell loop) die with the group, a moment later: what is still there after
   // that is a leak.
   await waitFor('their children to exit', () => processesOf(home).length === 0, 5_000).catch(() => {});
-  const left = processesOf(home);
-  for (const pid of left) {
+  const left = processesOf(home).map((pid) => {
+    // Say what it was: a leak is only fixable when one knows whose it is.
+    let what = '?';
+    try {
+      what = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim().slice(0, 300);
+    } catch {
+      // gone meanwhile
+    }
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // gone
     }
-  }
+    return `${pid} ${what}`;
+  });
   if (existsSync(home)) rmSync(home, { recursive: true, force: true });
   return left;
 }

@@ -183,6 +183,8 @@ export class ProcessRuntime implements PodRuntime {
       stderr,
       resize: (size) => appendFileSync(resizes, `${size.columns}x${size.rows}\n`),
       exit,
+      // As the real runtime: a cancelled session ends the command itself.
+      kill: () => void child.kill('SIGKILL'),
     };
   }
 

@@ -2,7 +2,8 @@
 // timeout kills the command itself and not only runc (which would leave it running in the container).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { signalProcess, type OciRuntime } from '../../runtime';
@@ -15,8 +16,26 @@ export interface ExecOutcome {
 
 const MAX_OUTPUT = 10 * 1024;
 
+/** A fresh pid file for `runc exec --pid-file`: it names the command inside the container. */
+export function execPidFile(dir: string): string {
+  return join(dir, `exec-${randomBytes(6).toString('hex')}.pid`);
+}
+
+/** SIGKILLs the command a runc exec pid file names (not only runc); false while runc has not written it. */
+export function killExecCommand(pidFile: string): boolean {
+  let pid = 0;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    // not written yet
+  }
+  if (!(pid > 0)) return false;
+  signalProcess(pid, 'SIGKILL');
+  return true;
+}
+
 export function execToCompletion(runtime: OciRuntime, id: string, command: string[], o: { timeoutMs: number; scratchDir: string }): Promise<ExecOutcome> {
-  const pidFile = join(o.scratchDir, `exec-${randomBytes(6).toString('hex')}.pid`);
+  const pidFile = execPidFile(o.scratchDir);
   const [file, ...args] = runtime.execArgv(id, command, { pidFile });
   return new Promise((resolve) => {
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -27,10 +46,9 @@ export function execToCompletion(runtime: OciRuntime, id: string, command: strin
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    const timer = setTimeout(async () => {
+    const timer = setTimeout(() => {
       timedOut = true;
-      const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-      if (pid > 0) signalProcess(pid, 'SIGKILL');
+      killExecCommand(pidFile);
       child.kill('SIGKILL');
     }, o.timeoutMs);
     const finish = (exitCode: number) => {

@@ -3,15 +3,12 @@
 // and proxies it into the container), and resize goes to that pty. The exit code is the command's (128 +
 // signal when a signal ended it).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import { signalProcess } from '../../runtime';
 import type { ExecRequest, ExecSession } from '../runtime';
 import { PodError } from '../types';
 import type { RuntimeContext } from './context';
-import { signalNumber } from './exec-command';
+import { execPidFile, killExecCommand, signalNumber } from './exec-command';
 import { PodPaths } from './paths';
 import { readPod } from './state';
 import { findPod } from './stop-pod';
@@ -30,18 +27,11 @@ export async function execInPod(ctx: RuntimeContext, req: ExecRequest): Promise<
   if (!c.process || !c.state.running) throw new PodError(`container "${c.name}" of pod ${record.name} is not running`, 'BUSY', { container: c.name });
   if (req.command.length === 0) throw new PodError('exec needs a command', 'INVALID');
   // The pid file names the command inside the container, so kill() ends it and not only runc.
-  const pidFile = join(new PodPaths(ctx.home, uid).dir, `exec-${randomBytes(6).toString('hex')}.pid`);
+  const pidFile = execPidFile(new PodPaths(ctx.home, uid).dir);
   const [file, ...args] = ctx.oci(record).execArgv(c.process.id, req.command, { tty: req.tty, pidFile });
   const killer = (child: ChildProcess) => () => {
-    const pid = Number((() => {
-      try {
-        return readFileSync(pidFile, 'utf8').trim();
-      } catch {
-        return '';
-      }
-    })());
-    if (pid > 0) signalProcess(pid, 'SIGKILL');
-    else child.kill('SIGTERM'); // not started yet: runc forwards it to the command once it is
+    // Not started yet: runc forwards SIGTERM to the command once it is.
+    if (!killExecCommand(pidFile)) child.kill('SIGTERM');
   };
   const forget = () => rmSync(pidFile, { force: true });
 

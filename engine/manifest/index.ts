@@ -1,6 +1,7 @@
 // Public face of the manifest engine: pure functions over text, no I/O.
 export * from './types';
 export { lintText, valueAt, type LintResult } from './lint';
+export { fastDocuments, type FastDocument } from './fast-values';
 export { parseText, type ParsedFile, type ParsedDocument } from './parse';
 export { classify, WORKLOADS, type ManifestDocument, type DocumentRole } from './documents';
 export { locate, rangeOf, pathAt, nodeRange, type PathAtOffset, type Target } from './source-map';

@@ -2,7 +2,7 @@
 // operation to the runtime that holds the pod (pod names are unique across runtimes: they share the
 // `pod-names` links). The daemon serves this, so clients never need to know which runtime runs a pod.
 import { resolveRuntimeClass } from '../limits';
-import { lintText } from '../manifest';
+import { fastDocuments, lintText } from '../manifest';
 import type { ExecRequest, LogsRequest, PodRuntime } from './runtime';
 import { PodError, type PodEvent, type RunPodRequest } from './types';
 
@@ -12,12 +12,18 @@ export interface RoutedRuntime {
   runtime: PodRuntime;
 }
 
-/** The runtime class a run request asks for; undefined when the manifest does not say clearly (admission will). */
+type PodLike = { kind?: unknown; metadata?: { name?: unknown }; spec?: { runtimeClassName?: unknown } };
+
+/**
+ * The runtime class a run request asks for; undefined when the manifest does not say clearly (admission
+ * will). The chosen runtime lints the manifest anyway: values are enough here, so the cheap js-yaml pass is
+ * used, and the linter only for files it leaves to the full parse.
+ */
 export function requestedRuntimeClass(req: RunPodRequest): string | undefined {
-  const docs = lintText(req.manifest, { fileName: req.fileName ?? 'manifest' }).documents.filter((d) => d.role === 'pod');
-  const chosen = req.podName ? docs.find((d) => d.name === req.podName) : docs[0];
-  const spec = (chosen?.value as { spec?: { runtimeClassName?: unknown } } | undefined)?.spec;
-  return resolveRuntimeClass(spec?.runtimeClassName);
+  const values = fastDocuments(req.manifest)?.map((d) => d.value) ?? lintText(req.manifest, { fileName: req.fileName ?? 'manifest' }).documents.map((d) => d.value);
+  const pods = values.filter((v): v is PodLike => typeof v === 'object' && v !== null && (v as PodLike).kind === 'Pod');
+  const chosen = req.podName ? pods.find((p) => p.metadata?.name === req.podName) : pods[0];
+  return resolveRuntimeClass(chosen?.spec?.runtimeClassName);
 }
 
 export function routePods(routes: RoutedRuntime[]): PodRuntime {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import * as tar from 'tar-stream';
+import { FIXED_MTIME, packTar, type TarEntry } from './archive/pack-tar';
 import { loadImage } from './load';
 import { parseReference, formatReference } from './reference';
 import type { ImageStore } from './store';
@@ -15,8 +15,6 @@ import { ImageError } from './types';
 
 export const BUILTIN_IMAGE = 'podsmith.local/busybox:1';
 export const BUSYBOX_PATHS = ['/bin/busybox', '/usr/bin/busybox'];
-/** Fixed timestamps: the same busybox gives the same digest on every build. */
-const MTIME = new Date('2024-01-01T00:00:00Z');
 
 export function findBusybox(): string | undefined {
   return BUSYBOX_PATHS.find((p) => existsSync(p));
@@ -31,39 +29,21 @@ export function isBuiltinImage(image: string): boolean {
   }
 }
 
-type Entry = { name: string; type: 'file' | 'directory' | 'symlink'; mode: number; data?: Buffer; linkname?: string };
-
-function pack(entries: Entry[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const p = tar.pack();
-    const chunks: Buffer[] = [];
-    p.on('data', (c: unknown) => void chunks.push(c as Buffer));
-    p.on('end', () => resolve(Buffer.concat(chunks)));
-    p.on('error', reject);
-    for (const e of entries) {
-      const header = { name: e.name, type: e.type, mode: e.mode, mtime: MTIME, uid: 0, gid: 0, uname: 'root', gname: 'root', ...(e.linkname ? { linkname: e.linkname } : {}) };
-      if (e.type === 'file') p.entry({ ...header, size: e.data!.length }, e.data!);
-      else p.entry(header);
-    }
-    p.finalize();
-  });
-}
-
 /** Writes the image as an OCI layout in `dir` (tagged `BUILTIN_IMAGE`); returns `dir`. */
 export async function buildBusyboxLayout(dir: string, busybox = findBusybox()): Promise<string> {
   if (!busybox) throw new ImageError(`the built-in image ${BUILTIN_IMAGE} needs a static busybox: apt-get install busybox-static`, 'NOT_FOUND');
   const list = spawnSync(busybox, ['--list'], { encoding: 'utf8' });
   if (list.status !== 0) throw new ImageError(`${busybox} --list failed: ${list.stderr || list.error?.message}`, 'NOT_FOUND');
   const applets = list.stdout.split('\n').filter((a) => /^[\w.[\]-]+$/.test(a) && a !== 'busybox');
-  const layerTar = await pack([
-    { name: 'bin', type: 'directory', mode: 0o755 },
-    { name: 'bin/busybox', type: 'file', mode: 0o755, data: readFileSync(busybox) },
-    ...applets.map((a): Entry => ({ name: `bin/${a}`, type: 'symlink', mode: 0o777, linkname: 'busybox' })),
-    { name: 'etc', type: 'directory', mode: 0o755 },
-    { name: 'etc/passwd', type: 'file', mode: 0o644, data: Buffer.from('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n') },
-    { name: 'etc/group', type: 'file', mode: 0o644, data: Buffer.from('root:x:0:\nnogroup:x:65534:\n') },
-    { name: 'tmp', type: 'directory', mode: 0o1777 },
-    { name: 'root', type: 'directory', mode: 0o700 },
+  const layerTar = await packTar([
+    { path: 'bin', type: 'directory', mode: 0o755 },
+    { path: 'bin/busybox', mode: 0o755, data: readFileSync(busybox) },
+    ...applets.map((a): TarEntry => ({ path: `bin/${a}`, type: 'symlink', target: 'busybox' })),
+    { path: 'etc', type: 'directory', mode: 0o755 },
+    { path: 'etc/passwd', data: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' },
+    { path: 'etc/group', data: 'root:x:0:\nnogroup:x:65534:\n' },
+    { path: 'tmp', type: 'directory', mode: 0o1777 },
+    { path: 'root', type: 'directory', mode: 0o700 },
   ]);
   const blobs = join(dir, 'blobs', 'sha256');
   mkdirSync(blobs, { recursive: true });
@@ -75,7 +55,7 @@ export async function buildBusyboxLayout(dir: string, busybox = findBusybox()): 
   const layer = put(gzipSync(layerTar));
   const config = put(
     JSON.stringify({
-      created: MTIME.toISOString(),
+      created: FIXED_MTIME.toISOString(),
       architecture: 'amd64',
       os: 'linux',
       config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'], WorkingDir: '/' },

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBusyboxLayout as buildBuiltinLayout } from '../../engine/image/builtin';
+import { buildBusyboxLayout } from '../../engine/image/builtin';
 import { loadImage } from '../../engine/image/load';
 import { openStore } from '../../engine/image/store';
 import { createNativeRuntime, type NativeRuntime, type NativeRuntimeOptions } from '../../engine/pods/native';
@@ -26,7 +26,7 @@ export function whyNoNativePods(): string | undefined {
 }
 
 /** An OCI layout with one layer: /bin/busybox and a link per applet, passwd/group, /tmp (the built-in image). */
-export const buildBusyboxLayout = (dir: string): Promise<string> => buildBuiltinLayout(dir);
+export { buildBusyboxLayout };
 
 export interface PodTestEnv {
   home: string;

@@ -24,7 +24,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import * as tar from 'tar-stream';
+import { FIXED_MTIME, packTar, type TarEntry } from '../../engine/image/archive/pack-tar';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform } from '../../engine/image/types';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -37,17 +37,8 @@ const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
 const DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 
-/** A fixed timestamp so layers (and so digests) are the same on every run. */
-const MTIME = new Date('2024-01-01T00:00:00Z');
 
-export interface FileSpec {
-  path: string;
-  type?: 'file' | 'directory' | 'symlink' | 'link';
-  data?: string | Buffer;
-  mode?: number;
-  /** Symlink or hardlink target. */
-  target?: string;
-}
+export type FileSpec = TarEntry;
 
 export interface BuiltLayer extends Descriptor {
   /** sha256 of the uncompressed tar (the config's diff_id). */
@@ -84,29 +75,8 @@ export interface BuiltImage {
 
 const sha256 = (b: Buffer | string): string => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
-/** Packs files into an uncompressed tar, in the order given. */
-export function tarFiles(files: FileSpec[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const pack = tar.pack();
-    const chunks: Buffer[] = [];
-    pack.on('data', (c: unknown) => void chunks.push(c as Buffer));
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-    const base = { mtime: MTIME, uid: 0, gid: 0, uname: 'root', gname: 'root' };
-    for (const f of files) {
-      const type = f.type ?? 'file';
-      if (type === 'file') {
-        const data = Buffer.from(f.data ?? '');
-        pack.entry({ ...base, name: f.path, type, mode: f.mode ?? 0o644, size: data.length }, data);
-      } else if (type === 'directory') {
-        pack.entry({ ...base, name: f.path, type, mode: f.mode ?? 0o755 });
-      } else {
-        pack.entry({ ...base, name: f.path, type, mode: f.mode ?? 0o777, linkname: f.target });
-      }
-    }
-    pack.finalize();
-  });
-}
+/** Packs files into an uncompressed tar, in the order given (the engine's own packer). */
+export const tarFiles = (files: FileSpec[]): Promise<Buffer> => packTar(files);
 
 function zstdCompress(data: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -185,7 +155,7 @@ async function writeManifest(layout: Layout, input: ManifestInput): Promise<Buil
     config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'], WorkingDir: '/' },
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
   };
-  const cfg = layout.blob(JSON.stringify({ created: MTIME.toISOString(), ...config }));
+  const cfg = layout.blob(JSON.stringify({ created: FIXED_MTIME.toISOString(), ...config }));
   const configDescriptor: Descriptor = { mediaType: input.docker ? DOCKER_CONFIG : OCI_CONFIG, ...cfg };
   const mediaType = input.docker ? DOCKER_MANIFEST : OCI_MANIFEST;
   const manifest: ImageManifest = {

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { PodRuntime } from '../../engine/pods/runtime';
 import { AGENT_MARKER } from '../../engine/pods/native';
+import { POD_ROOT_DIRS } from '../../engine/pods/native/paths';
 import { cgroupDir, cgroupMounts } from '../../engine/runtime/cgroups';
 
 function pids(): number[] {
@@ -97,17 +98,22 @@ export class LeakTracker {
       }
     }
 
-    for (const line of read('/proc/self/mountinfo').split('\n')) {
-      const point = line.split(' ')[4];
-      if (point && (point === home || point.startsWith(home + '/'))) leaks.push(`mount ${point}`);
-    }
-
-    for (const uid of readdirSafe(join(home, 'pods'))) leaks.push(`pod directory pods/${uid}`);
-    for (const uid of readdirSafe(join(home, 'wasm-pods'))) leaks.push(`pod directory wasm-pods/${uid}`);
-    for (const name of readdirSafe(join(home, 'pod-names'))) leaks.push(`pod name link ${name} -> ${readlinkSafe(join(home, 'pod-names', name))}`);
+    leaks.push(...homeLeaks(home));
     for (const ns of readdirSafe('/run/netns')) for (const uid of this.uids) if (ns.includes(uid) || ns.includes(uid.replace(/-/g, '').slice(0, 12))) leaks.push(`network namespace /run/netns/${ns}`);
     return leaks;
   }
+}
+
+/** What any pod runtime may leave inside a home: mounts at or below it, pod directories, pod name links. */
+export function homeLeaks(home: string): string[] {
+  const leaks: string[] = [];
+  for (const line of read('/proc/self/mountinfo').split('\n')) {
+    const point = line.split(' ')[4];
+    if (point && (point === home || point.startsWith(home + '/'))) leaks.push(`mount ${point}`);
+  }
+  for (const root of POD_ROOT_DIRS) for (const uid of readdirSafe(join(home, root))) leaks.push(`pod directory ${root}/${uid}`);
+  for (const name of readdirSafe(join(home, 'pod-names'))) leaks.push(`pod name link ${name} -> ${readlinkSafe(join(home, 'pod-names', name))}`);
+  return leaks;
 }
 
 function existsDir(path: string): boolean {

@@ -5,7 +5,7 @@
 // looks at the real system: processes naming the home (supervisors), pod directories, name links, mounts.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -15,6 +15,7 @@ import { createWasmRuntime, type WasmRuntime, type WasmRuntimeOptions } from '..
 import type { PodEvent } from '../../engine/pods/types';
 import type { PodRuntime } from '../../engine/pods/runtime';
 import { tarFiles } from '../support/images';
+import { homeLeaks } from '../support/leaks';
 
 export { container, podManifest, text, until } from '../pods/fixtures';
 
@@ -192,13 +193,8 @@ export function wasmLeaks(home: string, strict = false): string[] {
     } else leaks.push(`process ${pid}: ${argv.join(' ').slice(0, 200)}`);
   }
   const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
-  for (const uid of list(join(home, 'wasm-pods'))) leaks.push(`pod directory wasm-pods/${uid}`);
   for (const f of list(join(home, 'wasm-spare'))) if (!spareFiles.has(f)) leaks.push(`spare supervisor file wasm-spare/${f}`);
-  for (const n of list(join(home, 'pod-names'))) leaks.push(`pod name link ${n} -> ${readlinkSync(join(home, 'pod-names', n))}`);
-  for (const line of read('/proc/self/mountinfo').split('\n')) {
-    const point = line.split(' ')[4];
-    if (point && (point === home || point.startsWith(home + '/'))) leaks.push(`mount ${point}`);
-  }
+  leaks.push(...homeLeaks(home));
   return leaks;
 }
 

@@ -84,12 +84,13 @@ export class RuntimeContext {
     for (const c of record.containers) {
       const kind = c.state.running ? 'running' : c.state.terminated ? 'terminated' : 'waiting';
       const reason = c.state.terminated?.reason ?? c.state.waiting?.reason;
-      const key = `${kind}|${reason ?? ''}|${c.restartCount}|${c.ready}`;
+      const keyWith = (ready: boolean) => `${kind}|${reason ?? ''}|${c.restartCount}|${ready}`;
+      const key = keyWith(c.ready);
       containers.set(c.name, key);
       const previous = before?.containers.get(c.name);
       if (previous === key) continue;
       // Only readiness changed: say that, not "started" again.
-      if (kind === 'running' && previous === `${kind}|${reason ?? ''}|${c.restartCount}|${!c.ready}`) {
+      if (kind === 'running' && previous === keyWith(!c.ready)) {
         this.emit({ type: 'container', time, pod: record.name, uid: record.uid, container: c.name, state: kind, reason: c.ready ? 'Ready' : 'NotReady' });
         continue;
       }

@@ -8,3 +8,4 @@ export { portForward, startPortForward, type PortForwardOptions, type PortForwar
 export { parsePortSpec, parseListenAddresses, type PortPair } from './port-spec';
 export { startScratchNetns, type ScratchNetns } from './scratch-netns';
 export { connectPod, disconnectPod, forwardHostPorts, type ConnectPodOptions, type PodNetwork } from './pod-network';
+export { namespaceAddresses } from './pod-addresses';

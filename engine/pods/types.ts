@@ -57,6 +57,8 @@ export interface PodStatus {
   message?: string;
   conditions: PodCondition[];
   podIP?: string;
+  /** Every address of the pod, IPv4 first; podIP is the first. */
+  podIPs?: string[];
   hostname: string;
   startTime?: string;
   initContainerStatuses: ContainerStatus[];
@@ -88,18 +90,49 @@ export interface DeletePodRequest {
   force?: boolean;
 }
 
-/** A state change the daemon streams to watchers. */
+/**
+ * The evidence of a container that made `run` fail, taken before the pod is removed (its logs go with it).
+ */
+export interface ContainerFailure {
+  container: string;
+  /** Error or OOMKilled (it exited), StartError (it could not start), FailedPostStartHook, CreateContainerConfigError. */
+  reason: string;
+  /** Set when the container ran and exited. */
+  exitCode?: number;
+  /** The container's last output lines, oldest first: at most 20 lines and 4 KiB, control characters removed. */
+  lastLines: string[];
+}
+
+/**
+ * What the daemon streams to watchers and keeps as history. `pod` and `container` are state changes;
+ * `occurrence` is a Kubernetes event the kubelet would record (its reason: Created, Killing, Unhealthy,
+ * FailedPostStartHook, FailedPreStopHook, ...); `pull` is image pull progress.
+ */
 export type PodEvent =
-  | { type: 'pod'; time: string; pod: string; uid: string; phase: PodPhase; reason?: string; message?: string }
+  | {
+      type: 'pod';
+      time: string;
+      pod: string;
+      uid: string;
+      phase: PodPhase;
+      /** The kubelet's word (Failed, FailedCreatePodSandBox) or the pod's status reason (Stopped, SandboxDied, ...). */
+      reason?: string;
+      message?: string;
+      /** When `run` failed: the PodError's code, for programs. */
+      code?: PodError['code'];
+      /** When `run` failed because of one container: its evidence. */
+      failure?: ContainerFailure;
+    }
   | { type: 'container'; time: string; pod: string; uid: string; container: string; state: keyof ContainerState; reason?: string; exitCode?: number }
+  | { type: 'occurrence'; time: string; pod: string; uid: string; container?: string; severity: 'Normal' | 'Warning'; reason: string; message: string }
   | { type: 'pull'; time: string; pod?: string; image: string; progress: import('../image/types').PullProgress };
 
-/** Errors callers branch on. `reason` names the failing container and cause when there is one. */
+/** Errors callers branch on. `details` names the failing container and, when `run` failed, its evidence. */
 export class PodError extends Error {
   constructor(
     message: string,
-    readonly code: 'INVALID' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'IMAGE' | 'START_FAILED' | 'INIT_FAILED' | 'LIMIT' | 'RUNTIME' | 'BUSY' | 'NOT_SUPPORTED',
-    readonly details?: { container?: string; findings?: import('../manifest/types').Finding[] },
+    readonly code: 'INVALID' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'IMAGE' | 'START_FAILED' | 'INIT_FAILED' | 'LIMIT' | 'RUNTIME' | 'BUSY' | 'NOT_RUNNING' | 'NOT_SUPPORTED',
+    readonly details?: { container?: string; findings?: import('../manifest/types').Finding[]; failure?: ContainerFailure },
   ) {
     super(message);
     this.name = 'PodError';

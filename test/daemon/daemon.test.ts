@@ -145,7 +145,7 @@ describe('podsmith daemon', () => {
     const [watcher, actor] = await Promise.all([connect(h), connect(h)]);
     const seen: string[] = [];
     const progress: string[] = [];
-    const stop = await watcher.subscribe({ pod: 'ev' }, (e) => seen.push(e.type === 'pull' ? `pull:${e.progress.type}` : e.type === 'pod' ? `pod:${e.phase}` : `container:${e.state}`));
+    const stop = await watcher.subscribe({ pod: 'ev' }, (e) => seen.push(e.type === 'pull' ? `pull:${e.progress.type}` : e.type === 'pod' ? `pod:${e.phase}` : e.type === 'container' ? `container:${e.state}` : e.type));
     const stopAll = await watcher.subscribe({ progress: true }, (e) => e.type === 'pull' && progress.push(e.progress.type));
     await actor.runPod({ manifest: pod('ev', 'exit 0'), fileName: 'ev.yaml' });
     await actor.runPod({ manifest: pod('other'), fileName: 'other.yaml' });

@@ -43,7 +43,7 @@ describe('run_pod', { skip }, () => {
         { name: 'client', image: IMAGE, command: ['sleep', '1000'] },
       ],
     });
-    const status = await env.runtime.runPod({ manifest, fileName: 'web.yaml' }, (e) => events.push(e.type === 'pull' ? 'pull' : `${e.type}:${e.type === 'pod' ? e.phase : `${e.container}:${e.state}`}`));
+    const status = await env.runtime.runPod({ manifest, fileName: 'web.yaml' }, (e) => events.push(e.type === 'pull' || e.type === 'occurrence' ? e.type : `${e.type}:${e.type === 'pod' ? e.phase : `${e.container}:${e.state}`}`));
     assert.equal(status.phase, 'Running');
     assert.equal(status.ociRuntime, 'runc', 'crun cannot run containers on this hybrid-cgroup host; runc is chosen');
     assert.equal(status.hostname, 'web');

@@ -44,6 +44,7 @@ const HINTS: Partial<Record<PodError['code'], string>> = {
   NOT_FOUND: "'podsmith ps -a' lists pods",
   ALREADY_EXISTS: "'podsmith rm -f NAME' removes the existing pod, or give this one another metadata.name",
   BUSY: 'another operation on this pod is in progress; try again when it finishes',
+  NOT_RUNNING: "'podsmith describe POD' shows its state, 'podsmith logs -c CONTAINER POD' its output",
   IMAGE: "check the image name; 'podsmith pull IMAGE' shows what the registry answers",
   INVALID: "'podsmith lint FILE' shows the same findings",
 };
@@ -84,7 +85,14 @@ export function withHint(err: PodError): string {
     const lines = err.details.findings.map((f) => `  ${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} [${f.rule}] ${f.message}`);
     return `${err.message}\n${lines.join('\n')}${hint ? `\n${hint}` : ''}`;
   }
-  return hint && !err.message.includes(hint) ? `${err.message}; ${hint}` : err.message;
+  return (hint && !err.message.includes(hint) ? `${err.message}; ${hint}` : err.message) + failureOutput(err);
+}
+
+/** The failing container's last output lines (the pod and its logs are gone), indented under the message. */
+function failureOutput(err: PodError): string {
+  const f = err.details?.failure;
+  if (!f?.lastLines.length) return '';
+  return `\nlast output of container "${f.container}":\n${f.lastLines.map((l) => `  | ${l}`).join('\n')}`;
 }
 
 function fail(io: Io, name: string, message: string): number {

@@ -10,9 +10,11 @@ import { CommandFailed, interruptSignal, runPodCommand, type PodCommandDeps } fr
 
 export const EVENTS_USAGE = `Usage: podsmith events [--watch] [-o json] [POD]
 
-Lists recent pod events (state changes, container starts and exits, image pulls), oldest first: LAST SEEN
-TYPE REASON OBJECT MESSAGE. The history survives daemon restarts. --watch keeps printing new events until
-Ctrl-C. -o json prints one JSON event per line. Exit 0 on success, 2 for usage.`;
+Lists recent pod events, oldest first: LAST SEEN TYPE REASON OBJECT MESSAGE, with the kubelet's reasons
+(Created, Started, Killing, BackOff, Failed, Unhealthy, FailedPostStartHook, FailedPreStopHook, Pulled, ...)
+and the state changes (Completed, Error, Ready, ...). The history survives daemon restarts. --watch keeps
+printing new events until Ctrl-C. -o json prints one JSON event per line (a failed run's event carries the
+failing container's last output). Exit 0 on success, 2 for usage.`;
 
 const HEAD = ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'];
 /** Watch rows cannot be aligned to rows not seen yet: fixed widths instead. */

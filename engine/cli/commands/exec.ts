@@ -11,7 +11,9 @@ export const EXEC_USAGE = `Usage: podsmith exec [-c CONTAINER] [-i] [-t] POD -- 
 Runs a command in a running container (the first app container unless -c names one). -i passes this
 terminal's input to it; -t gives it a terminal (raw mode here, window size changes passed on). Without a
 local terminal (a script, a pipe) it works too: output and exit code are the same.
-Exit code: the command's own; 1 when the pod or container does not exist or the command cannot start; 2 for usage.`;
+Exit code: the command's own. When the command cannot be started, the reason is printed and the code is a
+shell's: 127 when it is not found in the container, 126 when it cannot be run. 1 when the pod or container
+does not exist or is not running; 2 for usage.`;
 
 /** The local end: stdin with the tty controls process.stdin has. */
 type LocalStdin = Readable & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };

@@ -15,7 +15,8 @@ export const RUN_USAGE = `Usage: podsmith run -f FILE|DIR [--oci-runtime runc|cr
 Runs the pods of a manifest file, or of every manifest file in a folder (there, ConfigMap and Secret
 documents of all the folder's files are available to every pod, as with 'podman kube play'). A pod is
 admitted by the same checks as 'podsmith lint', its images are pulled (with progress), and the command
-returns once every container runs; a pod that cannot start is removed entirely and the reason is printed.
+returns once every container runs; a pod that cannot start is removed entirely and the reason is printed,
+with the failing container's last output lines.
 --oci-runtime picks the OCI runtime (default: crun where it works, else runc). -q prints no progress.
 Exit 0 when every pod runs, 1 when one failed, 2 for usage.`;
 

@@ -25,7 +25,7 @@ export function kubePod(p: PodStatus): Record<string, unknown> {
       ...(p.reason ? { reason: p.reason } : {}),
       ...(p.message ? { message: p.message } : {}),
       conditions: p.conditions,
-      ...(p.podIP ? { podIP: p.podIP, podIPs: [{ ip: p.podIP }] } : {}),
+      ...(p.podIP ? { podIP: p.podIP, podIPs: (p.podIPs ?? [p.podIP]).map((ip) => ({ ip })) } : {}),
       ...(p.startTime ? { startTime: p.startTime } : {}),
       ...(p.initContainerStatuses.length ? { initContainerStatuses: p.initContainerStatuses } : {}),
       containerStatuses: p.containerStatuses,

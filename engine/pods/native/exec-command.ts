@@ -2,11 +2,12 @@
 // timeout kills the command itself and not only runc (which would leave it running in the container).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { signalProcess, type OciRuntime } from '../../runtime';
+import { startFailure } from './exec-start';
 
 export interface ExecOutcome {
   exitCode: number;
@@ -53,8 +54,11 @@ export function execToCompletion(runtime: OciRuntime, id: string, command: strin
     }, o.timeoutMs);
     const finish = (exitCode: number) => {
       clearTimeout(timer);
+      // No pid file: runc never started the command, and the output is its own error line (see exec-start.ts).
+      const failure = exitCode !== 0 && !timedOut && !existsSync(pidFile) ? startFailure(output) : undefined;
       void rm(pidFile, { force: true });
-      resolve({ exitCode, output: output.slice(0, MAX_OUTPUT), timedOut });
+      if (failure) resolve({ exitCode: failure.exitCode, output: failure.message, timedOut });
+      else resolve({ exitCode, output: output.slice(0, MAX_OUTPUT), timedOut });
     };
     child.on('error', (err) => {
       output += err.message;

@@ -1,14 +1,14 @@
 // exec: a command in a running container through `runc exec`, streamed. Without a tty the command gets
 // pipes (stdin only when asked); with a tty it runs on a pty from native/ (runc sees a terminal on its side
 // and proxies it into the container), and resize goes to that pty. The exit code is the command's (128 +
-// signal when a signal ended it).
+// signal when a signal ended it), or 127/126 with a one-line message when runc could not start it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { existsSync, rmSync } from 'node:fs';
 import type { ExecRequest, ExecSession } from '../runtime';
-import { PodError } from '../types';
+import { PodError, type ContainerState } from '../types';
 import type { RuntimeContext } from './context';
 import { execPidFile, killExecCommand, signalNumber } from './exec-command';
+import { StartGate } from './exec-start';
 import { PodPaths } from './paths';
 import { readPod } from './state';
 import { findPod } from './stop-pod';
@@ -24,7 +24,8 @@ export async function execInPod(ctx: RuntimeContext, req: ExecRequest): Promise<
   if (!record) throw new PodError(`pod ${req.pod} not found`, 'NOT_FOUND');
   const c = req.container ? record.containers.find((x) => x.name === req.container) : record.containers.find((x) => x.kind === 'app');
   if (!c) throw new PodError(`pod ${record.name} has no container "${req.container}"`, 'NOT_FOUND', { container: req.container });
-  if (!c.process || !c.state.running) throw new PodError(`container "${c.name}" of pod ${record.name} is not running`, 'BUSY', { container: c.name });
+  if (record.lifecycle === 'creating') throw new PodError(`pod ${record.name} is still being created`, 'BUSY');
+  if (!c.process || !c.state.running) throw new PodError(`container "${c.name}" of pod ${record.name} is not running (${stateText(c.state)})`, 'NOT_RUNNING', { container: c.name });
   if (req.command.length === 0) throw new PodError('exec needs a command', 'INVALID');
   // The pid file names the command inside the container, so kill() ends it and not only runc.
   const pidFile = execPidFile(new PodPaths(ctx.home, uid).dir);
@@ -39,12 +40,10 @@ export async function execInPod(ctx: RuntimeContext, req: ExecRequest): Promise<
     const native = await import('../../../native');
     const size = req.size ? { cols: req.size.columns, rows: req.size.rows } : { cols: 80, rows: 24 };
     const { child, terminal } = native.spawnInPty(file, args, { size, raw: true });
-    const stdout = new PassThrough();
+    // runc's own error would land on the terminal: the gate turns it into a message and an exit code.
+    const stdout = new StartGate(pidFile, '\r\n');
     terminal.pipe(stdout);
-    const exit = new Promise<number>((resolve) => {
-      child.on('error', () => resolve(126));
-      child.on('close', (code, signal) => resolve(exitCodeOf(code, signal)));
-    }).finally(forget);
+    const exit = exitOf(child, stdout, pidFile).finally(forget);
     return {
       kill: killer(child),
       ...(req.stdin ? { stdin: terminal } : {}),
@@ -61,10 +60,36 @@ export async function execInPod(ctx: RuntimeContext, req: ExecRequest): Promise<
   }
 
   const child = spawn(file, args, { stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-  const exit = new Promise<number>((resolve) => {
-    child.on('error', () => resolve(126));
-    child.on('close', (code, signal) => resolve(exitCodeOf(code, signal)));
-  }).finally(forget);
+  // runc reports a command it cannot start on stderr: see StartGate.
+  const stderr = new StartGate(pidFile);
+  child.stderr!.pipe(stderr);
+  const exit = exitOf(child, stderr, pidFile).finally(forget);
   child.stdin?.on('error', () => undefined);
-  return { ...(child.stdin ? { stdin: child.stdin } : {}), stdout: child.stdout!, stderr: child.stderr!, resize: () => undefined, exit, kill: killer(child) };
+  return { ...(child.stdin ? { stdin: child.stdin } : {}), stdout: child.stdout!, stderr, resize: () => undefined, exit, kill: killer(child) };
+}
+
+/** The command's exit code, or the shell's 127/126 when runc could not start it (the gate says which). */
+function exitOf(child: ChildProcess, gate: StartGate, pidFile: string): Promise<number> {
+  return new Promise<number>((resolve) => {
+    child.on('error', () => {
+      gate.processClosed(false);
+      resolve(126);
+    });
+    child.on('close', (code, signal) => {
+      const started = existsSync(pidFile);
+      gate.processClosed(started);
+      if (started || code === 0) return resolve(exitCodeOf(code, signal));
+      void gate.failure.then((f) => resolve(f ? f.exitCode : exitCodeOf(code, signal)));
+    });
+  });
+}
+
+/** A container state in a few words, for "not running" messages. */
+function stateText(s: ContainerState): string {
+  if (s.terminated) {
+    const t = s.terminated;
+    return `terminated: exit code ${t.exitCode}, ${t.reason}${t.finishedAt ? `, at ${t.finishedAt}` : ''}`;
+  }
+  if (s.waiting) return `waiting: ${s.waiting.reason}${s.waiting.message ? `, ${s.waiting.message}` : ''}`;
+  return 'not started';
 }

@@ -31,7 +31,8 @@ export async function runHandler(t: HandlerTarget, h: Handler, timeoutMs: number
     if (command.length === 0) return { ok: false, message: 'exec handler has no command' };
     const r = await execToCompletion(t.ctx.oci(t.record), t.id, command, { timeoutMs, scratchDir: new PodPaths(t.ctx.home, t.record.uid).dir });
     if (r.timedOut) return { ok: false, message: `command timed out after ${timeoutMs} ms` };
-    return { ok: r.exitCode === 0, message: r.exitCode === 0 ? r.output : `command exited with ${r.exitCode}: ${r.output.trim()}` };
+    const output = r.output.trim();
+    return { ok: r.exitCode === 0, message: r.exitCode === 0 ? r.output : `command exited with ${r.exitCode}${output ? `: ${output}` : ''}` };
   }
   if (h.httpGet) {
     const port = resolvePort(t.container, h.httpGet.port);

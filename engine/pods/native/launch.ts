@@ -3,13 +3,14 @@
 // Secrets, mounts); every instance (`launchInstance`: first start and each restart) copies it into a bundle of
 // its own with a new cgroup and the pause container's namespace paths, on a fresh rootfs, under its own conmon.
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildBundleConfig, buildNamespaces, writeBundle, type EnvSources, type MountInput, type OciNamespace, type PodFacts, type RuntimeSpec } from '../../image/bundle';
 import { createRootfs, removeRootfs } from '../../image/unpack';
 import { conmonLogArgs, instanceLogPath } from '../../logs';
 import { containerCgroupPath, createUnderConmon, hostFacts } from '../../runtime';
 import type { RuntimeContext } from './context';
+import { occur } from './occurrences';
 import { PodPaths, containerId } from './paths';
 import type { PodContainer } from './pod-spec';
 import { specOf } from './spec-of';
@@ -29,9 +30,10 @@ async function rootfsFile(rootfs: string, rel: string): Promise<string | undefin
 export interface PrepareInput {
   container: PodContainer;
   imageDigest: string;
-  facts: PodFacts;
+  /** May still be coming: the pod's address (for fieldRefs) is known once its network is attached. */
+  facts: PodFacts | Promise<PodFacts>;
   sources: EnvSources;
-  mounts: MountInput[];
+  mounts: MountInput[] | Promise<MountInput[]>;
   pidsLimit?: number;
 }
 
@@ -42,17 +44,17 @@ export async function prepareContainer(ctx: RuntimeContext, record: PodRecord, i
   const name = input.container.name;
   await mkdir(paths.container(name), { recursive: true, mode: 0o700 });
   const rootfs = await createRootfs(store, { image: input.imageDigest, dir: paths.rootfsDir(name) });
-  const [passwd, group] = await Promise.all([rootfsFile(rootfs.path, 'etc/passwd'), rootfsFile(rootfs.path, 'etc/group')]);
+  const [passwd, group, pod, mounts] = await Promise.all([rootfsFile(rootfs.path, 'etc/passwd'), rootfsFile(rootfs.path, 'etc/group'), input.facts, input.mounts]);
   const facts = hostFacts();
   const result = buildBundleConfig({
     image: rootfs.image.config,
     container: input.container,
-    pod: input.facts,
+    pod,
     sources: input.sources,
     rootfs: { path: rootfs.path, ...(passwd !== undefined ? { passwd } : {}), ...(group !== undefined ? { group } : {}) },
     // Replaced per instance; the builder insists on one.
     cgroupsPath: containerCgroupPath(record.uid, `${name}-template`),
-    mounts: input.mounts,
+    mounts,
     rlimitCeilings: facts.rlimitCeilings,
     allCapabilities: facts.allCapabilities,
     pidsLimit: input.pidsLimit,
@@ -112,8 +114,13 @@ export async function launchInstance(ctx: RuntimeContext, record: PodRecord, con
   });
   // Recorded before start: a failed start must still be cleaned up by its id.
   container.process = { id, socketId, pid: created.pid, conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
+  occur(ctx, record, name, 'Normal', 'Created', `Created container ${name}`);
+  // startedAt is a file time, as finishedAt is (conmon's exit file): the pid file the runtime wrote when it
+  // made the process. One clock for both, so a container that exits at once never seems to end before it
+  // began (the daemon's clock once `start` returned was later than conmon's exit file).
+  const startedAt = (await stat(join(bundle, 'pid')).catch(() => undefined))?.mtime ?? new Date();
   await runtime.start(id);
-  container.state = { running: { startedAt: new Date().toISOString() } };
+  container.state = { running: { startedAt: startedAt.toISOString() } };
   delete container.backoff;
   // Without probes a running container is started and ready at once; with them the probes decide.
   const spec = specOf(record, name);

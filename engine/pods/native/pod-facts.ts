@@ -18,7 +18,7 @@ export function podFacts(pod: PodObject, uid: string): PodFacts {
     labels: pod.metadata.labels ?? {},
     annotations: pod.metadata.annotations ?? {},
     ...(spec.hostname ? { hostname: spec.hostname } : {}),
-    // Pods get no address of their own (only loopback), so status.podIP is the host's for hostNetwork pods only.
+    // A hostNetwork pod has the host's address; any other pod's is known once pasta attached (run-pod.ts).
     ...(spec.hostNetwork && hostIP ? { podIP: hostIP, podIPs: [hostIP] } : {}),
     ...(hostIP ? { hostIP, hostIPs: [hostIP] } : {}),
     nodeName: spec.nodeName ?? osHostname(),
@@ -33,4 +33,13 @@ export function podFacts(pod: PodObject, uid: string): PodFacts {
 
 export function hostnameOf(pod: PodObject, uid: string): string {
   return podHostname(podFacts(pod, uid));
+}
+
+const POD_IP_FIELDS = new Set(['status.podIP', 'status.podIPs']);
+
+/** Whether a downwardAPI file (plain or projected) reads the pod's address. */
+export function volumesNeedPodIP(pod: PodObject): boolean {
+  return (pod.spec.volumes ?? []).some((v) =>
+    [...(v.downwardAPI?.items ?? []), ...(v.projected?.sources ?? []).flatMap((s) => s.downwardAPI?.items ?? [])].some((i) => POD_IP_FIELDS.has(i.fieldRef?.fieldPath ?? '')),
+  );
 }

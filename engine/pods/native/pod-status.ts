@@ -1,7 +1,7 @@
 // pod_status and list_pods. A supervising instance first collects exits it has not processed yet; any other
 // instance (a CLI reading state while no daemon runs) shows exits found in conmon's exit files without
 // changing anything on disk.
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAlive, readExitCode } from '../../runtime';
 import { PodError, type PodStatus } from '../types';
@@ -24,7 +24,9 @@ async function withPendingExits(ctx: RuntimeContext, record: PodRecord): Promise
     if (code === undefined && isAlive(p.conmonPid, p.conmonStartTime)) continue;
     const oom = await access(join(paths.bundle(c.name, c.restartCount), 'p', 'oom')).then(() => true, () => false);
     const reason = code === undefined ? 'ContainerStatusUnknown' : oom ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error';
-    c.state = { terminated: { exitCode: code ?? 137, reason, ...(c.state.running ? { startedAt: c.state.running.startedAt } : {}), finishedAt: new Date().toISOString() } };
+    // When conmon wrote the exit file, as collectExit records it.
+    const finishedAt = (await stat(join(paths.exits, p.id)).catch(() => undefined))?.mtime ?? new Date();
+    c.state = { terminated: { exitCode: code ?? 137, reason, ...(c.state.running ? { startedAt: c.state.running.startedAt } : {}), finishedAt: finishedAt.toISOString() } };
     c.ready = false;
     changed = true;
   }

@@ -11,9 +11,18 @@ export interface ProbeCallbacks {
   /** The startup probe passed (or there is none). */
   started(): void;
   readiness(ready: boolean, message?: string): void;
+  /**
+   * A probe failed (the kubelet's Unhealthy event): the first failure of a failing streak, and again whenever
+   * its message changes, so a probe failing for hours does not flood the event history.
+   */
+  unhealthy(kind: ProbeKind, message: string): void;
   /** The container should be killed and restarted per the pod's policy. */
   failed(kind: 'liveness' | 'startup', message: string, probe: Probe): void;
 }
+
+export type ProbeKind = 'startup' | 'liveness' | 'readiness';
+
+const TITLE: Record<ProbeKind, string> = { startup: 'Startup', liveness: 'Liveness', readiness: 'Readiness' };
 
 export function probeTiming(p: Probe): { initialMs: number; periodMs: number; timeoutMs: number; success: number; failure: number } {
   return {
@@ -73,13 +82,20 @@ export class ContainerProbes {
   }
 
   /** Runs `probe` on its schedule, handing each result to `onResult` until it returns false or probes stop. */
-  private async loop(probe: Probe, onResult: (r: CheckResult) => boolean): Promise<void> {
+  private async loop(kind: ProbeKind, probe: Probe, onResult: (r: CheckResult) => boolean): Promise<void> {
     const t = probeTiming(probe);
     await this.sleep(this.startedAt + t.initialMs - Date.now());
+    let lastFailure: string | undefined;
     while (!this.stopped) {
       const began = Date.now();
       const r = await this.cb.run(probe, t.timeoutMs).catch((e: Error) => ({ ok: false, message: e.message }));
-      if (this.stopped || !onResult(r)) return;
+      if (this.stopped) return;
+      if (r.ok) lastFailure = undefined;
+      else if (r.message !== lastFailure) {
+        lastFailure = r.message;
+        this.cb.unhealthy(kind, `${TITLE[kind]} probe failed: ${r.message.trim()}`);
+      }
+      if (!onResult(r)) return;
       await this.sleep(began + t.periodMs - Date.now());
     }
   }
@@ -88,13 +104,13 @@ export class ContainerProbes {
     const t = probeTiming(probe);
     let failures = 0;
     let passed = false;
-    await this.loop(probe, (r) => {
+    await this.loop('startup', probe, (r) => {
       if (r.ok) {
         passed = true;
         return false;
       }
       if (++failures >= t.failure) {
-        this.cb.failed('startup', `Startup probe failed: ${r.message}`, probe);
+        this.cb.failed('startup', `Startup probe failed: ${r.message.trim()}`, probe);
         return false;
       }
       return true;
@@ -105,10 +121,10 @@ export class ContainerProbes {
   private async liveness(probe: Probe): Promise<void> {
     const t = probeTiming(probe);
     let failures = 0;
-    await this.loop(probe, (r) => {
+    await this.loop('liveness', probe, (r) => {
       failures = r.ok ? 0 : failures + 1;
       if (failures >= t.failure) {
-        this.cb.failed('liveness', `Liveness probe failed: ${r.message}`, probe);
+        this.cb.failed('liveness', `Liveness probe failed: ${r.message.trim()}`, probe);
         return false;
       }
       return true;
@@ -120,7 +136,7 @@ export class ContainerProbes {
     let successes = 0;
     let failures = 0;
     let ready = false;
-    await this.loop(probe, (r) => {
+    await this.loop('readiness', probe, (r) => {
       if (r.ok) {
         failures = 0;
         if (++successes >= t.success && !ready) {

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildBundleConfig, writeBundle, type EnvSources } from '../../image/bundle';
+import { buildBundleConfig, writeBundle, type EnvSources, type PodFacts } from '../../image/bundle';
+import { namespaceAddresses } from '../../network';
 import { parseQuantity } from '../../limits';
 import { milliCpuToQuota } from '../../image/bundle';
 import { applyPodLimits, containerCgroupPath, createUnderConmon, ensurePauseRootfs, pauseBundleInput, selectOciRuntime, waitForExitFile, type PodLimits } from '../../runtime';
@@ -17,9 +18,11 @@ import { collectExit } from './collect-exit';
 import type { RuntimeContext } from './context';
 import { etcMounts, writeEtcFiles } from './etc-files';
 import { failpoint } from './failpoint';
+import { collectEvidence, failedAs } from './failure-evidence';
 import { ensureImages } from './images';
 import { launchInstance, prepareContainer } from './launch';
-import { hostnameOf, podFacts } from './pod-facts';
+import { hostnameOf, podFacts, volumesNeedPodIP } from './pod-facts';
+import { runFailedReason } from './occurrences';
 import { forContainer, toPodError } from './pod-errors';
 import { PodPaths, pauseId, podsDir } from './paths';
 import { connectPodNetwork } from './pod-network';
@@ -134,8 +137,13 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     for (const c of rec.containers) c.imageID = images.get(c.image);
 
     const facts = podFacts(pod, uid);
-    if (pod.spec.hostNetwork && facts.hostIP) record.podIP = facts.hostIP;
-    const volumes = await prepareVolumes(pod, paths, admitted, facts);
+    if (pod.spec.hostNetwork && facts.podIP) {
+      record.podIP = facts.podIP;
+      record.podIPs = facts.podIPs;
+    }
+    // A downwardAPI file naming status.podIP needs the pod's address, known once the network is attached:
+    // such volumes are written then; all others now (a missing ConfigMap fails before anything runs).
+    const volumesNow = volumesNeedPodIP(pod) ? undefined : await prepareVolumes(pod, paths, admitted, facts);
     await writeEtcFiles(paths, pod.spec, rec.hostname);
     const sources: EnvSources = {
       configMaps: Object.fromEntries(Object.entries(admitted.configMaps).map(([k, v]) => [k, v.text])),
@@ -146,7 +154,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     // The pause container and every container's rootfs and config are independent: make them together.
     // Containers join the pause's namespaces, which exist once it is created: its start goes on beside the
     // first launches (awaited before run_pod returns).
-    const startPause = async () => {
+    const startPause = async (): Promise<PodFacts> => {
       const rootfs = await ensurePauseRootfs(ctx.home);
       const id = pauseId(uid);
       const { config } = buildBundleConfig(pauseBundleInput({ pod: facts, rootfs, cgroupsPath: containerCgroupPath(uid, id) }));
@@ -170,7 +178,15 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
       // The namespace exists now: the network is ready before any container starts.
       const net = await connectPodNetwork(ctx, uid, pod, created.pid);
       rec.warnings.push(...net.warnings);
-      if (net.outbound && facts.hostIP) rec.podIP = facts.hostIP;
+      if (net.outbound) {
+        // The addresses pasta copied into the pod (the host's own), read from inside its namespace.
+        const ips = await namespaceAddresses(created.pid);
+        if (ips.length === 0 && facts.hostIP) ips.push(facts.hostIP);
+        if (ips.length) {
+          rec.podIP = ips[0];
+          rec.podIPs = ips;
+        }
+      }
       // The pod cgroup exists once the pause is created; its limits hold before any container runs (a limit
       // set below what is already used would fail, and nothing may run unbounded meanwhile).
       await applyPodLimits(uid, podLimits(pod, pidsLimit));
@@ -179,13 +195,23 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
         failpoint('run_pod:pause-started');
       });
       pauseStarted.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
+      // fieldRefs (env, downwardAPI) read status.podIP from these facts.
+      return rec.podIP ? { ...facts, podIP: rec.podIP, podIPs: rec.podIPs ?? [rec.podIP] } : facts;
     };
+    // Awaited (through allSettled or the containers' preparation) below; a failure meanwhile must not go unhandled.
+    const pauseReady = forContainer('POD', startPause);
+    pauseReady.catch(() => undefined);
+    const volumesReady = volumesNow ? Promise.resolve(volumesNow) : pauseReady.then((f) => prepareVolumes(pod, paths, admitted, f));
+    volumesReady.catch(() => undefined);
     const prepared = await Promise.allSettled([
-      forContainer('POD', startPause),
+      pauseReady,
+      volumesReady,
       ...specs.map((spec) =>
         forContainer(spec.name, async () => {
-          const mounts = [...(await containerMounts(spec, volumes)), ...etcMounts(paths, spec)];
-          const r = await prepareContainer(ctx, rec, { container: spec, imageDigest: images.get(spec.image!)!, facts, sources, mounts });
+          // The rootfs is made meanwhile; the config waits for the pod's address (env fieldRefs) and volumes.
+          const mounts = volumesReady.then(async (volumes) => [...(await containerMounts(spec, volumes)), ...etcMounts(paths, spec)]);
+          mounts.catch(() => undefined);
+          const r = await prepareContainer(ctx, rec, { container: spec, imageDigest: images.get(spec.image!)!, facts: pauseReady, sources, mounts });
           const c = rec.containers.find((x) => x.name === spec.name)!;
           c.stopSignal = r.stopSignal;
           rec.warnings.push(...r.warnings);
@@ -197,7 +223,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
 
     const launch = async (c: ContainerRecord) => {
       await forContainer(c.name, async () => {
-        await launchInstance(ctx, rec, c, { freshRootfs: false, facts });
+        await launchInstance(ctx, rec, c, { freshRootfs: false, facts }).catch(failedAs(c.name, 'StartError'));
         if (c.kind === 'app') failpoint('run_pod:app-launched');
         const spec = specs.find((s) => s.name === c.name)!;
         if (spec.lifecycle?.postStart) await supervisor.postStart(rec, c, spec);
@@ -212,7 +238,10 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
       await ctx.save(rec);
       const t = c.state.terminated!;
       if (t.exitCode !== 0)
-        throw new PodError(`init container "${c.name}" failed with exit code ${t.exitCode} (${t.reason})`, 'INIT_FAILED', { container: c.name });
+        throw new PodError(`init container "${c.name}" failed with exit code ${t.exitCode} (${t.reason})`, 'INIT_FAILED', {
+          container: c.name,
+          failure: { container: c.name, reason: t.reason, exitCode: t.exitCode, lastLines: [] },
+        });
     }
     const apps = await Promise.allSettled(rec.containers.filter((x) => x.kind === 'app').map(launch));
     await pauseStarted;
@@ -230,13 +259,15 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     // The pause's start may still be under way: let it finish before tearing down.
     await pauseStarted?.catch(() => undefined);
     const error = toPodError(err);
+    // The failing container's output goes with the pod: keep its last lines first.
+    const failure = await collectEvidence(ctx.home, record, error);
     try {
       await teardownPod(ctx, uid, record);
     } catch (cleanup) {
       error.message += ` (cleanup after the failure also failed: ${(cleanup as Error).message})`;
     }
     if (!record) await rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);
-    ctx.emit({ type: 'pod', time: new Date().toISOString(), pod: name, uid, phase: 'Failed', reason: error.code, message: error.message });
+    ctx.emit({ type: 'pod', time: new Date().toISOString(), pod: name, uid, phase: 'Failed', reason: runFailedReason(error), code: error.code, message: error.message, ...(failure ? { failure } : {}) });
     throw error;
   } finally {
     if (forward) ctx.listeners.delete(forward);

@@ -59,6 +59,8 @@ export interface PodRecord {
   hostname: string;
   /** The pod's address: the host's, which pasta copies into the pod (or a hostNetwork pod shares). */
   podIP?: string;
+  /** Every address of the pod, IPv4 first (podIP is the first). */
+  podIPs?: string[];
   fileName?: string;
   pod: PodObject;
   pause?: ProcessRecord;

@@ -40,36 +40,39 @@ export function podPhase(record: PodRecord): PodPhase {
   return policy === 'Never' ? 'Failed' : 'Running';
 }
 
-function setCondition(record: PodRecord, type: PodCondition['type'], ok: boolean, now: string, reason?: string): void {
+/** Sets a condition; reason and message are kept only while it is False, as the kubelet does. */
+function setCondition(record: PodRecord, type: PodCondition['type'], ok: boolean, now: string, reason?: string, message?: string): void {
   const status = ok ? 'True' : 'False';
-  const existing = record.conditions.find((c) => c.type === type);
-  if (existing) {
-    if (existing.status !== status) {
-      existing.status = status;
-      existing.lastTransitionTime = now;
-    }
-    if (reason && !ok) existing.reason = reason;
-    else delete existing.reason;
-    return;
+  let c = record.conditions.find((x) => x.type === type);
+  if (!c) {
+    c = { type, status, lastTransitionTime: now };
+    record.conditions.push(c);
+  } else if (c.status !== status) {
+    c.status = status;
+    c.lastTransitionTime = now;
   }
-  record.conditions.push({ type, status, lastTransitionTime: now, ...(reason && !ok ? { reason } : {}) });
+  if (reason && !ok) c.reason = reason;
+  else delete c.reason;
+  if (message && !ok) c.message = message;
+  else delete c.message;
 }
 
 /** Recomputes the pod conditions in place; a transition time changes only when the status does. */
 export function refreshConditions(record: PodRecord, now = new Date().toISOString()): void {
   const pauseUp = !!record.pause && record.lifecycle !== 'stopped';
-  const initialized = record.containers.filter((c) => c.kind !== 'app').every(initDone);
+  const inits = record.containers.filter((c) => c.kind !== 'app');
+  const initialized = inits.every(initDone);
   const apps = record.containers.filter((c) => c.kind === 'app');
   const containersReady = apps.length > 0 && apps.every((c) => c.ready);
+  // The kubelet's messages: which containers hold the condition back.
+  const incomplete = inits.filter((c) => !initDone(c)).map((c) => c.name);
   const notReady = apps.filter((c) => !c.ready).map((c) => c.name);
+  const unready = notReady.length ? `containers with unready status: [${notReady.join(' ')}]` : undefined;
   setCondition(record, 'PodScheduled', true, record.createdAt);
   setCondition(record, 'PodReadyToStartContainers', pauseUp, now);
-  setCondition(record, 'Initialized', initialized, now, 'ContainersNotInitialized');
-  setCondition(record, 'ContainersReady', containersReady, now, 'ContainersNotReady');
-  setCondition(record, 'Ready', containersReady, now, 'ContainersNotReady');
-  const ready = record.conditions.find((c) => c.type === 'Ready')!;
-  if (!containersReady && notReady.length > 0) ready.message = `containers with unready status: [${notReady.join(' ')}]`;
-  else delete ready.message;
+  setCondition(record, 'Initialized', initialized, now, 'ContainersNotInitialized', incomplete.length ? `containers with incomplete status: [${incomplete.join(' ')}]` : undefined);
+  setCondition(record, 'ContainersReady', containersReady, now, 'ContainersNotReady', unready);
+  setCondition(record, 'Ready', containersReady, now, 'ContainersNotReady', unready);
 }
 
 function containerStatus(record: PodRecord, c: ContainerRecord): ContainerStatus {
@@ -98,7 +101,7 @@ export function toPodStatus(record: PodRecord): PodStatus {
     ...(record.message ? { message: record.message } : {}),
     conditions: structuredClone(record.conditions),
     hostname: record.hostname,
-    ...(record.podIP ? { podIP: record.podIP } : {}),
+    ...(record.podIP ? { podIP: record.podIP, podIPs: record.podIPs ?? [record.podIP] } : {}),
     ...(record.startTime ? { startTime: record.startTime } : {}),
     initContainerStatuses: record.containers.filter((c) => c.kind !== 'app').map((c) => containerStatus(record, c)),
     containerStatuses: record.containers.filter((c) => c.kind === 'app').map((c) => containerStatus(record, c)),

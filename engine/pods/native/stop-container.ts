@@ -4,6 +4,7 @@
 import { waitForExitFile, type ExitResult } from '../../runtime';
 import type { RuntimeContext } from './context';
 import { runHandler, type HandlerTarget } from './handlers';
+import { hookFailedMessage, occur } from './occurrences';
 import { PodPaths } from './paths';
 import type { PodContainer } from './pod-spec';
 import type { ContainerRecord, PodRecord } from './state';
@@ -15,6 +16,8 @@ export interface StopInstanceOptions {
   preStop: boolean;
   spec?: PodContainer;
   target?: Omit<HandlerTarget, 'container' | 'id'>;
+  /** The Killing event's message; a graceful stop (preStop) says "Stopping container NAME" unless given. */
+  killing?: string;
 }
 
 /** Stops the instance and waits for conmon to report its end; the exit is not collected here. */
@@ -25,12 +28,19 @@ export async function stopInstance(ctx: RuntimeContext, record: PodRecord, c: Co
   const exits = new PodPaths(ctx.home, record.uid).exits;
   const wait = (timeoutMs: number) => waitForExitFile(exits, p.id, { conmonPid: p.conmonPid, conmonStartTime: p.conmonStartTime, timeoutMs: Math.max(0, timeoutMs) });
   const preStop = o.spec?.lifecycle?.preStop;
+  if (o.killing || (o.preStop && c.state.running)) occur(ctx, record, c.name, 'Normal', 'Killing', o.killing ?? `Stopping container ${c.name}`);
   if (o.preStop && preStop && o.target && c.state.running) {
     const remaining = o.deadline - Date.now();
     if (remaining > 0) {
-      const hook = runHandler({ ...o.target, container: o.spec!, id: p.id }, preStop, remaining).catch(() => undefined);
+      const hook = runHandler({ ...o.target, container: o.spec!, id: p.id }, preStop, remaining).catch((err: Error) => ({ ok: false, message: err.message }));
       // A hook outliving the deadline is abandoned; SIGKILL below ends it with the container.
       const ended = await Promise.race([hook.then(() => 'hook' as const), wait(remaining).then((r) => r)]);
+      const failed = (why: string) => occur(ctx, record, c.name, 'Warning', 'FailedPreStopHook', hookFailedMessage('PreStop', c.name, preStop, why));
+      if (ended === 'hook') {
+        const r = await hook;
+        if (!r.ok) failed(r.message);
+      } else if (ended.kind === 'timeout') failed(`it did not complete within the grace period (${Math.round(remaining / 1000)} s)`);
+      // A container that ended during its hook (the hook stopped it) is no failure of the hook.
       if (ended !== 'hook' && ended.kind === 'exited') return ended;
     }
   }

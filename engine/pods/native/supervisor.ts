@@ -6,12 +6,14 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { conmonReopenChannel, instanceLogPath, startLogRotation, type LogRotator } from '../../logs';
 import { isAlive, readExitCode } from '../../runtime';
+import { PodError } from '../types';
 import { backOffAfterStartError, restartDelay } from './backoff';
 import { collectExit } from './collect-exit';
 import type { RuntimeContext } from './context';
 import { runHandler, type HandlerTarget } from './handlers';
 import { launchInstance } from './launch';
 import { NetnsAgent } from './netns-agent';
+import { hookFailedMessage, occur } from './occurrences';
 import { podFacts } from './pod-facts';
 import { PodPaths } from './paths';
 import type { PodContainer } from './pod-spec';
@@ -171,14 +173,17 @@ export class Supervisor {
           cur.ready = ready;
           return true;
         }),
-      failed: (_kind, message, probe) => {
+      unhealthy: (_kind, message) => occur(this.ctx, record, c.name, 'Warning', 'Unhealthy', message),
+      failed: (kind, message, probe) => {
         inst.probes?.stop();
         void (async () => {
           const rec = await readPod(this.ctx.home, record.uid);
           const cur = rec?.containers.find((x) => x.name === c.name);
           if (!rec || !cur || cur.process?.id !== p.id) return;
           const grace = probe.terminationGracePeriodSeconds ?? graceSeconds(rec);
-          await stopInstance(this.ctx, rec, cur, { deadline: Date.now() + grace * 1000, preStop: true, spec, target: this.target(rec) });
+          const after = restartPolicy(rec) === 'Never' ? 'will not be restarted (restartPolicy Never)' : 'will be restarted';
+          const killing = `Container ${c.name} failed ${kind} probe, ${after}`;
+          await stopInstance(this.ctx, rec, cur, { deadline: Date.now() + grace * 1000, preStop: true, spec, target: this.target(rec), killing });
           this.lastProbeFailure.set(p.id, message);
           this.schedule(record.uid);
         })();
@@ -307,6 +312,8 @@ export class Supervisor {
           const spec = specOf(record, name);
           if (spec?.lifecycle?.postStart) await this.postStart(record, c, spec);
         } catch (err) {
+          // A failed postStart hook has had its own event (FailedPostStartHook).
+          if (!(err instanceof PodError && err.details?.failure?.reason === 'FailedPostStartHook')) occur(this.ctx, record, name, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
           if (c.process) {
             await stopInstance(this.ctx, record, c, { deadline: Date.now(), preStop: false });
             await collectExit(this.ctx, record, c);
@@ -325,6 +332,11 @@ export class Supervisor {
     const hook = spec.lifecycle?.postStart;
     if (!hook || !c.process) return;
     const r = await runHandler({ ...this.target(record), container: spec, id: c.process.id }, hook, graceSeconds(record) * 1000 || 30_000);
-    if (!r.ok) throw new Error(`container "${c.name}": postStart hook failed (FailedPostStartHook): ${r.message}`);
+    if (r.ok) return;
+    occur(this.ctx, record, c.name, 'Warning', 'FailedPostStartHook', hookFailedMessage('PostStart', c.name, hook, r.message));
+    throw new PodError(`container "${c.name}": postStart hook failed (FailedPostStartHook): ${r.message.trim()}`, 'START_FAILED', {
+      container: c.name,
+      failure: { container: c.name, reason: 'FailedPostStartHook', lastLines: [] },
+    });
   }
 }

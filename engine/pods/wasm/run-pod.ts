@@ -10,6 +10,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { buildWasmInvocation, type EnvSources } from '../../image/bundle';
 import { parseQuantity } from '../../limits';
 import { ensureImages } from '../native/images';
+import { runFailedReason } from '../native/occurrences';
 import { hostnameOf, podFacts } from '../native/pod-facts';
 import { forContainer, toPodError } from '../native/pod-errors';
 import type { PodContainer } from '../native/pod-spec';
@@ -202,7 +203,7 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
     } catch (cleanup) {
       error.message += ` (cleanup after the failure also failed: ${(cleanup as Error).message})`;
     }
-    ctx.emit({ type: 'pod', time: new Date().toISOString(), pod: name, uid, phase: 'Failed', reason: error.code, message: error.message });
+    ctx.emit({ type: 'pod', time: new Date().toISOString(), pod: name, uid, phase: 'Failed', reason: runFailedReason(error), code: error.code, message: error.message });
     throw error;
   } finally {
     if (forward) ctx.listeners.delete(forward);

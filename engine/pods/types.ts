@@ -91,7 +91,7 @@ export interface DeletePodRequest {
 /** A state change the daemon streams to watchers. */
 export type PodEvent =
   | { type: 'pod'; time: string; pod: string; uid: string; phase: PodPhase; reason?: string; message?: string }
-  | { type: 'container'; time: string; pod: string; uid: string; container: string; state: keyof ContainerState; reason?: string; exitCode?: number }
+  | { type: 'container'; time: string; pod: string; uid: string; container: string; state: keyof ContainerState; reason?: string; exitCode?: number; message?: string }
   | { type: 'pull'; time: string; pod?: string; image: string; progress: import('../image/types').PullProgress };
 
 /** Errors callers branch on. `reason` names the failing container and cause when there is one. */

@@ -16,3 +16,5 @@ export { vsockAvailable } from './vsock';
 export type { VsockProbe, VsockProbeOptions } from './vsock';
 export { probeKvm, kvmVerdict } from './kvm';
 export type { KvmProbe, KvmFacts, KvmVerdict, KvmProbeOptions } from './kvm';
+export { openDirectory, openBeneath, mkdirBeneath, bindMountFd, unmount, closeFd, statFd } from './safe-open';
+export type { BeneathOptions } from './safe-open';

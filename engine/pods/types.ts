@@ -123,7 +123,7 @@ export type PodEvent =
       /** When `run` failed because of one container: its evidence. */
       failure?: ContainerFailure;
     }
-  | { type: 'container'; time: string; pod: string; uid: string; container: string; state: keyof ContainerState; reason?: string; exitCode?: number }
+  | { type: 'container'; time: string; pod: string; uid: string; container: string; state: keyof ContainerState; reason?: string; exitCode?: number; message?: string }
   | { type: 'occurrence'; time: string; pod: string; uid: string; container?: string; severity: 'Normal' | 'Warning'; reason: string; message: string }
   | { type: 'pull'; time: string; pod?: string; image: string; progress: import('../image/types').PullProgress };
 

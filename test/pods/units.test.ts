@@ -1,12 +1,16 @@
-// Pure parts of the native runtime: the crash-loop back-off schedule, pod cgroup limits, the pod phase and
-// conditions from container states, grace period clamping, and admission (findings, limits, ConfigMaps and
-// Secrets from the file and the folder).
+// Pure parts of the native runtime: the crash-loop back-off schedule, pod cgroup limits, emptyDir sizes and
+// limits, the pod phase and conditions from container states, grace period clamping, and admission (findings,
+// limits, ConfigMaps and Secrets from the file and the folder).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { totalmem } from 'node:os';
 import { admitPod } from '../../engine/pods/native/admit';
 import { restartDelay } from '../../engine/pods/native/backoff';
 import { podLimits } from '../../engine/pods/native/run-pod';
+import { PodPaths } from '../../engine/pods/native/paths';
 import { graceSeconds } from '../../engine/pods/native/spec-of';
+import { diskEmptyDirLimits, evictionMessage } from '../../engine/pods/native/volume-usage';
+import { DEFAULT_MEMORY_EMPTYDIR_BYTES, memoryEmptyDirBytes } from '../../engine/pods/native/volumes';
 import type { ContainerRecord, PodRecord } from '../../engine/pods/native/state';
 import { podPhase, refreshConditions, toPodStatus } from '../../engine/pods/native/status';
 import { PodError } from '../../engine/pods/types';
@@ -98,6 +102,38 @@ describe('pod cgroup limits', () => {
     assert.deepEqual(podLimits(partial, 0), {});
     const sidecar = { metadata: { name: 'p' }, spec: { initContainers: [c('side', { memory: '32Mi' }, 'Always')], containers: [c('a', { memory: '64Mi' })] } };
     assert.equal(podLimits(sidecar, 0).memoryBytes, 96 * 1024 * 1024);
+  });
+
+  it('sizes a memory-backed emptyDir at min(sizeLimit, pod memory limit, engine default); a zero sizeLimit is none', () => {
+    const fallback = Math.min(DEFAULT_MEMORY_EMPTYDIR_BYTES, Math.floor(totalmem() / 2));
+    const ram = (sizeLimit?: string) => ({ name: 'r', emptyDir: { medium: 'Memory' as const, ...(sizeLimit ? { sizeLimit } : {}) } });
+    const limited = { metadata: { name: 'p' }, spec: { containers: [c('a', { memory: '64Mi' }), c('b', { memory: '64Mi' })] } };
+    const partial = { metadata: { name: 'p' }, spec: { containers: [c('a', { memory: '64Mi' }), c('b')] } };
+    assert.equal(memoryEmptyDirBytes(ram(), limited), 128 * 1024 * 1024);
+    assert.equal(memoryEmptyDirBytes(ram('16Mi'), limited), 16 * 1024 * 1024);
+    assert.equal(memoryEmptyDirBytes(ram('1Gi'), limited), 128 * 1024 * 1024);
+    assert.equal(memoryEmptyDirBytes(ram(), partial), fallback, 'a pod limit needs every container to have one');
+    assert.equal(memoryEmptyDirBytes(ram('0'), partial), fallback);
+    assert.equal(memoryEmptyDirBytes(ram('100Gi'), partial), fallback);
+  });
+
+  it('measures only disk emptyDirs with a positive sizeLimit, and words the eviction as the kubelet does', () => {
+    const pod = {
+      metadata: { name: 'p' },
+      spec: {
+        containers: [c('a')],
+        volumes: [
+          { name: 'disk', emptyDir: { sizeLimit: '1Mi' } },
+          { name: 'ram', emptyDir: { medium: 'Memory' as const, sizeLimit: '1Mi' } },
+          { name: 'unlimited', emptyDir: {} },
+          { name: 'zero', emptyDir: { sizeLimit: 0 } },
+        ],
+      },
+    };
+    const paths = new PodPaths('/h', 'u');
+    const limits = diskEmptyDirLimits(pod, paths);
+    assert.deepEqual(limits, [{ volume: 'disk', dir: paths.volume('disk'), bytes: 1024 * 1024, written: '1Mi' }]);
+    assert.equal(evictionMessage(limits[0]), 'Usage of EmptyDir volume "disk" exceeds the limit "1Mi".');
   });
 
   it('clamps the grace period to 0..300 s, defaulting to the pod\'s or 30', () => {

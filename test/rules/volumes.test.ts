@@ -47,3 +47,42 @@ describe('duplicate-volume-name', () => {
     none(withVolumes('config', '  - {name: config, emptyDir: {}}', '  - {name: cache, emptyDir: {}}'), 'duplicate-volume-name');
   });
 });
+
+describe('volume-file-mode', () => {
+  const cm = (...lines: string[]) => pod('  containers:', '  - name: app', '    image: b', '  volumes:', ...lines);
+
+  it('refuses a setuid defaultMode and offers the permission bits alone', () => {
+    const text = cm('  - name: conf', '    configMap:', '      name: c', '      defaultMode: 2541');
+    const f = expectOne(text, 'volume-file-mode', 'error', range(12, 19, 12, 23));
+    assert.match(f.message, /defaultMode of volume "conf" is 2541 \(04755 octal\); it must be a number between 0 and 0777 \(octal\), both inclusive/);
+    assert.match(f.message, /Setuid, setgid and sticky bits/);
+    assert.equal(fixed(text, f), cm('  - name: conf', '    configMap:', '      name: c', '      defaultMode: 493'));
+  });
+
+  it('checks item modes of secret, downwardAPI and projected sources, and negative modes', () => {
+    const text = cm(
+      '  - name: s',
+      '    secret: {secretName: s, items: [{key: k, path: p, mode: 1023}]}',
+      '  - name: d',
+      '    downwardAPI: {defaultMode: -1, items: [{path: n, fieldRef: {fieldPath: metadata.name}, mode: 3072}]}',
+      '  - name: p',
+      '    projected: {defaultMode: 1024, sources: [{configMap: {name: c, items: [{key: k, path: q, mode: 2048}]}}, {secret: {name: s, items: [{key: k, path: r, mode: 511}]}}]}',
+    );
+    const fs = findings(text, 'volume-file-mode');
+    assert.deepEqual(
+      fs.map((f) => f.message.slice(0, f.message.indexOf(';'))),
+      [
+        'The mode of volume "s"\'s item "p" is 1023 (01777 octal)',
+        'The defaultMode of volume "d" is -1 (-1 octal)',
+        'The mode of volume "d"\'s item "n" is 3072 (06000 octal)',
+        'The defaultMode of volume "p" is 1024 (02000 octal)',
+        'The mode of volume "p"\'s configMap item "q" is 2048 (04000 octal)',
+      ],
+    );
+    assert.equal(fs[1].fixes, undefined, 'no fix is offered for a negative mode');
+  });
+
+  it('passes every mode from 0 to 0777', () => {
+    none(cm('  - name: conf', '    configMap: {name: c, defaultMode: 0, items: [{key: k, path: p, mode: 511}]}'), 'volume-file-mode');
+  });
+});

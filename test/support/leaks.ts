@@ -4,7 +4,7 @@
 //   - OCI containers in this home's runtime state (runc/crun/youki --root <home>/runtime/<name>)
 //   - conmon processes started for this home (its paths are on their command line)
 //   - cgroups /podsmith/<uid> in any hierarchy, and processes still in them (catatonit included)
-//   - mounts at or below the home (rootfs overlays, tmpfs volumes)
+//   - mounts at or below the home (rootfs overlays, tmpfs volumes, private subPath mounts)
 //   - pod directories (bundles, volumes, logs) and name links
 //   - network check helpers (nsenter'd Node agents) started by this process, and /run/netns entries
 //

@@ -41,12 +41,13 @@ export function eventRow(e: PodEvent): EventRow {
     }
     if (e.reason === 'StartError') return { time: e.time, type: 'Warning', reason: 'Failed', object, message: `Container ${e.container} could not start` };
     const ok = e.exitCode === 0;
+    if (e.reason === 'StartError') return { time: e.time, type: 'Warning', reason: 'StartError', object, message: `Container ${e.container} could not start${e.message ? `: ${e.message}` : ''}` };
     return {
       time: e.time,
       type: ok ? 'Normal' : 'Warning',
       reason: e.reason ?? (ok ? 'Completed' : 'Error'),
       object,
-      message: `Container ${e.container} exited${e.exitCode === undefined ? '' : ` with code ${e.exitCode}`}`,
+      message: `Container ${e.container} exited${e.exitCode === undefined ? '' : ` with code ${e.exitCode}`}${e.message ? `: ${e.message}` : ''}`,
     };
   }
   const p = e.progress;

@@ -12,6 +12,7 @@ import { checkMicrovmRuntime } from './microvm';
 import { checkPorts } from './ports';
 import { checkResources } from './resources';
 import { checkRuntimeClass } from './runtime-class';
+import { checkVolumeModes } from './volume-modes';
 import { checkVolumes } from './volumes';
 import { checkWasm } from './wasm';
 
@@ -35,6 +36,7 @@ export function checkPod(input: PodCheckInput): Report[] {
     ...checkLimits(pod),
     ...checkContainers(pod),
     ...checkVolumes(pod),
+    ...checkVolumeModes(pod),
     ...checkPorts(pod),
     ...checkResources(pod),
     ...checkEnv(pod),

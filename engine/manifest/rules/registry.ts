@@ -45,6 +45,7 @@ export const RULES: RuleInfo[] = [
   { id: 'duplicate-container-name', severity: 'error', category: 'semantic', summary: 'Two containers (init, app or ephemeral) with the same name.' },
   { id: 'duplicate-volume-name', severity: 'error', category: 'semantic', summary: 'Two volumes with the same name.' },
   { id: 'volume-mount-undeclared', severity: 'error', category: 'semantic', summary: 'A volumeMount or volumeDevice naming a volume the pod does not declare.' },
+  { id: 'volume-file-mode', severity: 'error', category: 'semantic', summary: 'A volume defaultMode or item mode outside 0-0777 (octal): setuid, setgid and sticky bits are refused, as the API server does.' },
   { id: 'port-range', severity: 'error', category: 'semantic', summary: 'A container, host or probe port outside 1-65535 (hostPort: 0-65535).' },
   { id: 'duplicate-container-port', severity: 'warning', category: 'semantic', summary: 'The same containerPort and protocol declared twice among containers that share the network namespace.' },
   { id: 'duplicate-host-port', severity: 'error', category: 'semantic', summary: 'The same hostPort, protocol and hostIP published twice.' },

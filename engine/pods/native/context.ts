@@ -24,6 +24,8 @@ export interface NativeRuntimeOptions {
   logRotation?: RotationPolicy;
   /** Restart containers and run probes from this instance (default true). */
   supervise?: boolean;
+  /** How often disk emptyDirs with a sizeLimit are measured, ms (default 10 s, as the kubelet's housekeeping). */
+  volumeUsageIntervalMs?: number;
 }
 
 export class RuntimeContext {

@@ -1,4 +1,5 @@
-// Host-side mounts a pod owns besides the rootfs overlays: tmpfs emptyDirs. Teardown unmounts everything
+// Host-side mounts a pod owns besides the rootfs overlays: tmpfs emptyDirs and private subPath mounts
+// (subpath-mounts.ts). Teardown unmounts everything
 // found below the pod directory in /proc/self/mountinfo, deepest first, whatever made it.
 import { readFile } from 'node:fs/promises';
 import { runCommand } from '../../runtime';
@@ -20,9 +21,9 @@ export async function mountsUnder(dir: string): Promise<string[]> {
   return [...new Set(out)].sort((a, b) => b.length - a.length);
 }
 
-export async function mountTmpfs(dir: string, sizeBytes?: number): Promise<void> {
-  // emptyDir is world-writable (0777) as the kubelet makes it; the size caps memory use (sizeLimit).
-  const options = ['nosuid', 'nodev', 'mode=0777', ...(sizeBytes ? [`size=${sizeBytes}`] : [])].join(',');
+export async function mountTmpfs(dir: string, sizeBytes: number): Promise<void> {
+  // emptyDir is world-writable (0777) as the kubelet makes it; the size caps memory use (volumes.ts sizes it).
+  const options = ['nosuid', 'nodev', 'mode=0777', `size=${sizeBytes}`].join(',');
   const r = await runCommand('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { timeoutMs: 10_000 });
   if (r.code !== 0) throw new Error(`cannot mount a tmpfs at ${dir}: ${r.stderr.trim()}`);
 }

@@ -2,6 +2,7 @@
 // (`prepareContainer`: rootfs, user lookup in the image's /etc/passwd, env with resolved ConfigMaps and
 // Secrets, mounts); every instance (`launchInstance`: first start and each restart) copies it into a bundle of
 // its own with a new cgroup and the pause container's namespace paths, on a fresh rootfs, under its own conmon.
+// subPaths are resolved and mounted again for every instance: a container may have rewritten its volumes.
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { occur } from './occurrences';
 import { PodPaths, containerId } from './paths';
 import type { PodContainer } from './pod-spec';
 import { specOf } from './spec-of';
+import { mountSubPaths } from './subpath-mounts';
 import type { ContainerRecord, PodRecord } from './state';
 
 /** Reads a file of the image rootfs without following a symlink out of it (an image cannot make us read host files). */
@@ -95,6 +97,8 @@ export async function launchInstance(ctx: RuntimeContext, record: PodRecord, con
   const persist = join(bundle, 'p');
   const logDir = paths.logDir(name);
   await Promise.all([mkdir(persist, { recursive: true, mode: 0o700 }), mkdir(logDir, { recursive: true, mode: 0o700 })]);
+  const spec = specOf(record, name);
+  if (spec) await mountSubPaths(paths, record.pod.spec.volumes ?? [], spec);
   const socketId = randomBytes(6).toString('hex');
   container.state = { waiting: { reason: 'ContainerCreating' } };
   const created = await createUnderConmon({
@@ -123,7 +127,6 @@ export async function launchInstance(ctx: RuntimeContext, record: PodRecord, con
   container.state = { running: { startedAt: startedAt.toISOString() } };
   delete container.backoff;
   // Without probes a running container is started and ready at once; with them the probes decide.
-  const spec = specOf(record, name);
   container.started = !spec?.startupProbe;
   container.ready = container.kind !== 'init' && !spec?.startupProbe && !spec?.readinessProbe;
 }

@@ -4,6 +4,7 @@
 //   s/                    conmon attach socket links
 //   etc/                  hosts, hostname, resolv.conf bind-mounted into every container
 //   volumes/<name>/       emptyDir, configMap, secret, downwardAPI contents
+//   subpaths/<c>/<i>      bind mount of container c's subPath mount number i, made at each of its starts
 //   pause/                the pause container's bundle
 //   c/<name>/config.json  the container's config template (restarts reuse it with a new cgroup)
 //   c/<name>/fs/          the container's rootfs (overlay or copy, engine/image/unpack)
@@ -36,6 +37,13 @@ export class PodPaths {
   }
   volume(name: string): string {
     return join(this.dir, 'volumes', name);
+  }
+  /** A container's private subPath mounts (subpath-mounts.ts); runc bind-mounts these, never the volume path. */
+  subPaths(container: string): string {
+    return join(this.dir, 'subpaths', container);
+  }
+  subPath(container: string, mountIndex: number): string {
+    return join(this.dir, 'subpaths', container, String(mountIndex));
   }
   get pause(): string {
     return join(this.dir, 'pause');

@@ -9,9 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildBundleConfig, writeBundle, type EnvSources, type PodFacts } from '../../image/bundle';
 import { namespaceAddresses } from '../../network';
-import { parseQuantity } from '../../limits';
-import { milliCpuToQuota } from '../../image/bundle';
-import { applyPodLimits, containerCgroupPath, createUnderConmon, ensurePauseRootfs, pauseBundleInput, selectOciRuntime, waitForExitFile, type PodLimits } from '../../runtime';
+import { applyPodLimits, containerCgroupPath, createUnderConmon, ensurePauseRootfs, pauseBundleInput, selectOciRuntime, waitForExitFile } from '../../runtime';
 import { PodError, type PodEvent, type PodStatus, type RunPodRequest } from '../types';
 import { admitPod } from './admit';
 import { collectExit } from './collect-exit';
@@ -25,15 +23,18 @@ import { hostnameOf, podFacts, volumesNeedPodIP } from './pod-facts';
 import { runFailedReason } from './occurrences';
 import { forContainer, toPodError } from './pod-errors';
 import { PodPaths, pauseId, podsDir } from './paths';
+import { podLimits } from './pod-limits';
 import { connectPodNetwork } from './pod-network';
-import type { PodContainer, PodObject } from './pod-spec';
+import type { PodContainer } from './pod-spec';
 import { claimName, type ContainerKind, type ContainerRecord, type PodRecord } from './state';
 import { toPodStatus } from './status';
 import type { Supervisor } from './supervisor';
 import { teardownPod } from './teardown';
-import { containerMounts, prepareVolumes } from './volumes';
+import { nativeContainerMounts } from './subpath-mounts';
+import { prepareVolumes } from './volumes';
 
 export const DEFAULT_POD_PIDS_LIMIT = 4096;
+export { podLimits } from './pod-limits';
 
 function newContainer(spec: PodContainer, kind: ContainerKind): ContainerRecord {
   return {
@@ -46,35 +47,6 @@ function newContainer(spec: PodContainer, kind: ContainerKind): ContainerRecord 
     ready: false,
     started: false,
     stopSignal: 'SIGTERM',
-  };
-}
-
-function quantity(c: PodContainer, resource: 'memory' | 'cpu'): number | undefined {
-  const raw = c.resources?.limits?.[resource];
-  const q = raw === undefined ? undefined : parseQuantity(raw);
-  if (!q) return undefined;
-  return resource === 'cpu' ? Math.ceil(Number((q.num * 1000n) / q.den)) : Number(q.num / q.den);
-}
-
-/**
- * The pod cgroup's limits, as the kubelet computes them: a resource is capped for the pod only when every
- * container limits it, at the larger of the long-running containers' sum and the largest init container.
- */
-export function podLimits(pod: PodObject, pidsLimit: number): PodLimits {
-  const inits = (pod.spec.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always');
-  const longRunning = [...(pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'), ...pod.spec.containers];
-  const total = (resource: 'memory' | 'cpu'): number | undefined => {
-    const all = [...inits, ...longRunning].map((c) => quantity(c, resource));
-    if (all.some((x) => x === undefined)) return undefined;
-    const sum = longRunning.reduce((s, c) => s + quantity(c, resource)!, 0);
-    return Math.max(sum, ...inits.map((c) => quantity(c, resource)!));
-  };
-  const memory = total('memory');
-  const cpu = total('cpu');
-  return {
-    ...(memory ? { memoryBytes: memory } : {}),
-    ...(cpu ? { cpuQuotaUs: milliCpuToQuota(cpu), cpuPeriodUs: 100_000 } : {}),
-    ...(pidsLimit > 0 ? { pids: pidsLimit } : {}),
   };
 }
 
@@ -209,7 +181,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
       ...specs.map((spec) =>
         forContainer(spec.name, async () => {
           // The rootfs is made meanwhile; the config waits for the pod's address (env fieldRefs) and volumes.
-          const mounts = volumesReady.then(async (volumes) => [...(await containerMounts(spec, volumes)), ...etcMounts(paths, spec)]);
+          const mounts = volumesReady.then((volumes) => [...nativeContainerMounts(spec, volumes, paths), ...etcMounts(paths, spec)]);
           mounts.catch(() => undefined);
           const r = await prepareContainer(ctx, rec, { container: spec, imageDigest: images.get(spec.image!)!, facts: pauseReady, sources, mounts });
           const c = rec.containers.find((x) => x.name === spec.name)!;

@@ -14,6 +14,7 @@ function initDone(c: ContainerRecord): boolean {
 
 export function podPhase(record: PodRecord): PodPhase {
   if (record.lifecycle === 'creating') return 'Pending';
+  if (record.reason === 'Evicted') return 'Failed';
   const inits = record.containers.filter((c) => c.kind !== 'app');
   const apps = record.containers.filter((c) => c.kind === 'app');
   if (!inits.every(initDone)) return 'Pending';

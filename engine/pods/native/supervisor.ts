@@ -1,7 +1,8 @@
 // The supervision loop of one runtime instance: it watches every running pod's exit directory (fs.watch, with
 // a slow sweep behind it), collects container exits, restarts containers per restartPolicy with the
 // kubelet's back-off, runs probes and log rotation for live instances, and finishes pods whose work is done
-// (sidecars and the pause container stop once the app containers completed under OnFailure/Never).
+// (sidecars and the pause container stop once the app containers completed under OnFailure/Never). It also
+// measures disk emptyDirs that have a sizeLimit and evicts a pod whose volume outgrew it (volume-usage.ts).
 // Supervision is in-memory only: everything it decides is saved in pod.json, so another instance can take over.
 import { watch, type FSWatcher } from 'node:fs';
 import { conmonReopenChannel, instanceLogPath, startLogRotation, type LogRotator } from '../../logs';
@@ -22,6 +23,8 @@ import { readPod, type ContainerRecord, type PodRecord } from './state';
 import { podPhase, restartPolicy } from './status';
 import { graceSeconds, specOf } from './spec-of';
 import { stopInstance } from './stop-container';
+import { releaseSubPaths } from './subpath-mounts';
+import { DEFAULT_VOLUME_USAGE_INTERVAL_MS, diskEmptyDirLimits, emptyDiskVolumes, evictionMessage, exceededLimit } from './volume-usage';
 
 const SWEEP_MS = 2000;
 
@@ -44,6 +47,9 @@ interface PodWatch {
   instances: Map<string, InstanceWatch>;
   restartTimers: Map<string, NodeJS.Timeout>;
   pending?: NodeJS.Timeout;
+  /** Measures disk emptyDirs that have a sizeLimit; `measuring` skips a tick while the last one runs. */
+  usage?: NodeJS.Timeout;
+  measuring?: boolean;
 }
 
 export class Supervisor {
@@ -94,6 +100,7 @@ export class Supervisor {
       for (const uid of this.pods.keys()) this.schedule(uid);
     }, SWEEP_MS);
     this.sweep.unref();
+    if (!w.usage) this.watchVolumeUsage(record, w);
     for (const c of record.containers) {
       if (c.process && c.state.running) this.watchInstance(record, c);
       if (c.state.waiting?.reason === 'CrashLoopBackOff' && c.backoff) this.scheduleRestart(record.uid, c.name, Date.parse(c.backoff.until) - Date.now());
@@ -113,6 +120,7 @@ export class Supervisor {
     this.pods.delete(uid);
     w.watcher?.close();
     if (w.pending) clearTimeout(w.pending);
+    if (w.usage) clearInterval(w.usage);
     for (const t of w.restartTimers.values()) clearTimeout(t);
     if (this.pods.size === 0 && this.sweep) {
       clearInterval(this.sweep);
@@ -125,6 +133,52 @@ export class Supervisor {
     for (const a of this.agents.values()) a.close();
     this.agents.clear();
     this.closed = true;
+  }
+
+  /** Periodic usage checks of the pod's disk emptyDirs with a sizeLimit (none: no timer). */
+  private watchVolumeUsage(record: PodRecord, w: PodWatch): void {
+    const limits = diskEmptyDirLimits(record.pod, new PodPaths(this.ctx.home, record.uid));
+    if (limits.length === 0) return;
+    w.usage = setInterval(() => {
+      if (w.measuring) return;
+      w.measuring = true;
+      void exceededLimit(limits)
+        .then((over) => (over ? this.evict(record.uid, evictionMessage(over)) : undefined))
+        .catch(() => undefined)
+        .finally(() => (w.measuring = false));
+    }, this.ctx.options.volumeUsageIntervalMs ?? DEFAULT_VOLUME_USAGE_INTERVAL_MS);
+    w.usage.unref();
+  }
+
+  /**
+   * Evicts the pod as the kubelet's eviction manager does for local storage: every container is killed at once
+   * (no grace), the pod is Failed with reason Evicted, and its disk emptyDirs are emptied to free the disk.
+   */
+  private evict(uid: string, message: string): Promise<void> {
+    return this.ctx.locks.run(uid, async () => {
+      const record = await readPod(this.ctx.home, uid);
+      if (!record || record.lifecycle !== 'running') return;
+      const w = this.pods.get(uid);
+      for (const t of w?.restartTimers.values() ?? []) clearTimeout(t);
+      w?.restartTimers.clear();
+      for (const c of record.containers) {
+        this.unwatchInstance(uid, c.name);
+        delete c.backoff;
+        if (!c.process) continue;
+        // No grace period and no stop signal first: the kubelet evicts for local storage with grace 0.
+        const r = await stopInstance(this.ctx, record, { ...c, stopSignal: 'SIGKILL' }, { deadline: Date.now(), preStop: false });
+        await collectExit(this.ctx, record, c, r);
+      }
+      await this.stopPause(record);
+      const paths = new PodPaths(this.ctx.home, uid);
+      for (const c of record.containers) await releaseSubPaths(paths, c.name).catch(() => undefined);
+      await emptyDiskVolumes(record.pod, paths);
+      record.lifecycle = 'stopped';
+      record.reason = 'Evicted';
+      record.message = message;
+      await this.ctx.save(record);
+      this.unwatch(uid);
+    });
   }
 
   private schedule(uid: string): void {
@@ -287,14 +341,17 @@ export class Supervisor {
       this.unwatchInstance(record.uid, c.name);
       await collectExit(this.ctx, record, c, r);
     }
-    const pause = record.pause;
-    if (pause) {
-      const runtime = this.ctx.oci(record);
-      await runtime.kill(pause.id, 'SIGKILL').catch(() => undefined);
-      await stopInstance(this.ctx, record, { name: 'POD', process: pause, stopSignal: 'SIGKILL' } as ContainerRecord, { deadline: Date.now(), preStop: false });
-      await runtime.delete(pause.id, true).catch(() => undefined);
-    }
+    await this.stopPause(record);
     record.lifecycle = 'stopped';
+  }
+
+  private async stopPause(record: PodRecord): Promise<void> {
+    const pause = record.pause;
+    if (!pause) return;
+    const runtime = this.ctx.oci(record);
+    await runtime.kill(pause.id, 'SIGKILL').catch(() => undefined);
+    await stopInstance(this.ctx, record, { name: 'POD', process: pause, stopSignal: 'SIGKILL' } as ContainerRecord, { deadline: Date.now(), preStop: false });
+    await runtime.delete(pause.id, true).catch(() => undefined);
   }
 
   /** Starts the next instance of a container after its back-off. */
@@ -318,7 +375,10 @@ export class Supervisor {
             await stopInstance(this.ctx, record, c, { deadline: Date.now(), preStop: false });
             await collectExit(this.ctx, record, c);
           }
-          const wait = backOffAfterStartError(c, (err as Error).message, `${record.name}_${record.namespace}(${uid})`, name);
+          const message = (err as Error).message;
+          const wait = backOffAfterStartError(c, message, `${record.name}_${record.namespace}(${uid})`, name);
+          // The saved state moves on to CrashLoopBackOff at once: the failure itself is announced here.
+          this.ctx.emit({ type: 'container', time: new Date().toISOString(), pod: record.name, uid, container: name, state: 'terminated', reason: 'StartError', exitCode: 128, message });
           this.scheduleRestart(uid, name, wait * 1000);
         }
         await this.ctx.save(record);

@@ -1,17 +1,21 @@
 // Pod volumes on the host, made once per pod under `volumes/<name>/` and bind-mounted into containers:
-// emptyDir (a tmpfs with `medium: Memory`, capped at sizeLimit), hostPath with its type checks, configMap,
-// secret and downwardAPI files (items, modes; read-only in every container as the kubelet mounts them), and
-// projected volumes of those three. Files are written once at creation; updates to the sources do not
-// propagate (there is no API server to watch).
+// emptyDir (a tmpfs with `medium: Memory`, sized as the kubelet sizes it), hostPath with its type checks,
+// configMap, secret and downwardAPI files (items, modes; read-only in every container as the kubelet mounts
+// them), and projected volumes of those three. With a pod fsGroup, every volume but hostPath is given that
+// group and the setgid bit (the kubelet's SetVolumeOwnership). Files are written once at creation; updates
+// to the sources do not propagate (there is no API server to watch). Both runtimes use prepareVolumes;
+// pod-containers mounts subPaths through subpath-mounts.ts, pod-wasm through containerMounts here.
 import { constants } from 'node:fs';
-import { chmod, lstat, mkdir, open, realpath, stat, writeFile } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, open, readdir, realpath, stat, writeFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { fieldRefValue, resourceFieldRefValue, type MountInput, type PodFacts } from '../../image/bundle';
-import { parseQuantity } from '../../limits';
+import { GiB, parseQuantity } from '../../limits';
 import { PodError } from '../types';
 import type { ConfigData } from './admit';
 import { mountTmpfs } from './host-mounts';
 import type { PodPaths } from './paths';
+import { podLimits } from './pod-limits';
 import type { DownwardAPIVolumeFile, KeyToPath, PodContainer, PodObject, Volume, VolumeMount } from './pod-spec';
 
 export interface PreparedVolume {
@@ -30,12 +34,74 @@ export interface VolumeSources {
 
 const DEFAULT_MODE = 0o644;
 
+/**
+ * The size of a memory-backed emptyDir without a smaller sizeLimit or pod memory limit: 1 GiB, or half the
+ * host's memory where that is less (the tmpfs default). Without it every such volume could take half the RAM.
+ */
+export const DEFAULT_MEMORY_EMPTYDIR_BYTES = 1 * GiB;
+
 function invalid(message: string): PodError {
   return new PodError(message, 'INVALID');
 }
 
+/** emptyDir and hostPath volumes take writes; configMap, secret, downwardAPI and projected are read-only. */
+export function volumeIsWritable(v: Volume): boolean {
+  return !!(v.emptyDir || v.hostPath);
+}
+
+function quantityBytes(raw: string | number | undefined): number | undefined {
+  const q = raw === undefined ? undefined : parseQuantity(raw);
+  return q ? Number(q.num / q.den) : undefined;
+}
+
+/**
+ * A memory-backed emptyDir's tmpfs size, as the kubelet computes it: the pod's memory limit (when every
+ * container has one), else the engine default; the volume's sizeLimit where it is smaller.
+ */
+export function memoryEmptyDirBytes(v: Volume, pod: PodObject): number {
+  let size = Math.min(DEFAULT_MEMORY_EMPTYDIR_BYTES, Math.floor(totalmem() / 2));
+  const podMemory = podLimits(pod, 0).memoryBytes;
+  if (podMemory && podMemory > 0 && podMemory < size) size = podMemory;
+  const limit = quantityBytes(v.emptyDir?.sizeLimit);
+  if (limit && limit > 0 && limit < size) size = limit;
+  return size;
+}
+
+/** File modes are permission bits only: setuid, setgid and sticky are refused, as the API server does. */
+function checkMode(mode: number | undefined, where: string): void {
+  if (mode === undefined) return;
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
+    throw invalid(`${where}: mode ${Number.isInteger(mode) && mode >= 0 ? `0${mode.toString(8)}` : String(mode)} must be a number between 0 and 0777 (octal), both inclusive`);
+}
+
+const MAX_GID = 2 ** 32 - 2;
+const RW_MASK = 0o660;
+const RO_MASK = 0o440;
+const EXEC_MASK = 0o110;
+const SETGID = 0o2000;
+
+/**
+ * The kubelet's SetVolumeOwnership: every file and directory gets the group `gid` and group read (and write
+ * unless read-only); directories also get group search and setgid, so files created later inherit the group.
+ * Symlinks get the group only. Runs before any container can touch the volume.
+ */
+async function setVolumeOwnership(root: string, gid: number, readOnly: boolean): Promise<void> {
+  const mask = readOnly ? RO_MASK : RW_MASK;
+  const visit = async (path: string): Promise<void> => {
+    const st = await lstat(path);
+    await lchown(path, -1, gid);
+    if (st.isSymbolicLink()) return;
+    const mode = st.mode & 0o7777;
+    if (st.isDirectory()) {
+      await chmod(path, mode | mask | EXEC_MASK | SETGID);
+      for (const name of await readdir(path)) await visit(join(path, name));
+    } else await chmod(path, mode | mask);
+  };
+  await visit(root);
+}
+
 /** A relative file path inside a volume: no absolute paths, no `..`, as the API server validates. */
-function safeRelative(path: string, what: string): string {
+export function safeRelative(path: string, what: string): string {
   if (!path || isAbsolute(path) || normalize(path).split('/').includes('..')) throw invalid(`${what}: "${path}" must be a relative path without ".."`);
   return normalize(path);
 }
@@ -132,22 +198,41 @@ async function checkHostPath(v: Volume): Promise<string> {
   return path;
 }
 
+/** Every defaultMode and item mode of the volume (the linter's volume-file-mode, enforced even when suppressed). */
+function checkModes(v: Volume): void {
+  const at = (field: string) => `volume "${v.name}": ${field}`;
+  const items = (list: { mode?: number }[] | undefined, field: string) => list?.forEach((item, i) => checkMode(item.mode, at(`${field}[${i}].mode`)));
+  for (const [kind, source] of [['configMap', v.configMap], ['secret', v.secret], ['downwardAPI', v.downwardAPI], ['projected', v.projected]] as const) {
+    if (!source) continue;
+    checkMode(source.defaultMode, at(`${kind}.defaultMode`));
+    if ('items' in source) items(source.items, `${kind}.items`);
+  }
+  v.projected?.sources?.forEach((s, i) => {
+    items(s.configMap?.items, `projected.sources[${i}].configMap.items`);
+    items(s.secret?.items, `projected.sources[${i}].secret.items`);
+    items(s.downwardAPI?.items, `projected.sources[${i}].downwardAPI.items`);
+  });
+}
+
 export async function prepareVolumes(pod: PodObject, paths: PodPaths, sources: VolumeSources, facts: PodFacts): Promise<Map<string, PreparedVolume>> {
   const out = new Map<string, PreparedVolume>();
   const containers = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+  const fsGroup = pod.spec.securityContext?.fsGroup;
+  // -1 would mean "leave the group" to chown: only real group ids are applied.
+  if (fsGroup !== undefined && (!Number.isInteger(fsGroup) || fsGroup < 0 || fsGroup > MAX_GID)) throw invalid(`securityContext.fsGroup ${fsGroup} is not a valid group id`);
+  for (const v of pod.spec.volumes ?? []) checkModes(v);
   for (const v of pod.spec.volumes ?? []) {
     const dir = paths.volume(v.name);
     if (v.hostPath) {
+      // Never re-owned: the host's files are not the pod's to change.
       out.set(v.name, { name: v.name, path: await checkHostPath(v), forceReadOnly: false, writable: true });
       continue;
     }
     await mkdir(dir, { recursive: true, mode: 0o755 });
     if (v.emptyDir) {
-      if (v.emptyDir.medium === 'Memory') {
-        const q = v.emptyDir.sizeLimit !== undefined ? parseQuantity(v.emptyDir.sizeLimit) : undefined;
-        const bytes = q ? Number(q.num / q.den) : undefined;
-        await mountTmpfs(dir, bytes);
-      } else await chmod(dir, 0o777);
+      if (v.emptyDir.medium === 'Memory') await mountTmpfs(dir, memoryEmptyDirBytes(v, pod));
+      else await chmod(dir, 0o777);
+      if (fsGroup !== undefined) await setVolumeOwnership(dir, fsGroup, false);
       out.set(v.name, { name: v.name, path: dir, forceReadOnly: false, writable: true });
       continue;
     }
@@ -175,14 +260,18 @@ export async function prepareVolumes(pod: PodObject, paths: PodPaths, sources: V
       throw invalid(`volume "${v.name}": ${kind} volumes are not supported by pod-containers (emptyDir, hostPath, configMap, secret, downwardAPI, projected are)`);
     }
     for (const f of files) await writeVolumeFile(dir, safeRelative(f.path, `volume "${v.name}"`), f.data, f.mode ?? defaultMode);
+    if (fsGroup !== undefined) await setVolumeOwnership(dir, fsGroup, true);
     out.set(v.name, { name: v.name, path: dir, forceReadOnly: true, writable: false });
   }
   return out;
 }
 
-const PROPAGATION: Record<string, MountInput['propagation']> = { None: 'rprivate', HostToContainer: 'rslave', Bidirectional: 'rshared' };
+export const PROPAGATION: Record<string, MountInput['propagation']> = { None: 'rprivate', HostToContainer: 'rslave', Bidirectional: 'rshared' };
 
-/** The container's volume mounts as bundle-builder mounts (subPath resolved inside its volume). */
+/**
+ * The container's volume mounts as bundle-builder mounts, subPaths resolved once, by path, inside their volume.
+ * pod-wasm's preopens use this; pod-containers resolves subPaths at every start (subpath-mounts.ts).
+ */
 export async function containerMounts(container: PodContainer, volumes: Map<string, PreparedVolume>): Promise<MountInput[]> {
   const out: MountInput[] = [];
   for (const m of container.volumeMounts ?? []) out.push(await oneMount(container, m, volumes));

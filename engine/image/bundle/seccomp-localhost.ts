@@ -4,6 +4,7 @@
 
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
+import { parseJsonQuietly } from '../../text/json-text';
 import type { SeccompProfile } from './seccomp-profile';
 import { toSeccompProfile } from './seccomp-profile';
 import { BundleError } from './types';
@@ -40,11 +41,9 @@ export async function readLocalhostProfile(home: string, localhostProfile: strin
   const text = await readFile(real, 'utf8');
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonQuietly(text);
   } catch (err) {
-    // The position only: the profile is the host owner's file, but error text travels to clients and logs.
-    const at = /position (\d+)/.exec((err as Error).message)?.[1];
-    throw new BundleError(`${what}: ${path} is not valid JSON${at ? ` (at byte ${at})` : ''}`, 'SECCOMP');
+    throw new BundleError(`${what}: ${path} is ${(err as Error).message}`, 'SECCOMP');
   }
   const result = toSeccompProfile(json);
   if ('problems' in result)

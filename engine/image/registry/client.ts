@@ -5,6 +5,7 @@
 // a redirect target (blob storage) is an error, never a realm to send the user's credentials to. Blob transfers build on request()/blob(); see blob-download.ts.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { safeText } from '../../text/safe-text';
 import { baseMediaType, MANIFEST_ACCEPT } from '../media-types';
 import { isDigest, registryApiHost } from '../reference';
 import { ImageError, type Descriptor, type Digest } from '../types';
@@ -225,7 +226,8 @@ export class RegistryClient {
     let detail = '';
     try {
       const first = (JSON.parse(body?.toString('utf8') ?? '') as { errors?: { message?: string }[] }).errors?.[0]?.message;
-      if (typeof first === 'string' && first) detail = `: ${first.slice(0, 200)}`;
+      // The registry wrote it: one line, control characters escaped.
+      if (typeof first === 'string' && first) detail = `: ${safeText(first.slice(0, 200))}`;
     } catch {
       // no readable detail
     }

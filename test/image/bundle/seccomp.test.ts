@@ -229,7 +229,7 @@ describe('reading a Localhost profile', () => {
 
   it('a file that is not JSON or not a profile is named with the reason, and its contents are not quoted', async () => {
     await assert.rejects(readLocalhostProfile(home, 'broken.json', 'app'), (e: Error) => {
-      assert.match(e.message, /broken\.json is not valid JSON \(at byte \d+\)/);
+      assert.match(e.message, /broken\.json is not valid JSON at line 1, column \d+/);
       assert.doesNotMatch(e.message, /secret-token/);
       return true;
     });

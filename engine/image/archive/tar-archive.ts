@@ -91,25 +91,36 @@ async function eachEntry(file: string, onEntry: (path: string, h: tar.Header, bo
   }
 }
 
-/** Reads a body of at most `limit` bytes; undefined once it is longer, or when it does not start like a JSON object. */
+/**
+ * Reads a body of at most `limit` bytes; undefined when it is longer, or when it does not start like a JSON
+ * object. The body is read to its end either way (leaving a tar entry's stream early would end it).
+ */
 async function readJsonBody(body: AsyncIterable<Uint8Array>, limit: number, mustLookLikeJson: boolean): Promise<Buffer | undefined> {
   const parts: Buffer[] = [];
   let n = 0;
+  let keep = true;
   let checked = !mustLookLikeJson;
   for await (const c of body) {
+    if (!keep) continue;
     n += c.length;
-    if (n > limit) return undefined;
+    if (n > limit) {
+      keep = false;
+      continue;
+    }
     const chunk = Buffer.from(c);
     if (!checked) {
       const first = chunk.toString('latin1').trimStart();
       if (first.length > 0) {
-        if (first[0] !== '{') return undefined;
         checked = true;
+        if (first[0] !== '{') {
+          keep = false;
+          continue;
+        }
       }
     }
     parts.push(chunk);
   }
-  return checked ? Buffer.concat(parts) : undefined;
+  return keep && checked ? Buffer.concat(parts) : undefined;
 }
 
 /** Pass 1: the list of entries and the JSON documents, within `limits`. Stores nothing. */

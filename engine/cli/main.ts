@@ -1,7 +1,7 @@
 // `podsmith`: a thin dispatcher over the engine's commands. Exit codes: 0 success, 1 the operation
 // failed, 2 usage (or an I/O problem that stopped the command).
 import { UsageError } from './files';
-import { processIo, type Io } from './io';
+import { processIo, reportError, type Io } from './io';
 import { version } from '../../package.json';
 
 const USAGE = `podsmith ${version}: write, check and run Kubernetes-style pods
@@ -83,18 +83,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
   const command = COMMANDS[cmd];
   if (!command) {
-    io.err(`podsmith: unknown command "${cmd}"\n\n${USAGE}\n`);
+    reportError(io, `podsmith: unknown command "${cmd}"\n\n${USAGE}\n`);
     return 2;
   }
   try {
     return await command(rest, io);
   } catch (err) {
     if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`podsmith ${cmd}: ${(err as Error).message}\n`);
+      reportError(io, `podsmith ${cmd}: ${(err as Error).message}\n`);
       if (cmd === 'lint') io.err(`\n${(await import('./commands/lint')).LINT_USAGE}\n`);
       return 2;
     }
-    io.err(`podsmith ${cmd}: ${(err as Error).message}\n`);
+    reportError(io, `podsmith ${cmd}: ${(err as Error).message}\n`);
     return 1;
   }
 }

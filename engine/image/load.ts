@@ -10,18 +10,21 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageStore } from './store';
 import { canonicalName } from './store/names';
-import { ImageError, type Descriptor, type Digest, type ImageIndex, type ImageManifest } from './types';
+import { ImageError, type Digest, type ImageIndex, type ImageManifest } from './types';
 import { configDigestOf, convertDockerEntry, dockerManifest } from './archive/docker-archive';
 import { namesFromAnnotations, type NameResult } from './archive/image-names';
-import { importLayoutDir, topDescriptors } from './archive/oci-layout-dir';
+import { importLayoutDir } from './archive/oci-layout-dir';
 import { importReachable } from './archive/reachable-blobs';
-import { readImageTarball, type ArchiveContents } from './archive/tar-archive';
+import { archiveIndex, archiveNeeds } from './archive/archive-needs';
+import { catalogTarball, DEFAULT_ARCHIVE_LIMITS, importFromTarball, type ArchiveLimits } from './archive/tar-archive';
 
 export interface LoadOptions {
   /** Another name for the image (only when the input holds exactly one). */
   name?: string;
   /** Largest blob accepted. Default 512 MiB (the layer limit). */
   maxBlobBytes?: number;
+  /** Caps on the JSON documents of a tarball kept in memory (DEFAULT_ARCHIVE_LIMITS). */
+  archiveLimits?: Partial<Omit<ArchiveLimits, 'maxBlobBytes'>>;
 }
 
 export interface LoadedImage {
@@ -36,22 +39,11 @@ export interface LoadResult {
   warnings: string[];
 }
 
-const DEFAULT_MAX_BLOB = 512 * 1024 * 1024;
 const MAX_DOCUMENT = 1024 * 1024;
 
 interface Found {
   digest: Digest;
   names: NameResult;
-}
-
-function parseIndex(contents: ArchiveContents): Descriptor[] {
-  let index: Partial<ImageIndex>;
-  try {
-    index = JSON.parse(contents.json.get('index.json')!.toString('utf8')) as Partial<ImageIndex>;
-  } catch (err) {
-    throw new ImageError(`index.json is not valid JSON: ${(err as Error).message}`, 'INVALID_JSON');
-  }
-  return topDescriptors(index, 'index.json');
 }
 
 /** Config digests of the image(s) a top-level descriptor stands for (all platforms of an index). */
@@ -62,14 +54,16 @@ async function configsOf(store: ImageStore, d: Digest, depth = 0): Promise<Diges
   return doc.config ? [doc.config.digest] : [];
 }
 
-async function fromTarball(store: ImageStore, file: string, maxBlob: number): Promise<Found[]> {
-  const contents = await readImageTarball(store, file, maxBlob);
+async function fromTarball(store: ImageStore, file: string, limits: ArchiveLimits): Promise<Found[]> {
+  // Two passes: learn what the index and manifests reach, then import exactly that (tar-archive.ts).
+  const contents = await catalogTarball(file, limits);
   const docker = dockerManifest(contents);
+  await importFromTarball(store, contents, archiveNeeds(contents), limits);
   if (contents.json.has('index.json')) {
     const found: Found[] = [];
-    for (const top of parseIndex(contents)) {
+    for (const top of archiveIndex(contents)) {
       const ok = await importReachable(store, top, async (d) => contents.blobs.has(d.digest) || (await store.blobs.has(d.digest)));
-      if (!ok) throw new ImageError(`blob ${top.digest} listed in index.json is not in the archive`, 'NOT_FOUND');
+      if (!ok) throw new ImageError(`${file}: blob ${top.digest} listed in archive entry "index.json" is not in the archive`, 'NOT_FOUND');
       found.push({ digest: top.digest, names: namesFromAnnotations(top.annotations) });
     }
     // docker 25+ writes an OCI layout plus manifest.json; its RepoTags are the full names.
@@ -100,7 +94,7 @@ async function fromTarball(store: ImageStore, file: string, maxBlob: number): Pr
 export async function loadImage(store: ImageStore, input: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const st = await stat(input).catch(() => undefined);
   if (!st) throw new ImageError(`${input}: no such file or directory`, 'NOT_FOUND');
-  const maxBlob = opts.maxBlobBytes ?? DEFAULT_MAX_BLOB;
+  const limits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...opts.archiveLimits, maxBlobBytes: opts.maxBlobBytes ?? DEFAULT_ARCHIVE_LIMITS.maxBlobBytes };
   let found: Found[];
   if (st.isDirectory()) {
     if (!(await stat(join(input, 'oci-layout')).catch(() => undefined))) {
@@ -108,7 +102,7 @@ export async function loadImage(store: ImageStore, input: string, opts: LoadOpti
     }
     found = (await importLayoutDir(store, input)).map((d) => ({ digest: d.digest, names: namesFromAnnotations(d.annotations) }));
   } else {
-    found = await fromTarball(store, input, maxBlob);
+    found = await fromTarball(store, input, limits);
   }
   if (found.length === 0) throw new ImageError(`${input} holds no image`, 'NOT_FOUND');
   if (opts.name !== undefined) {

@@ -1,6 +1,8 @@
 // Vocabulary shared by the registry client, the content-addressed store, unpacking and the bundle builder.
 // Shapes follow the OCI image spec (descriptor, manifest, index, config) so JSON maps onto them directly.
 
+import { safeText } from '../text/safe-text';
+
 /** `sha256:<64 hex>`; other algorithms are refused. */
 export type Digest = string;
 
@@ -93,13 +95,17 @@ export interface BlobSink {
   writer(digest: Digest, expectedSize: number): Promise<BlobWriter>;
 }
 
+/**
+ * Image errors quote what registries, manifests and archives say (error bodies, media types, entry names), so
+ * the message is made safe for a terminal here, once for every path that builds one.
+ */
 export class ImageError extends Error {
   constructor(
     message: string,
     /** A stable code callers can branch on: NOT_FOUND, UNAUTHORIZED, DIGEST_MISMATCH, TOO_LARGE, TIMEOUT, HOSTILE_LAYER, ... */
     readonly code: string,
   ) {
-    super(message);
+    super(safeText(message, { multiline: true }));
     this.name = 'ImageError';
   }
 }

@@ -8,7 +8,7 @@ import { DaemonError, type DaemonClient } from '../../client/daemon-client';
 import { PodError } from '../../pods/types';
 import { version } from '../../../package.json';
 import { UsageError } from '../files';
-import { processIo, type Io } from '../io';
+import { processIo, reportError, type Io } from '../io';
 import { runCommand } from '../run-command';
 
 export interface PodCommandDeps {
@@ -96,7 +96,7 @@ function failureOutput(err: PodError): string {
 }
 
 function fail(io: Io, name: string, message: string): number {
-  io.err(`podsmith ${name}: ${message}\n`);
+  reportError(io, `podsmith ${name}: ${message}\n`);
   return 1;
 }
 

@@ -8,7 +8,7 @@ import { serveDaemon } from '../../daemon/serve';
 import { createDaemonRuntime, type DaemonRuntime } from '../../daemon/runtimes';
 import { version } from '../../../package.json';
 import { UsageError } from '../files';
-import type { Io } from '../io';
+import { reportError, type Io } from '../io';
 import { runCommand } from '../run-command';
 import { humanDuration } from '../format/duration';
 
@@ -51,7 +51,7 @@ async function serve(home: string, io: Io, deps: DaemonCommandDeps): Promise<num
     code = await serveDaemon({ home, createRuntime, version, report: (line) => io.err(line + '\n') });
   } catch (err) {
     // One plain line: a client that started this daemon shows the end of daemon.log as the reason.
-    io.err(`podsmith daemon: cannot start: ${(err as Error).message}\n`);
+    reportError(io, `podsmith daemon: cannot start: ${(err as Error).message}\n`);
     return 1;
   }
   // Runtime timers (probes, restart back-off) must not keep a stopped daemon alive; pods live on without it.

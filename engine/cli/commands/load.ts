@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { loadImage } from '../../image/load';
 import { UsageError } from '../files';
-import type { Io } from '../io';
+import { reportError, type Io } from '../io';
 import { runStoreCommand } from './store-command';
 
 export const LOAD_USAGE = `Usage: podsmith load -i FILE|DIR [--name NAME]
@@ -27,7 +27,7 @@ export function loadCommand(argv: string[], io: Io, env: NodeJS.ProcessEnv = pro
     if (!values.input) throw new UsageError('load needs -i FILE|DIR');
     const store = await open();
     const result = await loadImage(store, values.input, { name: values.name });
-    for (const w of result.warnings) io.err(`podsmith load: warning: name not used: ${w}\n`);
+    for (const w of result.warnings) reportError(io, `podsmith load: warning: name not used: ${w}\n`);
     for (const img of result.images) {
       if (img.names.length === 0) io.out(`Loaded image: ${img.digest} (no name; use --name to give it one)\n`);
       for (const n of img.names) io.out(`Loaded image: ${n}\n`);

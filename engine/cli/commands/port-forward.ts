@@ -6,7 +6,7 @@ import type { NetnsRef } from '../../network/netns';
 import { formatAddress, startPortForward } from '../../network/port-forward';
 import { parseListenAddresses, parsePortSpec } from '../../network/port-spec';
 import { UsageError } from '../files';
-import type { Io } from '../io';
+import { reportError, type Io } from '../io';
 import { runPodCommand, type PodCommandDeps } from './daemon-command';
 
 export const PORT_FORWARD_USAGE = `Usage: podsmith port-forward POD [LOCAL_PORT:]POD_PORT... [--address ADDR[,ADDR]]
@@ -53,7 +53,7 @@ export async function portForwardCommand(argv: string[], io: Io, opts: PortForwa
   const session = await startPortForward(netns, pairs, {
     addresses,
     onConnection: (p) => io.out(`Handling connection for ${p.local}\n`),
-    onConnectionError: (p, message) => io.err(`error forwarding port ${p.local} to pod ${pod}: ${message}\n`),
+    onConnectionError: (p, message) => reportError(io, `error forwarding port ${p.local} to pod ${pod}: ${message}\n`),
   });
   for (const p of session.ports) io.out(`Forwarding from ${formatAddress(p.address, p.local)} -> ${p.remote}\n`);
   opts.onReady?.(session.ports);
@@ -70,7 +70,7 @@ export async function portForwardCommand(argv: string[], io: Io, opts: PortForwa
   try {
     const { reason } = await session.done;
     if (interrupted) return 0;
-    io.err(`podsmith port-forward: lost connection to pod ${pod}: ${reason}\n`);
+    reportError(io, `podsmith port-forward: lost connection to pod ${pod}: ${reason}\n`);
     return 1;
   } finally {
     process.removeListener('SIGINT', stop);

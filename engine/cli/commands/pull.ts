@@ -4,7 +4,7 @@ import { BUILTIN_IMAGE, ensureBuiltinImage, isBuiltinImage } from '../../image/b
 import { pullImage } from '../../image/pull';
 import { familiarReference } from '../../image/reference';
 import { UsageError } from '../files';
-import type { Io } from '../io';
+import { reportError, type Io } from '../io';
 import { isTty, runRegistryCommand, storeFor, type RegistryCommandDeps } from './registry-command';
 import { createProgressReporter } from './transfer-progress';
 
@@ -53,7 +53,7 @@ export function pullCommand(argv: string[], io: Io, deps: RegistryCommandDeps = 
         onProgress: reporter && ((e) => reporter.onProgress(e)),
       });
       reporter?.finish();
-      for (const w of r.warnings) io.err(`podsmith pull: warning: ${w}\n`);
+      for (const w of r.warnings) reportError(io, `podsmith pull: warning: ${w}\n`);
       if (values.quiet) io.out(r.digest + '\n');
       else io.out(`Pulled ${familiarReference(r.reference)} (${r.digest}${r.downloadedBytes === 0 ? ', up to date' : ''})\n`);
       return 0;

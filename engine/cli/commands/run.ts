@@ -6,7 +6,7 @@ import { classify, parseText } from '../../manifest';
 import { PodError, type PodEvent } from '../../pods/types';
 import { collectFiles, readManifest, UsageError } from '../files';
 import { podStatusText } from '../format/pod-table';
-import { processIo, type Io } from '../io';
+import { processIo, reportError, type Io } from '../io';
 import { runPodCommand, withHint, type PodCommandDeps } from './daemon-command';
 import { createProgressReporter } from './transfer-progress';
 
@@ -78,7 +78,7 @@ export function podRunCommand(argv: string[], io: Io, deps: RunDeps = {}): Promi
         if (!(err instanceof PodError)) throw err;
         failed++;
         const what = job.podName ? `pod ${job.podName} (${basename(job.fileName)})` : basename(job.fileName);
-        io.err(`podsmith run: ${what}: ${withHint(err)}\n`);
+        reportError(io, `podsmith run: ${what}: ${withHint(err)}\n`);
       }
     }
     return failed ? 1 : 0;

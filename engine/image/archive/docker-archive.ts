@@ -6,7 +6,8 @@ import { OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD, OCI_MANIFEST } f
 import type { ImageStore } from '../store';
 import { ImageError, type Descriptor, type Digest, type ImageManifest } from '../types';
 import { namesFromRepoTags, type NameResult } from './image-names';
-import { resolveArchivePath, storedDigest, type ArchiveContents } from './tar-archive';
+import { parseJsonQuietly } from '../../text/json-text';
+import { entryError, resolveArchivePath, storedDigest, type ArchiveContents } from './tar-archive';
 
 export interface DockerManifestEntry {
   Config?: unknown;
@@ -21,12 +22,12 @@ export function dockerManifest(contents: ArchiveContents): DockerManifestEntry[]
   if (!raw) return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8'));
+    parsed = parseJsonQuietly(raw.toString('utf8'));
   } catch (err) {
-    throw new ImageError(`manifest.json is not valid JSON: ${(err as Error).message}`, 'INVALID_JSON');
+    throw entryError(contents, 'manifest.json', `is ${(err as Error).message}`, 'INVALID_JSON');
   }
-  if (!Array.isArray(parsed)) throw new ImageError('manifest.json is not a list of images', 'BAD_ARCHIVE');
-  if (parsed.length > MAX_IMAGES) throw new ImageError(`manifest.json lists more than ${MAX_IMAGES} images`, 'TOO_LARGE');
+  if (!Array.isArray(parsed)) throw entryError(contents, 'manifest.json', 'is not a list of images', 'BAD_ARCHIVE');
+  if (parsed.length > MAX_IMAGES) throw entryError(contents, 'manifest.json', `lists more than ${MAX_IMAGES} images`, 'TOO_LARGE');
   return parsed as DockerManifestEntry[];
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ImageStore } from '../store';
 import { digestHex } from '../store/digest';
 import { ImageError, type Descriptor, type ImageIndex } from '../types';
+import { parseJsonQuietly } from '../../text/json-text';
 import { importReachable } from './reachable-blobs';
 
 const MAX_DOCUMENT = 1024 * 1024;
@@ -16,9 +17,9 @@ export async function readSmallJson<T>(path: string, what: string): Promise<T> {
   if (!st?.isFile()) throw new ImageError(`${what} is missing`, 'NOT_FOUND');
   if (st.size > MAX_DOCUMENT) throw new ImageError(`${what} is ${st.size} bytes; the limit is ${MAX_DOCUMENT}`, 'TOO_LARGE');
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    return parseJsonQuietly(await readFile(path, 'utf8')) as T;
   } catch (err) {
-    throw new ImageError(`${what} is not valid JSON: ${(err as Error).message}`, 'INVALID_JSON');
+    throw new ImageError(`${what} is ${(err as Error).message}`, 'INVALID_JSON');
   }
 }
 

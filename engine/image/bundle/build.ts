@@ -1,6 +1,7 @@
 // Builds the OCI runtime `config.json` for one pod container from its image config and Kubernetes spec.
 // Pure: every fact from the host (rootfs passwd/group, namespace paths, limits, capabilities) is an input.
-// Seccomp is not applied yet (a later issue adds the RuntimeDefault profile); asking for one gives a warning.
+// Seccomp follows securityContext.seccompProfile (seccomp.ts): RuntimeDefault unless told, a Localhost profile
+// comes in already read from disk.
 // Not done either: host devices for privileged containers (needs a /dev scan), oom_score_adj (lowering it
 // needs CAP_SYS_RESOURCE, which engines often lack), AppArmor/SELinux labels and sysctls.
 
@@ -16,6 +17,7 @@ import { reportPorts, stopSignal } from './ports';
 import { linuxResources } from './resources';
 import { resolveRlimits } from './rlimits';
 import { BundleError, type BundleInput, type BundleResult } from './types';
+import { containerSeccomp } from './seccomp';
 import { resolveUser } from './user';
 
 export function buildBundleConfig(input: BundleInput): BundleResult {
@@ -56,11 +58,14 @@ export function buildBundleConfig(input: BundleInput): BundleResult {
     : adjustCapabilities(DEFAULT_CAPABILITIES, sc.capabilities, available);
   warnings.push(...caps.warnings.map((w) => `container "${container.name}": ${w}`));
 
-  const seccomp = sc.seccompProfile ?? pod.securityContext?.seccompProfile;
-  if (seccomp && seccomp.type !== 'Unconfined')
-    warnings.push(
-      `container "${container.name}": seccomp profile ${seccomp.type} is not applied yet; the container runs unconfined`,
-    );
+  const seccomp = containerSeccomp({
+    container,
+    pod,
+    capabilities: caps.capabilities,
+    localhost: input.seccomp?.localhost,
+    arch: input.seccomp?.arch,
+    kernel: input.seccomp?.kernel,
+  });
 
   const unmasked = privileged || sc.procMount === 'Unmasked';
   const config: RuntimeSpec = {
@@ -96,6 +101,7 @@ export function buildBundleConfig(input: BundleInput): BundleResult {
       resources: linuxResources(container, { privileged, pidsLimit: input.pidsLimit }),
       maskedPaths: unmasked ? [] : [...DEFAULT_MASKED_PATHS],
       readonlyPaths: unmasked ? [] : [...DEFAULT_READONLY_PATHS],
+      ...(seccomp ? { seccomp } : {}),
     },
   };
 

@@ -63,6 +63,48 @@ export interface OciResources {
   pids?: { limit: number };
 }
 
+export type SeccompAction =
+  | 'SCMP_ACT_KILL'
+  | 'SCMP_ACT_KILL_PROCESS'
+  | 'SCMP_ACT_KILL_THREAD'
+  | 'SCMP_ACT_TRAP'
+  | 'SCMP_ACT_ERRNO'
+  | 'SCMP_ACT_TRACE'
+  | 'SCMP_ACT_ALLOW'
+  | 'SCMP_ACT_LOG';
+
+export type SeccompOperator =
+  | 'SCMP_CMP_NE'
+  | 'SCMP_CMP_LT'
+  | 'SCMP_CMP_LE'
+  | 'SCMP_CMP_EQ'
+  | 'SCMP_CMP_GE'
+  | 'SCMP_CMP_GT'
+  | 'SCMP_CMP_MASKED_EQ';
+
+export interface OciSeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: SeccompOperator;
+}
+
+export interface OciSeccompSyscall {
+  names: string[];
+  action: SeccompAction;
+  errnoRet?: number;
+  args?: OciSeccompArg[];
+}
+
+/** `linux.seccomp`. SCMP_ACT_NOTIFY and listenerPath are left out: Podsmith runs no seccomp agent. */
+export interface OciSeccomp {
+  defaultAction: SeccompAction;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  syscalls?: OciSeccompSyscall[];
+}
+
 export interface OciLinux {
   namespaces?: OciNamespace[];
   cgroupsPath?: string;
@@ -70,6 +112,7 @@ export interface OciLinux {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   sysctl?: Record<string, string>;
+  seccomp?: OciSeccomp;
 }
 
 export interface RuntimeSpec {
@@ -83,6 +126,33 @@ export interface RuntimeSpec {
 }
 
 const NAMESPACE_TYPES = new Set<string>(['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup']);
+export const SECCOMP_ACTIONS: ReadonlySet<string> = new Set<SeccompAction>([
+  'SCMP_ACT_KILL',
+  'SCMP_ACT_KILL_PROCESS',
+  'SCMP_ACT_KILL_THREAD',
+  'SCMP_ACT_TRAP',
+  'SCMP_ACT_ERRNO',
+  'SCMP_ACT_TRACE',
+  'SCMP_ACT_ALLOW',
+  'SCMP_ACT_LOG',
+]);
+export const SECCOMP_OPERATORS: ReadonlySet<string> = new Set<SeccompOperator>([
+  'SCMP_CMP_NE',
+  'SCMP_CMP_LT',
+  'SCMP_CMP_LE',
+  'SCMP_CMP_EQ',
+  'SCMP_CMP_GE',
+  'SCMP_CMP_GT',
+  'SCMP_CMP_MASKED_EQ',
+]);
+/** The filter flags runc 1.1 knows. */
+export const SECCOMP_FLAGS: ReadonlySet<string> = new Set([
+  'SECCOMP_FILTER_FLAG_TSYNC',
+  'SECCOMP_FILTER_FLAG_LOG',
+  'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
+]);
+export const SECCOMP_ARCH = /^SCMP_ARCH_[A-Z0-9_]+$/;
+export const SYSCALL_NAME = /^[a-z_][a-z0-9_]*$/;
 const UINT32_MAX = 0xffff_ffff;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -196,6 +266,7 @@ function checkLinux(l: unknown, hostname: unknown, bad: (path: string, what: str
     if (v !== undefined && !(Array.isArray(v) && v.every(isAbsolute)))
       bad(`linux.${key}`, 'must be an array of absolute paths');
   }
+  if (l.seccomp !== undefined) checkSeccomp(l.seccomp, bad);
   const r = l.resources;
   if (r === undefined) return;
   if (!isObject(r)) return bad('linux.resources', 'must be an object');
@@ -221,4 +292,35 @@ function checkLinux(l: unknown, hostname: unknown, bad: (path: string, what: str
           bad(`linux.resources.devices[${i}].access`, 'must be made of r, w, m');
       });
   }
+}
+
+/** `linux.seccomp` as runc reads it (an errno only with SCMP_ACT_ERRNO or TRACE, args at most 6). */
+function checkSeccomp(s: unknown, bad: (path: string, what: string) => void): void {
+  if (!isObject(s)) return bad('linux.seccomp', 'must be an object');
+  if (typeof s.defaultAction !== 'string' || !SECCOMP_ACTIONS.has(s.defaultAction))
+    bad('linux.seccomp.defaultAction', 'must be a SCMP_ACT_ action');
+  if (s.defaultErrnoRet !== undefined && !isUint(s.defaultErrnoRet, 4095))
+    bad('linux.seccomp.defaultErrnoRet', 'must be an errno number');
+  if (s.architectures !== undefined && !(isStringArray(s.architectures) && s.architectures.every((a) => SECCOMP_ARCH.test(a))))
+    bad('linux.seccomp.architectures', 'must be an array of SCMP_ARCH_ names');
+  if (s.flags !== undefined && !(isStringArray(s.flags) && s.flags.every((f) => SECCOMP_FLAGS.has(f))))
+    bad('linux.seccomp.flags', `must be made of ${[...SECCOMP_FLAGS].join(', ')}`);
+  if (s.syscalls === undefined) return;
+  if (!Array.isArray(s.syscalls)) return bad('linux.seccomp.syscalls', 'must be an array');
+  s.syscalls.forEach((c, i) => {
+    const at = `linux.seccomp.syscalls[${i}]`;
+    if (!isObject(c)) return bad(at, 'must be an object');
+    if (!isStringArray(c.names) || c.names.length === 0 || !c.names.every((n) => SYSCALL_NAME.test(n)))
+      bad(`${at}.names`, 'must be a non-empty array of syscall names');
+    if (typeof c.action !== 'string' || !SECCOMP_ACTIONS.has(c.action)) bad(`${at}.action`, 'must be a SCMP_ACT_ action');
+    if (c.errnoRet !== undefined && !isUint(c.errnoRet, 4095)) bad(`${at}.errnoRet`, 'must be an errno number');
+    if (c.args === undefined) return;
+    if (!Array.isArray(c.args) || c.args.length > 6) return bad(`${at}.args`, 'must be an array of at most 6 conditions');
+    c.args.forEach((a, j) => {
+      if (!isObject(a) || !isUint(a.index, 5)) return bad(`${at}.args[${j}].index`, 'must be 0 to 5');
+      if (!isUint(a.value)) bad(`${at}.args[${j}].value`, 'must be an unsigned integer');
+      if (a.valueTwo !== undefined && !isUint(a.valueTwo)) bad(`${at}.args[${j}].valueTwo`, 'must be an unsigned integer');
+      if (typeof a.op !== 'string' || !SECCOMP_OPERATORS.has(a.op)) bad(`${at}.args[${j}].op`, 'must be a SCMP_CMP_ operator');
+    });
+  });
 }

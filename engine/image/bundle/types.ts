@@ -4,6 +4,7 @@
 
 import { ImageError, type ImageConfig } from '../types';
 import type { RuntimeSpec } from './oci-spec';
+import type { SeccompProfile } from './seccomp-profile';
 
 export interface EnvVarSource {
   fieldRef?: { fieldPath: string; apiVersion?: string };
@@ -182,6 +183,11 @@ export interface BundleInput {
   /** The capabilities the caller holds (its bounding set): what `ALL` and `privileged` grant. */
   allCapabilities?: string[];
   ociVersion?: '1.0.2' | '1.1.0';
+  /**
+   * Seccomp inputs: the Localhost profile the container's setting names (read with `readLocalhostProfile`),
+   * and the host's `process.arch` and `os.release()` (those two are read from the process unless given).
+   */
+  seccomp?: { localhost?: SeccompProfile; arch?: string; kernel?: string };
 }
 
 export interface PortReport {
@@ -216,7 +222,7 @@ export interface BundleResult {
 /**
  * Codes: NO_COMMAND, BAD_WORKING_DIR, RUN_AS_ROOT, USER_NOT_FOUND, GROUP_NOT_FOUND, BAD_USER, MISSING_CONFIG_MAP,
  * MISSING_SECRET, MISSING_KEY, BAD_FIELD_REF, BAD_RESOURCE_REF, BAD_QUANTITY, BAD_MOUNT, BAD_NAMESPACE, BAD_RLIMIT,
- * INVALID_SPEC.
+ * SECCOMP, INVALID_SPEC.
  */
 export class BundleError extends ImageError {
   constructor(message: string, code: string) {

@@ -1,9 +1,11 @@
 // A client for one registry (distribution API v2): decides HTTPS vs plain HTTP, learns the auth challenge from
 // `GET /v2/`, attaches basic or bearer authorization per repository scope, follows redirects (the Authorization
 // header never leaves the registry's origin, and HTTPS never downgrades to HTTP), maps answers to ImageErrors,
-// and retries what is worth retrying. Blob transfers build on request()/blob(); see blob-download.ts.
+// and retries what is worth retrying. Auth challenges are taken only from the registry's own origin: a 401 from
+// a redirect target (blob storage) is an error, never a realm to send the user's credentials to. Blob transfers build on request()/blob(); see blob-download.ts.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { safeText } from '../../text/safe-text';
 import { baseMediaType, MANIFEST_ACCEPT } from '../media-types';
 import { isDigest, registryApiHost } from '../reference';
 import { ImageError, type Descriptor, type Digest } from '../types';
@@ -193,9 +195,16 @@ export class RegistryClient {
     let renewed = false;
     for (;;) {
       const authz = await this.authorization(scope, base);
-      const res = await this.exchange(req, url, authz, base);
+      const { res, from } = await this.exchange(req, url, authz, base);
       if (res.status === 401) {
         const body = await readErrorBody(res, REGISTRY_LIMITS.errorBodyBytes);
+        if (from.origin !== base.origin) {
+          // Another origin chose this challenge: adopting it would send the credentials to a realm it names.
+          throw new ImageError(
+            `${req.what}: ${from.host}, where registry ${this.registry} redirected the request, asks for authentication (HTTP 401); Podsmith answers auth challenges from the registry itself only, so nothing was sent to it`,
+            'UNAUTHORIZED',
+          );
+        }
         const fresh = pickChallenge(parseChallenges(res.headers['www-authenticate']));
         if (!renewed && fresh) {
           // First contact, an expired token or a scope the token lacks: learn the challenge and ask again once.
@@ -217,7 +226,8 @@ export class RegistryClient {
     let detail = '';
     try {
       const first = (JSON.parse(body?.toString('utf8') ?? '') as { errors?: { message?: string }[] }).errors?.[0]?.message;
-      if (typeof first === 'string' && first) detail = `: ${first.slice(0, 200)}`;
+      // The registry wrote it: one line, control characters escaped.
+      if (typeof first === 'string' && first) detail = `: ${safeText(first.slice(0, 200))}`;
     } catch {
       // no readable detail
     }
@@ -233,7 +243,8 @@ export class RegistryClient {
     return new ImageError(`${req.what}: user "${creds.username}" is not allowed this on registry ${this.registry}, or the repository does not exist (UNAUTHORIZED${detail})`, 'UNAUTHORIZED');
   }
 
-  private async exchange(req: ApiRequest, start: URL, authz: string | undefined, base: URL): Promise<HttpResponse> {
+  /** Sends the request and follows redirects; `from` is the URL that gave the final answer. */
+  private async exchange(req: ApiRequest, start: URL, authz: string | undefined, base: URL): Promise<{ res: HttpResponse; from: URL }> {
     let url = start;
     let method: string = req.method;
     let withBody = true;
@@ -253,7 +264,7 @@ export class RegistryClient {
         agents: this.agents,
       });
       const location = res.headers.location;
-      if (!REDIRECTS.has(res.status) || !location) return res;
+      if (!REDIRECTS.has(res.status) || !location) return { res, from: url };
       discard(res);
       const next = new URL(location, url);
       if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new ImageError(`${req.what}: redirect to unsupported URL scheme ${next.protocol}`, 'REGISTRY_ERROR');

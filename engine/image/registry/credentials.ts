@@ -12,6 +12,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { podsmithHome } from '../../home';
+import { parseJsonQuietly } from '../../text/json-text';
 import { DOCKER_HUB, normalizeRegistryHost } from '../reference';
 
 export interface Credentials {
@@ -57,7 +58,10 @@ interface AuthFile {
   credHelpers?: Record<string, string>;
 }
 
-/** Reads an auth file; undefined when it does not exist. Throws with a short reason when it is unusable. */
+/**
+ * Reads an auth file; undefined when it does not exist. Throws with a short reason when it is unusable: for a
+ * syntax error the position only, since JSON.parse's own message quotes the bytes there (a password, perhaps).
+ */
 export function readAuthFile(path: string): AuthFile | undefined {
   let size: number;
   try {
@@ -66,7 +70,7 @@ export function readAuthFile(path: string): AuthFile | undefined {
     return undefined;
   }
   if (size > AUTH_FILE_MAX_BYTES) throw new Error('larger than 1 MiB');
-  const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  const parsed = parseJsonQuietly(readFileSync(path, 'utf8'));
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
   return parsed as AuthFile;
 }

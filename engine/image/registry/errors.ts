@@ -1,5 +1,6 @@
 // Turns transport failures and registry answers into ImageErrors with stable codes, and says which are worth
 // retrying (5xx, 429, dropped connections, stalls).
+import { safeText } from '../../text/safe-text';
 import { ImageError } from '../types';
 
 /** A failure that may go away if the request is made again. */
@@ -57,7 +58,10 @@ export function retryAfterMs(value: string | string[] | undefined): number | und
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-/** The first `{code, message}` of a registry error body (`{"errors": [...]}`), shortened for messages. */
+/**
+ * The first `{code, message}` of a registry error body (`{"errors": [...]}`), shortened for messages, on one line
+ * and with control characters escaped (the registry wrote it).
+ */
 export function registryErrorText(body: Buffer | undefined): string | undefined {
   if (!body || body.length === 0) return undefined;
   try {
@@ -65,7 +69,7 @@ export function registryErrorText(body: Buffer | undefined): string | undefined 
     const first = parsed.errors?.[0];
     if (first && (typeof first.code === 'string' || typeof first.message === 'string')) {
       const text = [first.code, first.message].filter((x) => typeof x === 'string' && x).join(': ');
-      return text.length > 300 ? text.slice(0, 300) + '…' : text;
+      return safeText(text.length > 300 ? text.slice(0, 300) + '…' : text);
     }
   } catch {
     // not JSON: fall through

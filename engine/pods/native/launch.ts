@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildBundleConfig, buildNamespaces, writeBundle, type EnvSources, type MountInput, type OciNamespace, type PodFacts, type RuntimeSpec } from '../../image/bundle';
+import { buildBundleConfig, buildNamespaces, readLocalhostProfile, seccompSettingOf, writeBundle, type EnvSources, type MountInput, type OciNamespace, type PodFacts, type RuntimeSpec } from '../../image/bundle';
 import { createRootfs, removeRootfs } from '../../image/unpack';
 import { conmonLogArgs, instanceLogPath } from '../../logs';
 import { containerCgroupPath, createUnderConmon, hostFacts } from '../../runtime';
@@ -44,6 +44,9 @@ export async function prepareContainer(ctx: RuntimeContext, record: PodRecord, i
   const paths = new PodPaths(ctx.home, record.uid);
   const store = await ctx.store();
   const name = input.container.name;
+  // A bad Localhost seccomp profile fails before anything of the container is made.
+  const seccomp = seccompSettingOf(input.container, input.facts);
+  const localhost = seccomp.type === 'Localhost' ? await readLocalhostProfile(ctx.home, seccomp.localhostProfile, name) : undefined;
   await mkdir(paths.container(name), { recursive: true, mode: 0o700 });
   const rootfs = await createRootfs(store, { image: input.imageDigest, dir: paths.rootfsDir(name) });
   const [passwd, group, pod, mounts] = await Promise.all([rootfsFile(rootfs.path, 'etc/passwd'), rootfsFile(rootfs.path, 'etc/group'), input.facts, input.mounts]);
@@ -60,6 +63,7 @@ export async function prepareContainer(ctx: RuntimeContext, record: PodRecord, i
     rlimitCeilings: facts.rlimitCeilings,
     allCapabilities: facts.allCapabilities,
     pidsLimit: input.pidsLimit,
+    ...(localhost ? { seccomp: { localhost } } : {}),
   });
   await writeFile(paths.template(name), JSON.stringify(result.config) + '\n', { mode: 0o600 });
   return { stopSignal: result.stopSignal, warnings: result.warnings };

@@ -94,15 +94,11 @@ describe('generated config.json', () => {
     assert.deepEqual([plain.config.process.terminal, plain.stdin, plain.stdinOnce], [false, false, false]);
   });
 
-  it('a seccomp profile is reported as not applied yet', () => {
-    const r = buildBundleConfig(
-      input({}, { pod: { ...POD, securityContext: { seccompProfile: { type: 'RuntimeDefault' } } } }),
-    );
-    assert.match(r.warnings.join('\n'), /seccomp profile RuntimeDefault is not applied yet/);
-    assert.deepEqual(
-      buildBundleConfig(input({ securityContext: { seccompProfile: { type: 'Unconfined' } } })).warnings,
-      [],
-    );
+  it('every container gets the RuntimeDefault seccomp filter unless it asks otherwise (details in seccomp.test.ts)', () => {
+    const r = buildBundleConfig(input());
+    assert.equal(r.config.linux.seccomp?.defaultAction, 'SCMP_ACT_ERRNO');
+    assert.deepEqual(r.warnings, []);
+    assert.equal(buildBundleConfig(input({ securityContext: { seccompProfile: { type: 'Unconfined' } } })).config.linux.seccomp, undefined);
   });
 
   it('runAsNonRoot with a root image fails the build', () => {

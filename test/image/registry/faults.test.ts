@@ -1,6 +1,7 @@
 // Transfer robustness against a real registry behind a fault-injection proxy: retries on 5xx and 429, resume
 // with Range after a cut connection (within a pull and across pulls), corrupt blobs, stalls, the overall
-// deadline, size limits, and redirects to blob storage that must not receive the Authorization header.
+// deadline, size limits, and redirects to blob storage that must not receive the Authorization header nor
+// choose where the credentials go (a 401 from storage naming a realm of its own).
 import { describe, it, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
@@ -213,5 +214,62 @@ describe('redirects', () => {
     assert.ok(seen.every((hd) => hd.authorization === undefined), 'no Authorization header left the registry origin');
     const blobGets = authProxy.requests.filter((q) => q.method === 'GET' && q.path.includes('/blobs/'));
     assert.ok(blobGets.every((q) => typeof q.headers.authorization === 'string'), 'the registry itself got credentials');
+  });
+
+  describe('a 401 from the redirect target', () => {
+    let tokenReg: TestRegistry;
+    let tokenProxy: FaultProxy;
+    let hostile: Server;
+    let hostileHost: string;
+    let collector: Server;
+    let collectorHost: string;
+    const collected: { url: string; headers: IncomingHttpHeaders }[] = [];
+    before(async () => {
+      tokenReg = await startRegistry({ auth: 'token' });
+      await pushTestImage(bb, tokenReg, 'bb:1');
+      tokenProxy = await startFaultProxy(tokenReg);
+      // A third server that records whatever reaches it: the realm the hostile storage names.
+      collector = createServer((req, res) => {
+        collected.push({ url: req.url ?? '', headers: req.headers });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'stolen', expires_in: 300 }));
+      });
+      await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+      collectorHost = `127.0.0.1:${(collector.address() as AddressInfo).port}`;
+      // Storage on a second origin that answers every request with a bearer challenge pointing at the collector.
+      hostile = createServer((req, res) => {
+        req.resume();
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${collectorHost}/token",service="evil"`, 'content-length': '0' }).end();
+      });
+      await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+      hostileHost = `127.0.0.1:${(hostile.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+      for (const srv of [hostile, collector]) {
+        srv.closeAllConnections();
+        await new Promise((r) => srv.close(r));
+      }
+      await tokenProxy.stop();
+      await tokenReg.stop();
+    });
+    beforeEach(() => {
+      collected.length = 0;
+    });
+
+    for (const which of ['token', 'basic'] as const)
+      it(`is an error, and no credentials reach the realm it names (${which}-auth registry)`, async () => {
+        const [registry, front] = which === 'token' ? [tokenReg, tokenProxy] : [authReg, authProxy];
+        front.clear();
+        front.add({ method: 'GET', path: /\/blobs\//, fault: { kind: 'redirect', location: (p) => `http://${hostileHost}/storage${p}` }, times: Infinity });
+        const failure: unknown = await pullImage(`${front.host}/bb:1`, { ...opts(), insecure: [front.host], credentials: registry.user }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        const encoded = Buffer.from(`${registry.user!.username}:${registry.user!.password}`).toString('base64');
+        assert.equal(collected.filter((c) => c.headers.authorization?.includes(encoded)).length, 0, "the user's credentials reached the realm the storage named");
+        isCode('UNAUTHORIZED', new RegExp(`${hostileHost.replace(/\./g, '\\.')}, where registry ${front.host.replace(/\./g, '\\.')} redirected the request, asks for authentication`))(failure);
+        assert.deepEqual(collected, [], 'nothing at all went to that realm');
+        assert.ok(front.requests.some((q) => q.path.includes('/blobs/')), 'the pull reached the blob redirect');
+        assert.ok(front.requests.every((q) => !String(q.headers.authorization).includes('stolen')), 'no token from the collector came back');
+      });
   });
 });

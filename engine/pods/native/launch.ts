@@ -44,12 +44,22 @@ export async function prepareContainer(ctx: RuntimeContext, record: PodRecord, i
   const paths = new PodPaths(ctx.home, record.uid);
   const store = await ctx.store();
   const name = input.container.name;
-  // A bad Localhost seccomp profile fails before anything of the container is made.
-  const seccomp = seccompSettingOf(input.container, input.facts);
-  const localhost = seccomp.type === 'Localhost' ? await readLocalhostProfile(ctx.home, seccomp.localhostProfile, name) : undefined;
+  // The Localhost seccomp profile is read as soon as the pod's facts are known (the rootfs is made meanwhile);
+  // a bad one fails the start, and run_pod's rollback removes what was made.
+  const localhostReady = Promise.resolve(input.facts).then((pod) => {
+    const seccomp = seccompSettingOf(input.container, pod);
+    return seccomp.type === 'Localhost' ? readLocalhostProfile(ctx.home, seccomp.localhostProfile, name) : undefined;
+  });
+  localhostReady.catch(() => undefined);
   await mkdir(paths.container(name), { recursive: true, mode: 0o700 });
   const rootfs = await createRootfs(store, { image: input.imageDigest, dir: paths.rootfsDir(name) });
-  const [passwd, group, pod, mounts] = await Promise.all([rootfsFile(rootfs.path, 'etc/passwd'), rootfsFile(rootfs.path, 'etc/group'), input.facts, input.mounts]);
+  const [passwd, group, pod, mounts, localhost] = await Promise.all([
+    rootfsFile(rootfs.path, 'etc/passwd'),
+    rootfsFile(rootfs.path, 'etc/group'),
+    input.facts,
+    input.mounts,
+    localhostReady,
+  ]);
   const facts = hostFacts();
   const result = buildBundleConfig({
     image: rootfs.image.config,

@@ -128,7 +128,7 @@ export function bindConnection(conn: MessageConnection, ctx: DaemonContext, peer
   handle(GetPod, (p) => runtime.podStatus(p.pod));
   handle(PodNetns, async (p) => {
     if (!runtime.podNetns) throw new PodError('this engine cannot forward ports into pods', 'NOT_SUPPORTED');
-    return { pid: await runtime.podNetns(p.pod) };
+    return runtime.podNetns(p.pod);
   });
   handle(ListPods, () => runtime.listPods());
   handle(ListEvents, (p) => hub.list(p.pod));

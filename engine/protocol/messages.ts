@@ -8,7 +8,7 @@
 // on every request before acting, so a wrong type or size is refused with a message naming the field.
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import { LIMITS, MiB } from '../limits/table';
-import type { ExecRequest, LogsRequest } from '../pods/runtime';
+import type { ExecRequest, LogsRequest, PodNetnsRef } from '../pods/runtime';
 import type { DeletePodRequest, PodError, PodEvent, PodStatus, RunPodRequest, StopPodRequest } from '../pods/types';
 import { array, boolean, integer, object, oneOf, optional, string, withDefault, type Check } from './check';
 
@@ -104,17 +104,12 @@ const getPodParams = object<GetPodParams>({ pod: podRef });
 export const GetPod = request<GetPodParams, PodStatus>('pods/get', getPodParams);
 export const ListPods = request<NoParams, PodStatus[]>('pods/list', noParams);
 
-export interface PodNetnsResult {
-  /** A process in the pod's network namespace (the pause process): `/proc/<pid>/ns/net` names it. */
-  pid: number;
-  /**
-   * That process's start time (field 22 of /proc/PID/stat) and the namespace's inode, as the daemon saw them:
-   * the client enters the namespace only while both still hold, so a pid reused since never sends a
-   * connection into another process's network namespace.
-   */
-  startTime: string;
-  netnsInode: number;
-}
+/**
+ * A process in the pod's network namespace (the pause process: `/proc/<pid>/ns/net`), its start time and the
+ * namespace's inode, as the daemon saw them: the client enters the namespace only while both still hold, so a
+ * pid reused since never sends a connection into another process's network namespace.
+ */
+export type PodNetnsResult = PodNetnsRef;
 /** For `port-forward` on the daemon's host: which network namespace the pod's loopback lives in. */
 export const PodNetns = request<GetPodParams, PodNetnsResult>('pods/netns', getPodParams);
 

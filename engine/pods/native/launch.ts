@@ -111,7 +111,7 @@ export async function launchInstance(ctx: RuntimeContext, record: PodRecord, con
     tty: config.process.terminal === true,
   });
   // Recorded before start: a failed start must still be cleaned up by its id.
-  container.process = { id, socketId, pid: created.pid, conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
+  container.process = { id, socketId, pid: created.pid, ...(created.startTime ? { startTime: created.startTime } : {}), conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
   await runtime.start(id);
   container.state = { running: { startedAt: new Date().toISOString() } };
   delete container.backoff;

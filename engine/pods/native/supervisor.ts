@@ -12,6 +12,7 @@ import type { RuntimeContext } from './context';
 import { runHandler, type HandlerTarget } from './handlers';
 import { launchInstance } from './launch';
 import { NetnsAgent } from './netns-agent';
+import { openPauseNetns } from './pod-netns';
 import { podFacts } from './pod-facts';
 import { PodPaths } from './paths';
 import type { PodContainer } from './pod-spec';
@@ -64,7 +65,8 @@ export class Supervisor {
   agent(record: PodRecord): NetnsAgent {
     let a = this.agents.get(record.uid);
     if (!a) {
-      a = new NetnsAgent(record.pod.spec.hostNetwork ? undefined : record.pause?.pid);
+      const pause = record.pause;
+      a = new NetnsAgent(record.pod.spec.hostNetwork ? undefined : () => openPauseNetns(pause));
       this.agents.set(record.uid, a);
     }
     return a;

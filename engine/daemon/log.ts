@@ -1,6 +1,7 @@
 // The daemon's activity log: one timestamped line per event, appended to daemon.log (0600), moved aside to
 // daemon.log.1 past a size cap so a long-lived daemon never fills the disk. Callers pass only names, codes and
-// short messages: never manifest text, env values, exec arguments or stream bytes (they may hold secrets).
+// short messages: never manifest text, linter findings' text (it may quote a value), env values, exec arguments
+// or stream bytes (they may hold secrets).
 // Lines go through a descriptor kept open, not by path: once the home is deleted they go nowhere, instead of
 // making daemon.log again in a directory `rm -rf` is emptying.
 import { closeSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';

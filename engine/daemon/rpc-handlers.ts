@@ -75,7 +75,7 @@ export function bindConnection(conn: MessageConnection, ctx: DaemonContext, peer
         return await fn(params);
       } catch (err) {
         const re = toResponseError(err);
-        log.warn(`${peer} ${type.method}: ${re.message}`);
+        log.warn(`${peer} ${type.method}: ${forLog(err, re)}`);
         throw re;
       }
     });
@@ -166,6 +166,18 @@ export function bindConnection(conn: MessageConnection, ctx: DaemonContext, peer
     for (const id of subscriptions) hub.unsubscribe(id);
     subscriptions.clear();
   };
+}
+
+/**
+ * What daemon.log says about a failure. The client gets the whole message; the log never gets a linter
+ * finding's text, which may quote the manifest (a wrong-typed Secret value, a line around a syntax error):
+ * only where the findings are and which rules they break.
+ */
+export function forLog(err: unknown, re: ResponseError<unknown>): string {
+  const findings = err instanceof PodError ? err.details?.findings : undefined;
+  if (!findings?.length) return re.message;
+  const where = findings.slice(0, 5).map((f) => `line ${f.range.start.line + 1} [${f.rule}]`);
+  return `refused: ${findings.length} manifest error${findings.length === 1 ? '' : 's'} at ${where.join(', ')}${findings.length > 5 ? ', ...' : ''}`;
 }
 
 export function toResponseError(err: unknown): ResponseError<PodErrorData | undefined> {

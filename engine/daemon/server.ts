@@ -138,10 +138,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<StartResult> {
     });
 
     // We hold the lock, so a socket file left here belongs to a daemon that died: listen() replaces it.
-    await listen(server, paths.socket);
-    bound = lstatSync(paths.socket);
+    bound = await listen(server, paths.socket);
     unwatchSocket = watchSocketPath({
       socket: paths.socket,
+      bound,
       dirs: [paths.runDir, paths.home],
       intervalMs: opts.socketCheckMs,
       onGone: (why) => {
@@ -176,8 +176,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<StartResult> {
  * temporary name renamed onto `path`. The rename replaces a stale socket atomically, and it keeps libuv, which
  * unlinks the name it bound when the server closes, from ever unlinking `path`: by then that may be another
  * daemon's socket (this one's home was removed and made again). stop() removes `path` only while it is ours.
+ * Returns the bound socket's identity (rename keeps it).
  */
-async function listen(server: Server, path: string): Promise<void> {
+async function listen(server: Server, path: string): Promise<Stats> {
   // No longer than "podsmith.sock" for pids up to 7 digits, so it fits wherever the socket path does.
   const temp = join(dirname(path), `.${process.pid}.s`);
   removeSocket(temp);
@@ -194,7 +195,10 @@ async function listen(server: Server, path: string): Promise<void> {
     }
   });
   chmodSync(temp, 0o600);
+  // Taken before the socket is visible at `path`: from then on, anyone may replace what is there.
+  const bound = lstatSync(temp);
   renameSync(temp, path);
+  return bound;
 }
 
 function isBound(path: string, bound: Stats): boolean {

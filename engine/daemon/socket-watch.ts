@@ -8,6 +8,8 @@ import { lstatSync, watch, type FSWatcher, type Stats } from 'node:fs';
 
 export interface SocketWatchOptions {
   socket: string;
+  /** The socket this daemon bound, as lstat saw it before it was renamed to `socket`. */
+  bound: Stats;
   /** Directories whose changes prompt a check (run/ and the home). */
   dirs: string[];
   /** The slow periodic check (default 5 s). */
@@ -16,9 +18,9 @@ export interface SocketWatchOptions {
   onGone(why: string): void;
 }
 
-/** Starts watching (the socket must be bound already); returns the function that stops it. */
+/** Starts watching; returns the function that stops it. */
 export function watchSocketPath(o: SocketWatchOptions): () => void {
-  const bound = lstatSync(o.socket);
+  const bound = o.bound;
   const watchers: FSWatcher[] = [];
   let pending: NodeJS.Timeout | undefined;
   let done = false;
@@ -62,6 +64,8 @@ export function watchSocketPath(o: SocketWatchOptions): () => void {
   }
   const timer = setInterval(check, o.intervalMs ?? 5000);
   timer.unref();
+  // The path may have changed before the watches were set.
+  soon();
   return stop;
 }
 

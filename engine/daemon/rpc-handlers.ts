@@ -27,7 +27,7 @@ import {
   Unsubscribe,
   type HelloResult,
   type PodErrorData,
-  type Request,
+  type CheckedRequest,
 } from '../protocol/messages';
 import { InvalidParams } from '../protocol/check';
 import type { EventHub } from './event-hub';
@@ -59,7 +59,7 @@ export function bindConnection(conn: MessageConnection, ctx: DaemonContext, peer
   };
 
   const handlers = new Map<string, (raw: unknown) => Promise<unknown>>();
-  const handle = <P, R>(type: Request<P, R>, fn: (params: P) => Promise<R> | R): void => {
+  const handle = <P, R>(type: CheckedRequest<P, R>, fn: (params: P) => Promise<R> | R): void => {
     handlers.set(type.method, async (raw) => {
       let params: P;
       try {

@@ -16,11 +16,11 @@ import { array, boolean, integer, object, oneOf, optional, string, withDefault, 
 export const PROTOCOL_VERSION = 1;
 
 /** A request type that also knows how to check its params. */
-export interface Request<P, R> extends RequestType<P, R, void> {
+export interface CheckedRequest<P, R> extends RequestType<P, R, void> {
   readonly params: Check<P>;
 }
 
-function request<P, R>(method: string, params: Check<P>): Request<P, R> {
+function request<P, R>(method: string, params: Check<P>): CheckedRequest<P, R> {
   return Object.assign(new RequestType<P, R, void>(method), { params });
 }
 

@@ -28,6 +28,7 @@ import {
   Unsubscribe,
   type HelloResult,
   type PodErrorData,
+  type PodNetnsResult,
   type SubscribeParams,
 } from '../protocol/messages';
 import { attachSession, type AttachedSession } from './attach';
@@ -115,8 +116,9 @@ export class DaemonClient {
   listPods(): Promise<PodStatus[]> {
     return this.request(ListPods, {});
   }
-  async podNetns(pod: string): Promise<number> {
-    return (await this.request(PodNetns, { pod })).pid;
+  /** The pod's network namespace, pinned by its holder's pid and start time and the namespace inode. */
+  podNetns(pod: string): Promise<PodNetnsResult> {
+    return this.request(PodNetns, { pod });
   }
   listEvents(pod?: string): Promise<PodEvent[]> {
     return this.request(ListEvents, { pod });

@@ -1,5 +1,6 @@
-// Starting the daemon on demand: `node <podsmith entry> daemon`, detached into its own session with stdout
-// and stderr appended to daemon.log, so it outlives the command that started it.
+// Starting the daemon on demand: `node <podsmith entry> daemon --idle-exit D`, detached into its own session
+// with stdout and stderr appended to daemon.log, so it outlives the command that started it. Started this way
+// it leaves after D with no client and no running pod ($PODSMITH_DAEMON_IDLE, default 5m; 0 or never: stays).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import type { DaemonPaths } from '../daemon/paths';
 
 export interface DaemonCommand {
   command: string;
+  /** spawnDaemon appends `--idle-exit DURATION` to these. */
   args: string[];
   /** Working directory; default `/` so a long-lived process pins no directory. */
   cwd?: string;
@@ -26,11 +28,16 @@ export function defaultDaemonCommand(): DaemonCommand {
   return { command: process.execPath, args: [join(__dirname, 'podsmith.js'), 'daemon'] };
 }
 
+/** How long an on-demand daemon waits with nothing to do before it leaves. */
+export const DEFAULT_DAEMON_IDLE = '5m';
+
 export function spawnDaemon(paths: DaemonPaths, cmd: DaemonCommand, env: NodeJS.ProcessEnv = process.env): ChildProcess {
   ensurePrivateDir(paths.home);
   const out = openSync(paths.log, 'a', 0o600);
   try {
-    const child = spawn(cmd.command, cmd.args, {
+    // The daemon checks the value (a bad one fails its start, and the client shows why from daemon.log).
+    const idle = env.PODSMITH_DAEMON_IDLE?.trim() || DEFAULT_DAEMON_IDLE;
+    const child = spawn(cmd.command, [...cmd.args, '--idle-exit', idle], {
       detached: true,
       stdio: ['ignore', out, out],
       cwd: cmd.cwd ?? '/',

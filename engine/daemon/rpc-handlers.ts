@@ -1,7 +1,9 @@
-// Binds one client's JSON-RPC connection to the pod runtime, the event hub and the stream sessions. Errors
-// cross the wire as POD_ERROR with the PodError's code and details, so the client rebuilds the same PodError.
+// Binds one client's JSON-RPC connection to the pod runtime, the event hub and the stream sessions. Every
+// request's params go through the checker messages.ts declares for it before a handler sees them; a refused
+// one is answered InvalidParams with a message naming the field. Errors cross the wire as POD_ERROR with the
+// PodError's code and details, so the client rebuilds the same PodError.
 import { basename } from 'node:path';
-import { ErrorCodes, ResponseError, type MessageConnection, type NotificationType, type RequestType } from 'vscode-jsonrpc';
+import { ErrorCodes, ResponseError, type MessageConnection, type NotificationType } from 'vscode-jsonrpc';
 import { ImageError } from '../image/types';
 import type { PodRuntime } from '../pods/runtime';
 import { PodError } from '../pods/types';
@@ -25,7 +27,9 @@ import {
   Unsubscribe,
   type HelloResult,
   type PodErrorData,
+  type CheckedRequest,
 } from '../protocol/messages';
+import { InvalidParams } from '../protocol/check';
 import type { EventHub } from './event-hub';
 import type { DaemonLog } from './log';
 import type { StreamSessions } from './stream-sessions';
@@ -54,20 +58,41 @@ export function bindConnection(conn: MessageConnection, ctx: DaemonContext, peer
     }
   };
 
-  const handle = <P, R>(type: RequestType<P, R, void>, fn: (params: P) => Promise<R> | R): void => {
-    conn.onRequest(type, async (params: P) => {
+  const handlers = new Map<string, (raw: unknown) => Promise<unknown>>();
+  const handle = <P, R>(type: CheckedRequest<P, R>, fn: (params: P) => Promise<R> | R): void => {
+    handlers.set(type.method, async (raw) => {
+      let params: P;
+      try {
+        // Params left out read as none at all: `{}`.
+        params = type.params.parse(raw ?? {}, '');
+      } catch (err) {
+        if (!(err instanceof InvalidParams)) throw err;
+        // Only the field: the refused value may be anything the client sent.
+        log.warn(`${peer} ${type.method}: invalid params (${err.field})`);
+        throw new ResponseError(ErrorCodes.InvalidParams, err.message);
+      }
       try {
         return await fn(params);
       } catch (err) {
         const re = toResponseError(err);
-        log.warn(`${peer} ${type.method}: ${re.message}`);
+        log.warn(`${peer} ${type.method}: ${forLog(err, re)}`);
         throw re;
       }
     });
   };
+  // One entry point for every method, so each sees its params exactly as sent (vscode-jsonrpc would refuse
+  // absent params itself, and spread by-position ones into arguments).
+  conn.onRequest((method, raw) => {
+    const run = handlers.get(method);
+    if (!run) {
+      log.warn(`${peer}: unknown method ${JSON.stringify(method.slice(0, 64))}`);
+      throw new ResponseError(ErrorCodes.MethodNotFound, `unknown method ${JSON.stringify(method.slice(0, 64))}`);
+    }
+    return run(raw);
+  });
 
   handle(Hello, (p) => {
-    log.info(`${peer} hello from ${String(p?.client ?? 'unknown client').slice(0, 80)}`);
+    log.info(`${peer} hello from ${p.client.slice(0, 80) || 'unknown client'}`);
     return ctx.info;
   });
 
@@ -79,8 +104,7 @@ export function bindConnection(conn: MessageConnection, ctx: DaemonContext, peer
   });
 
   handle(RunPod, async (p) => {
-    const req = p?.request;
-    if (!req || typeof req.manifest !== 'string') throw invalidParams('pods/run needs request.manifest (the manifest text)');
+    const req = p.request;
     log.info(`${peer} run ${req.fileName ? basename(req.fileName) : '(inline manifest)'}${req.podName ? ` pod ${req.podName}` : ''}`);
     const status = await runtime.runPod(req, (e) => {
       hub.publish(e);
@@ -91,28 +115,26 @@ export function bindConnection(conn: MessageConnection, ctx: DaemonContext, peer
   });
 
   handle(StopPod, async (p) => {
-    const pod = needPod(p);
-    log.info(`${peer} stop ${pod}${p.gracePeriodSeconds !== undefined ? ` (grace ${p.gracePeriodSeconds} s)` : ''}`);
+    log.info(`${peer} stop ${p.pod}${p.gracePeriodSeconds !== undefined ? ` (grace ${p.gracePeriodSeconds} s)` : ''}`);
     return runtime.stopPod(p);
   });
 
   handle(DeletePod, async (p) => {
-    const pod = needPod(p);
-    log.info(`${peer} delete ${pod}${p.force ? ' (force)' : ''}`);
+    log.info(`${peer} delete ${p.pod}${p.force ? ' (force)' : ''}`);
     await runtime.deletePod(p);
     return null;
   });
 
-  handle(GetPod, (p) => runtime.podStatus(needPod(p)));
+  handle(GetPod, (p) => runtime.podStatus(p.pod));
   handle(PodNetns, async (p) => {
     if (!runtime.podNetns) throw new PodError('this engine cannot forward ports into pods', 'NOT_SUPPORTED');
-    return { pid: await runtime.podNetns(needPod(p)) };
+    return runtime.podNetns(p.pod);
   });
   handle(ListPods, () => runtime.listPods());
-  handle(ListEvents, (p) => hub.list(typeof p?.pod === 'string' ? p.pod : undefined));
+  handle(ListEvents, (p) => hub.list(p.pod));
 
   handle(Subscribe, (p) => {
-    const id = hub.subscribe({ pod: typeof p?.pod === 'string' ? p.pod : undefined, progress: !!p?.progress }, (event) => {
+    const id = hub.subscribe({ pod: p.pod, progress: !!p.progress }, (event) => {
       notify(EventNotification, { subscription: id, event });
     });
     subscriptions.add(id);
@@ -120,27 +142,22 @@ export function bindConnection(conn: MessageConnection, ctx: DaemonContext, peer
   });
 
   handle(Unsubscribe, (p) => {
-    if (p && subscriptions.delete(p.subscription)) hub.unsubscribe(p.subscription);
+    if (subscriptions.delete(p.subscription)) hub.unsubscribe(p.subscription);
     return null;
   });
 
   handle(StartExec, async (p) => {
-    const pod = needPod(p);
-    if (!Array.isArray(p.command) || p.command.length === 0 || !p.command.every((a) => typeof a === 'string')) {
-      throw invalidParams('exec/start needs a non-empty command array of strings');
-    }
     // Only the program name is logged: arguments may carry passwords.
-    const label = `${peer} exec ${pod}/${p.container ?? '(default)'} ${basename(p.command[0])}`;
-    const exec = await runtime.exec({ ...p, tty: !!p.tty, stdin: !!p.stdin });
+    const label = `${peer} exec ${p.pod}/${p.container ?? '(default)'} ${basename(p.command[0])}`;
+    const exec = await runtime.exec(p);
     log.info(`${label} started`);
     return { session: sessions.addExec(exec, label) };
   });
 
   handle(StartLogs, async (p) => {
-    const pod = needPod(p);
     const abort = new AbortController();
     const stream = await runtime.logs(p, abort.signal);
-    const label = `${peer} logs ${pod}${p.container ? '/' + p.container : ''}${p.follow ? ' (follow)' : ''}`;
+    const label = `${peer} logs ${p.pod}${p.container ? '/' + p.container : ''}${p.follow ? ' (follow)' : ''}`;
     log.info(label);
     return { session: sessions.addLogs(stream, abort, !!p.timestamps, label) };
   });
@@ -151,13 +168,16 @@ export function bindConnection(conn: MessageConnection, ctx: DaemonContext, peer
   };
 }
 
-function needPod(p: { pod?: unknown } | undefined): string {
-  if (!p || typeof p.pod !== 'string' || p.pod === '') throw invalidParams('the request needs a pod name');
-  return p.pod;
-}
-
-function invalidParams(message: string): ResponseError<void> {
-  return new ResponseError(ErrorCodes.InvalidParams, message);
+/**
+ * What daemon.log says about a failure. The client gets the whole message; the log never gets a linter
+ * finding's text, which may quote the manifest (a wrong-typed Secret value, a line around a syntax error):
+ * only where the findings are and which rules they break.
+ */
+export function forLog(err: unknown, re: ResponseError<unknown>): string {
+  const findings = err instanceof PodError ? err.details?.findings : undefined;
+  if (!findings?.length) return re.message;
+  const where = findings.slice(0, 5).map((f) => `line ${f.range.start.line + 1} [${f.rule}]`);
+  return `refused: ${findings.length} manifest error${findings.length === 1 ? '' : 's'} at ${where.join(', ')}${findings.length > 5 ? ', ...' : ''}`;
 }
 
 export function toResponseError(err: unknown): ResponseError<PodErrorData | undefined> {

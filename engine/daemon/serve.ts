@@ -11,6 +11,8 @@ export interface ServeOptions {
   createRuntime(home: string): Promise<DaemonRuntime>;
   /** Where to say what happened (stderr; the daemon log when started on demand). */
   report(line: string): void;
+  /** Stop after this long with nothing to do (a daemon started on demand); default never. */
+  idleExitMs?: number;
 }
 
 export async function serveDaemon(opts: ServeOptions): Promise<number> {

@@ -1,7 +1,10 @@
 // The engine daemon: takes the single-instance lock, reconciles the runtime with what really runs, then serves
 // JSON-RPC and attach connections on run/podsmith.sock (0600 in a 0700 directory). Stopping it closes
 // connections and the socket only: pods keep running, and the next daemon picks them up through reconcile().
-import { chmodSync, unlinkSync } from 'node:fs';
+// It stops by itself when its socket path no longer leads to it (socket-watch.ts) and, when asked to, after a
+// time with nothing to do (idle-exit.ts).
+import { chmodSync, lstatSync, renameSync, unlinkSync, type Stats } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { ATTACH_PREFIX, PROTOCOL_VERSION, type HelloResult } from '../protocol/messages';
@@ -10,7 +13,10 @@ import type { DaemonRuntime } from './runtimes';
 import { acquireInstanceLock, preparePrivateDirs, runningDaemonPid } from './instance-lock';
 import { createDaemonLog, type DaemonLog } from './log';
 import { daemonPaths, type DaemonPaths } from './paths';
+import { watchIdle, type IdleWatch } from './idle-exit';
+import { guardMessageSizes } from './message-guard';
 import { bindConnection } from './rpc-handlers';
+import { sameFile, watchSocketPath } from './socket-watch';
 import { StreamSessions } from './stream-sessions';
 
 /** sun_path is 108 bytes including the terminating NUL. */
@@ -24,6 +30,10 @@ export interface DaemonOptions {
   /** Called once the lock is ours, so a daemon that is refused never touches the runtime's state. */
   createRuntime(home: string): Promise<DaemonRuntime>;
   log?: DaemonLog;
+  /** Stop after this long with no client, no stream session and no pod to supervise (default: never). */
+  idleExitMs?: number;
+  /** How often to check that the socket path still leads to this daemon, besides file-system events (default 5 s). */
+  socketCheckMs?: number;
 }
 
 export interface RunningDaemon {
@@ -71,10 +81,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<StartResult> {
       runtimeClasses,
     };
 
+    let unwatchSocket: (() => void) | undefined;
+    let idle: IdleWatch | undefined;
+    let bound: Stats | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
         log.info('daemon stopping; pods keep running');
         unwatch();
+        unwatchSocket?.();
+        idle?.stop();
         sessions.closeAll();
         await new Promise<void>((r) => {
           server.close(() => r());
@@ -84,7 +99,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<StartResult> {
             setTimeout(() => s.destroy(), 1000).unref();
           }
         });
-        removeSocket(paths.socket);
+        // Only our own socket: the path may lead to another daemon's by now (its home was removed and remade).
+        if (bound && isBound(paths.socket, bound)) removeSocket(paths.socket);
         await served?.close?.().catch((err: Error) => log.warn(`runtime did not close cleanly: ${err.message}`));
         await lock.release();
         log.info('daemon stopped');
@@ -96,11 +112,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<StartResult> {
     let counter = 0;
     const server = createServer((socket) => {
       sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
+      socket.once('close', () => {
+        sockets.delete(socket);
+        idle?.touch();
+      });
       socket.on('error', () => {});
       const peer = `conn#${++counter}`;
       classify(socket, {
         rpc: () => {
+          // Before the JSON-RPC reader: it sees each chunk first and can end the connection before the reader buffers a huge message.
+          guardMessageSizes(socket, (why) => {
+            log.warn(`${peer}: ${why}; connection closed`);
+            socket.destroy();
+          });
           const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
           const unbind = bindConnection(conn, { runtime, hub, sessions, log, info, shutdown: () => void stop() }, peer);
           conn.onClose(() => {
@@ -113,9 +137,30 @@ export async function startDaemon(opts: DaemonOptions): Promise<StartResult> {
       });
     });
 
-    // We hold the lock, so a socket file left here belongs to a daemon that died: replace it.
-    removeSocket(paths.socket);
-    await listen(server, paths.socket);
+    // We hold the lock, so a socket file left here belongs to a daemon that died: listen() replaces it.
+    bound = await listen(server, paths.socket);
+    unwatchSocket = watchSocketPath({
+      socket: paths.socket,
+      bound,
+      dirs: [paths.runDir, paths.home],
+      intervalMs: opts.socketCheckMs,
+      onGone: (why) => {
+        log.warn(`${why}: no client can reach this daemon any more, so it stops`);
+        void stop();
+      },
+    });
+    if (opts.idleExitMs) {
+      const idleMs = opts.idleExitMs;
+      idle = watchIdle({
+        idleMs,
+        runtime,
+        openConnections: () => sockets.size + sessions.open,
+        onIdle: (ms) => {
+          log.info(`no client, session or running pod for ${Math.round(ms / 1000)} s: the daemon started on demand stops`);
+          void stop();
+        },
+      });
+    }
     return { ok: true, daemon: { paths, closed, stop } };
   } catch (err) {
     log.error(`daemon failed to start: ${(err as Error).message}`);
@@ -126,21 +171,42 @@ export async function startDaemon(opts: DaemonOptions): Promise<StartResult> {
   }
 }
 
-/** Binds with a umask that makes the socket 0600 from its first instant, then chmods as a second guard. */
-function listen(server: Server, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
+/**
+ * Binds with a umask that makes the socket 0600 from its first instant (then chmods as a second guard), under a
+ * temporary name renamed onto `path`. The rename replaces a stale socket atomically, and it keeps libuv, which
+ * unlinks the name it bound when the server closes, from ever unlinking `path`: by then that may be another
+ * daemon's socket (this one's home was removed and made again). stop() removes `path` only while it is ours.
+ * Returns the bound socket's identity (rename keeps it).
+ */
+async function listen(server: Server, path: string): Promise<Stats> {
+  // No longer than "podsmith.sock" for pids up to 7 digits, so it fits wherever the socket path does.
+  const temp = join(dirname(path), `.${process.pid}.s`);
+  removeSocket(temp);
+  await new Promise<void>((resolve, reject) => {
     const old = process.umask(0o177);
     server.once('error', reject);
     try {
-      server.listen(path, () => {
+      server.listen(temp, () => {
         server.off('error', reject);
-        chmodSync(path, 0o600);
         resolve();
       });
     } finally {
       process.umask(old);
     }
   });
+  chmodSync(temp, 0o600);
+  // Taken before the socket is visible at `path`: from then on, anyone may replace what is there.
+  const bound = lstatSync(temp);
+  renameSync(temp, path);
+  return bound;
+}
+
+function isBound(path: string, bound: Stats): boolean {
+  try {
+    return sameFile(lstatSync(path), bound);
+  } catch {
+    return false;
+  }
 }
 
 function removeSocket(path: string): void {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
-import { ATTACH_TIMEOUT_MS, Frame, MAX_FRAME } from '../protocol/messages';
+import { ATTACH_TIMEOUT_MS, clientFrameProblem, Frame, MAX_FRAME, SESSION_ID } from '../protocol/messages';
 import { encodeFrame, exitFrame, FrameDecoder, readResize } from '../protocol/frames';
 import type { ExecSession } from '../pods/runtime';
 import type { DaemonLog } from './log';
@@ -44,6 +44,10 @@ export class StreamSessions {
 
   /** Serves an attach connection; `rest` is what arrived after the attach line. */
   attach(id: string, socket: Socket, rest: Buffer): void {
+    if (!SESSION_ID.test(id)) {
+      socket.end(encodeFrame(Frame.Error, Buffer.from(`an attach line names a session id (a UUID), got ${JSON.stringify(id.slice(0, 40))}`)));
+      return;
+    }
     const p = this.pending.get(id);
     if (!p) {
       socket.end(encodeFrame(Frame.Error, Buffer.from('no such session (it expired or was already attached)')));
@@ -55,6 +59,11 @@ export class StreamSessions {
     socket.once('close', () => this.live.delete(socket));
     if (p.kind === 'exec') void this.runExec(p.exec, p.label, socket, rest);
     else void this.runLogs(p.stream, p.abort, p.timestamps, p.label, socket);
+  }
+
+  /** Sessions started or attached and not over yet. */
+  get open(): number {
+    return this.pending.size + this.live.size;
   }
 
   /** Daemon shutdown: drop every stream (pods keep running; only these connections end). */
@@ -88,7 +97,7 @@ export class StreamSessions {
         cancelExec(exec);
       }
     });
-    this.readInput(exec, socket, rest);
+    this.readInput(exec, label, socket, rest);
     const outputs = Promise.all([pumpOut(exec.stdout, socket, Frame.Stdout), exec.stderr ? pumpOut(exec.stderr, socket, Frame.Stderr) : undefined]).catch(
       // A stream cut short (client gone, runtime closed it) still lets the exit code through.
       (err: Error) => {
@@ -100,33 +109,44 @@ export class StreamSessions {
       exited = true;
       await Promise.race([outputs, delay(DRAIN_AFTER_EXIT_MS)]);
       this.log.info(`${label}: exited ${code}`);
-      socket.end(exitFrame(code));
+      // Already ended when the client's input was refused (that Error frame was the last).
+      if (!socket.writableEnded) socket.end(exitFrame(code));
     } catch (err) {
       exited = true;
       this.log.warn(`${label}: ${(err as Error).message}`);
-      socket.end(encodeFrame(Frame.Error, Buffer.from((err as Error).message)));
+      if (!socket.writableEnded) socket.end(encodeFrame(Frame.Error, Buffer.from((err as Error).message)));
     }
   }
 
-  /** Client frames: stdin bytes (with backpressure: a full stdin pauses the socket), stdin EOF, resizes. */
-  private readInput(exec: ExecSession, socket: Socket, rest: Buffer): void {
+  /**
+   * Client frames: stdin bytes (with backpressure: a full stdin pauses the socket), stdin EOF, resizes. A frame
+   * the client may not send, or a malformed one, ends the session with an Error frame naming it.
+   */
+  private readInput(exec: ExecSession, label: string, socket: Socket, rest: Buffer): void {
     const decoder = new FrameDecoder();
+    const refuse = (why: string): void => {
+      socket.off('data', onData);
+      this.log.warn(`${label}: ${why}; session ended`);
+      cancelExec(exec);
+      if (!socket.writableEnded) socket.end(encodeFrame(Frame.Error, Buffer.from(why)));
+    };
     const onData = (chunk: Buffer): void => {
       let frames;
       try {
         frames = decoder.push(chunk);
       } catch (err) {
-        socket.destroy(err as Error);
-        return;
+        return refuse((err as Error).message);
       }
       for (const f of frames) {
+        const problem = clientFrameProblem(f.type, f.payload);
+        if (problem) return refuse(problem);
         if (f.type === Frame.Stdin && exec.stdin && !exec.stdin.writableEnded) {
           if (!exec.stdin.write(f.payload)) {
             socket.pause();
             exec.stdin.once('drain', () => socket.resume());
           }
         } else if (f.type === Frame.StdinEnd) exec.stdin?.end();
-        else if (f.type === Frame.Resize && f.payload.length === 4) exec.resize(readResize(f.payload));
+        else if (f.type === Frame.Resize) exec.resize(readResize(f.payload));
       }
     };
     // The command may exit before reading its stdin; a broken pipe there is not the daemon's failure.

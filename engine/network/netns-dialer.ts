@@ -10,11 +10,14 @@
 //
 // The helper exits when its stdin closes, so it never outlives the session's owner, even one killed by
 // SIGKILL. The source is plain JavaScript kept in a string so it runs the same from tsx and from the bundle.
+//
+// nsenter enters the namespace through a descriptor opened (and, for a pinned reference, checked) here and
+// passed as fd 3, not by a /proc/PID path it would open later: by then the pid could name another process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeNetns, netnsPath, type NetnsRef } from './netns';
+import { closeQuietly, describeNetns, openNetns, type NetnsRef } from './netns';
 import { findExecutable } from './run-tool';
 
 export const DIALER_SOURCE = String.raw`
@@ -99,12 +102,19 @@ export async function startNetnsDialer(ref: NetnsRef, nodePath = process.execPat
   const nsenter = findExecutable('nsenter');
   if (!nsenter) throw new Error('nsenter not found: install it with `apt-get install -y util-linux`');
   const started = performance.now();
-  const dir = mkdtempSync(join(tmpdir(), 'podsmith-pf-')); // 0700: only we may connect
+  const netnsFd = openNetns(ref); // throws, naming the namespace, when it is gone or no longer the pod's
+  let dir: string;
+  let child: ChildProcess;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'podsmith-pf-')); // 0700: only we may connect
+    child = spawn(nsenter, ['--net=/proc/self/fd/3', '--', nodePath, '-e', DIALER_SOURCE, join(dir, 'dial.sock')], {
+      stdio: ['pipe', 'pipe', 'pipe', netnsFd],
+      env: helperEnv(),
+    });
+  } finally {
+    closeQuietly(netnsFd); // the child has its own copy
+  }
   const socketPath = join(dir, 'dial.sock');
-  const child = spawn(nsenter, [`--net=${netnsPath(ref)}`, '--', nodePath, '-e', DIALER_SOURCE, socketPath], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: helperEnv(),
-  });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => {
     if (stderr.length < 4096) stderr += s;

@@ -1,27 +1,50 @@
 // Naming a pod's network namespace. The pod runtime knows its pause process's pid; tests and `ip netns`
 // users have a path (/run/netns/NAME or any nsfs bind mount). Both end up as a path nsenter and open() take.
-import { closeSync, openSync, statSync } from 'node:fs';
+// The daemon hands port-forward a pinned reference (ProcessNetns): a pid is only a name for a process while
+// that process lives, so the namespace is used only while the pid's start time and the namespace's inode are
+// still what the daemon saw.
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { processStartTime } from './process-identity';
 
-/** A pid (whose /proc/PID/ns/net is meant) or the path of a network namespace file. */
-export type NetnsRef = number | string;
+/** A process's network namespace as the daemon found it (pods/netns): the pid, its start time, the namespace inode. */
+export interface ProcessNetns {
+  pid: number;
+  startTime: string;
+  netnsInode: number;
+}
+
+/** A pid (whose /proc/PID/ns/net is meant), a pinned process namespace, or the path of a network namespace file. */
+export type NetnsRef = number | string | ProcessNetns;
 
 export function netnsPath(ref: NetnsRef): string {
-  if (typeof ref === 'number') {
-    if (!Number.isInteger(ref) || ref <= 0) throw new Error(`invalid pid ${ref}`);
-    return `/proc/${ref}/ns/net`;
+  const pid = typeof ref === 'object' ? ref.pid : ref;
+  if (typeof pid === 'number') {
+    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`invalid pid ${pid}`);
+    return `/proc/${pid}/ns/net`;
   }
-  if (ref === '') throw new Error('empty network namespace path');
-  return ref;
+  if (pid === '') throw new Error('empty network namespace path');
+  return pid;
 }
 
 /** The namespace's inode (what `readlink /proc/PID/ns/net` shows as net:[INODE]); throws when it is gone. */
 export function netnsInode(ref: NetnsRef): number {
   const path = netnsPath(ref);
+  let ino: number;
   try {
-    return statSync(path).ino;
+    ino = statSync(path).ino;
   } catch (e) {
     throw new Error(`network namespace ${describeNetns(ref)} is gone: ${(e as Error).message}`);
   }
+  if (typeof ref === 'object') assertSameProcessNetns(ref, ino);
+  return ino;
+}
+
+/** A pinned reference still names what it was made for: the same process (read after `ino`) in the same namespace. */
+function assertSameProcessNetns(ref: ProcessNetns, ino: number): void {
+  if (processStartTime(ref.pid) !== ref.startTime) {
+    throw new Error(`network namespace ${describeNetns(ref)} is gone: pid ${ref.pid} is no longer the pod's process (it exited; the pid may belong to another process now)`);
+  }
+  if (ino !== ref.netnsInode) throw new Error(`network namespace ${describeNetns(ref)} is gone: pid ${ref.pid} is in another network namespace now`);
 }
 
 /** The inode of the host's (this process's) network namespace. */
@@ -34,11 +57,23 @@ export function hostNetnsInode(): number {
  * access to PID, which tools that drop capabilities (pasta) no longer have; an fd we open keeps working.
  */
 export function openNetns(ref: NetnsRef): number {
+  let fd: number;
   try {
-    return openSync(netnsPath(ref), 'r');
+    fd = openSync(netnsPath(ref), 'r');
   } catch (e) {
     throw new Error(`cannot open network namespace ${describeNetns(ref)}: ${(e as Error).message}`);
   }
+  if (typeof ref === 'object') {
+    // Checked on what was opened, and the process after opening: the descriptor is the pod's namespace only if
+    // its process was still the pod's when it was taken.
+    try {
+      assertSameProcessNetns(ref, fstatSync(fd).ino);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+  }
+  return fd;
 }
 
 export function closeQuietly(fd: number | undefined): void {
@@ -58,6 +93,7 @@ export function assertNotHostNetns(ref: NetnsRef): void {
 }
 
 export function describeNetns(ref: NetnsRef): string {
+  if (typeof ref === 'object') return `of pid ${ref.pid}`;
   return typeof ref === 'number' ? `of pid ${ref}` : ref;
 }
 

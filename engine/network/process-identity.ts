@@ -16,6 +16,12 @@ export function processStartTicks(pid: number): number | undefined {
   return Number.isFinite(ticks) ? ticks : undefined;
 }
 
+/** Start time of `pid` as the text of /proc/PID/stat's field 22 (how pod records keep it), or undefined. */
+export function processStartTime(pid: number): string | undefined {
+  const ticks = processStartTicks(pid);
+  return ticks === undefined ? undefined : String(ticks);
+}
+
 /** True while `pid` exists and is not a zombie. */
 export function processAlive(pid: number): boolean {
   try {

@@ -40,6 +40,17 @@ export interface LogsRequest {
   previous?: boolean;
 }
 
+/**
+ * A pod's network namespace as the runtime found it: a process in it (the pause process), that process's start
+ * time (field 22 of /proc/PID/stat) and the namespace's inode. Whoever enters the namespace later checks that
+ * both still hold, so a pid reused meanwhile never leads into another process's namespace.
+ */
+export interface PodNetnsRef {
+  pid: number;
+  startTime: string;
+  netnsInode: number;
+}
+
 export interface PodRuntime {
   /** Atomic: resolves when every container is running; on failure nothing is left behind. */
   runPod(req: RunPodRequest, onEvent?: (e: PodEvent) => void): Promise<PodStatus>;
@@ -47,8 +58,8 @@ export interface PodRuntime {
   deletePod(req: DeletePodRequest): Promise<void>;
   podStatus(pod: string): Promise<PodStatus>;
   listPods(): Promise<PodStatus[]>;
-  /** A pid inside the pod's own network namespace (port-forward); NOT_SUPPORTED where there is none. */
-  podNetns?(pod: string): Promise<number>;
+  /** The pod's own network namespace (port-forward); NOT_SUPPORTED where there is none. */
+  podNetns?(pod: string): Promise<PodNetnsRef>;
   exec(req: ExecRequest): Promise<ExecSession>;
   /** Log lines (CRI format decoded); with follow, the stream stays open until the signal aborts. */
   logs(req: LogsRequest, signal?: AbortSignal): Promise<Readable>;

@@ -3,12 +3,38 @@
 // stdin/stdout/stderr, logs) do not travel as JSON-RPC: a client opens a second connection to the same socket
 // per stream session and speaks the binary "attach" framing declared at the end of this file, because a plain
 // socket gives backpressure for free (a slow terminal pauses a 1 GB log at the source) and skips base64.
+//
+// Each request carries the checker of its params (check.ts), typed by the params interface: the daemon runs it
+// on every request before acting, so a wrong type or size is refused with a message naming the field.
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
-import type { ExecRequest, LogsRequest } from '../pods/runtime';
+import { LIMITS, MiB } from '../limits/table';
+import type { ExecRequest, LogsRequest, PodNetnsRef } from '../pods/runtime';
 import type { DeletePodRequest, PodError, PodEvent, PodStatus, RunPodRequest, StopPodRequest } from '../pods/types';
+import { array, boolean, integer, object, oneOf, optional, string, withDefault, type Check } from './check';
 
 /** Bumped on any incompatible change; a client refuses a daemon that speaks another version. */
 export const PROTOCOL_VERSION = 1;
+
+/** A request type that also knows how to check its params. */
+export interface CheckedRequest<P, R> extends RequestType<P, R, void> {
+  readonly params: Check<P>;
+}
+
+function request<P, R>(method: string, params: Check<P>): CheckedRequest<P, R> {
+  return Object.assign(new RequestType<P, R, void>(method), { params });
+}
+
+// Field checkers several messages share.
+const podRef = string({ maxBytes: LIMITS.podNameLength, nonEmpty: true });
+const containerName = string({ maxBytes: LIMITS.containerNameLength, nonEmpty: true });
+const token = string({ maxBytes: 128, nonEmpty: true });
+const fileName = string({ maxBytes: 4096 });
+const manifestText = string({ maxBytes: LIMITS.manifestBytes, nul: true });
+const INT32_MAX = 2 ** 31 - 1;
+const noParams = object<NoParams>({});
+
+/** Params of a request that takes none (`{}`, or none at all). */
+export type NoParams = Record<string, never>;
 
 // ---- Handshake and daemon control ----
 
@@ -27,10 +53,14 @@ export interface HelloResult {
   /** Runtime classes the daemon serves. */
   runtimeClasses: string[];
 }
-export const Hello = new RequestType<HelloParams, HelloResult, void>('podsmith/hello');
+// Unknown fields are ignored here only: a newer client must still learn which version this daemon speaks.
+export const Hello = request<HelloParams, HelloResult>(
+  'podsmith/hello',
+  object<HelloParams>({ protocolVersion: integer(0, INT32_MAX), client: string({ maxBytes: 256 }) }, { extraFields: 'ignore' }),
+);
 
 /** Stops the daemon (pods keep running); answers before the socket closes. */
-export const Shutdown = new RequestType<Record<string, never>, null, void>('podsmith/shutdown');
+export const Shutdown = request<NoParams, null>('podsmith/shutdown', noParams);
 
 // ---- Pods ----
 
@@ -39,7 +69,19 @@ export interface RunPodParams {
   /** When set, the daemon sends PodProgress notifications carrying it to this connection while the pod starts. */
   progressToken?: string;
 }
-export const RunPod = new RequestType<RunPodParams, PodStatus, void>('pods/run');
+export const RunPod = request<RunPodParams, PodStatus>(
+  'pods/run',
+  object<RunPodParams>({
+    request: object<RunPodRequest>({
+      manifest: manifestText,
+      fileName: optional(fileName),
+      extraManifests: optional(array(object<{ fileName: string; text: string }>({ fileName, text: manifestText }), { max: 1024, maxTotalBytes: 16 * MiB })),
+      podName: optional(podRef),
+      ociRuntime: optional(oneOf('auto', 'runc', 'crun', 'youki')),
+    }),
+    progressToken: optional(token),
+  }),
+);
 
 /** Pull progress and state changes of one `pods/run` call, to its caller only. */
 export interface PodProgressParams {
@@ -48,22 +90,28 @@ export interface PodProgressParams {
 }
 export const PodProgress = new NotificationType<PodProgressParams>('pods/progress');
 
-export const StopPod = new RequestType<StopPodRequest, PodStatus, void>('pods/stop');
-export const DeletePod = new RequestType<DeletePodRequest, null, void>('pods/delete');
+export const StopPod = request<StopPodRequest, PodStatus>(
+  'pods/stop',
+  object<StopPodRequest>({ pod: podRef, gracePeriodSeconds: optional(integer(0, LIMITS.terminationGracePeriodSeconds)) }),
+);
+export const DeletePod = request<DeletePodRequest, null>('pods/delete', object<DeletePodRequest>({ pod: podRef, force: optional(boolean()) }));
 
 export interface GetPodParams {
   /** Name or uid. */
   pod: string;
 }
-export const GetPod = new RequestType<GetPodParams, PodStatus, void>('pods/get');
-export const ListPods = new RequestType<Record<string, never>, PodStatus[], void>('pods/list');
+const getPodParams = object<GetPodParams>({ pod: podRef });
+export const GetPod = request<GetPodParams, PodStatus>('pods/get', getPodParams);
+export const ListPods = request<NoParams, PodStatus[]>('pods/list', noParams);
 
-export interface PodNetnsResult {
-  /** A process in the pod's network namespace (the pause process): `/proc/<pid>/ns/net` names it. */
-  pid: number;
-}
+/**
+ * A process in the pod's network namespace (the pause process: `/proc/<pid>/ns/net`), its start time and the
+ * namespace's inode, as the daemon saw them: the client enters the namespace only while both still hold, so a
+ * pid reused since never sends a connection into another process's network namespace.
+ */
+export type PodNetnsResult = PodNetnsRef;
 /** For `port-forward` on the daemon's host: which network namespace the pod's loopback lives in. */
-export const PodNetns = new RequestType<GetPodParams, PodNetnsResult, void>('pods/netns');
+export const PodNetns = request<GetPodParams, PodNetnsResult>('pods/netns', getPodParams);
 
 // ---- Events ----
 
@@ -72,7 +120,7 @@ export interface ListEventsParams {
   pod?: string;
 }
 /** Recorded events, oldest first; the history survives daemon restarts (pull byte counts are not kept). */
-export const ListEvents = new RequestType<ListEventsParams, PodEvent[], void>('events/list');
+export const ListEvents = request<ListEventsParams, PodEvent[]>('events/list', object<ListEventsParams>({ pod: optional(podRef) }));
 
 export interface SubscribeParams {
   pod?: string;
@@ -82,8 +130,11 @@ export interface SubscribeParams {
 export interface SubscribeResult {
   subscription: string;
 }
-export const Subscribe = new RequestType<SubscribeParams, SubscribeResult, void>('events/subscribe');
-export const Unsubscribe = new RequestType<SubscribeResult, null, void>('events/unsubscribe');
+export const Subscribe = request<SubscribeParams, SubscribeResult>(
+  'events/subscribe',
+  object<SubscribeParams>({ pod: optional(podRef), progress: optional(boolean()) }),
+);
+export const Unsubscribe = request<SubscribeResult, null>('events/unsubscribe', object<SubscribeResult>({ subscription: token }));
 
 export interface EventParams {
   subscription: string;
@@ -99,9 +150,39 @@ export interface SessionResult {
   session: string;
 }
 /** Starts the command; its streams wait (paused) for the attach connection. */
-export const StartExec = new RequestType<ExecRequest, SessionResult, void>('exec/start');
+export const StartExec = request<ExecRequest, SessionResult>(
+  'exec/start',
+  object<ExecRequest>({
+    pod: podRef,
+    container: optional(containerName),
+    // Linux's own bounds on one argument (128 KiB) and, roughly, on a whole command line.
+    command: array(string({ maxBytes: 128 * 1024 }), { min: 1, max: 4096, maxTotalBytes: 1 * MiB }),
+    tty: withDefault(boolean(), false),
+    stdin: withDefault(boolean(), false),
+    size: optional(object<{ columns: number; rows: number }>({ columns: integer(1, 0xffff), rows: integer(1, 0xffff) })),
+  }),
+);
 /** Opens the log stream (errors such as an unknown pod come back here, before any byte flows). */
-export const StartLogs = new RequestType<LogsRequest, SessionResult, void>('logs/start');
+export const StartLogs = request<LogsRequest, SessionResult>(
+  'logs/start',
+  object<LogsRequest>({
+    pod: podRef,
+    container: optional(containerName),
+    follow: optional(boolean()),
+    tail: optional(integer(0, INT32_MAX)),
+    sinceSeconds: optional(integer(0, INT32_MAX)),
+    timestamps: optional(boolean()),
+    previous: optional(boolean()),
+  }),
+);
+
+/** Every request, for the daemon (one handler each) and the tests. */
+export const REQUESTS = [Hello, Shutdown, RunPod, StopPod, DeletePod, GetPod, ListPods, PodNetns, ListEvents, Subscribe, Unsubscribe, StartExec, StartLogs] as const;
+
+/** Largest JSON-RPC message (headers aside) the daemon reads; a bigger one ends its connection unread. */
+export const MAX_MESSAGE = 64 * MiB;
+/** Largest header block of one JSON-RPC message. */
+export const MAX_MESSAGE_HEADERS = 4096;
 
 // ---- Errors ----
 
@@ -145,4 +226,25 @@ export enum Frame {
   Error = 7,
   /** daemon → client: a logs session finished normally; last frame. */
   End = 8,
+}
+
+/** Session ids are UUIDs: an attach line naming anything else is refused at once. */
+export const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Why a frame from a client (on an exec session) is not one it may send; undefined when it is fine. */
+export function clientFrameProblem(type: Frame, payload: Buffer): string | undefined {
+  switch (type) {
+    case Frame.Stdin:
+      return undefined;
+    case Frame.StdinEnd:
+      return payload.length === 0 ? undefined : `a StdinEnd frame carries nothing, got ${payload.length} bytes`;
+    case Frame.Resize: {
+      if (payload.length !== 4) return `a Resize frame carries 4 bytes (columns, rows), got ${payload.length}`;
+      const columns = payload.readUInt16BE(0);
+      const rows = payload.readUInt16BE(2);
+      return columns >= 1 && rows >= 1 ? undefined : `a Resize frame needs columns and rows of 1..65535, got ${columns}x${rows}`;
+    }
+    default:
+      return `a client may not send ${Frame[type] ?? `type ${type}`} frames`;
+  }
 }

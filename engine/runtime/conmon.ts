@@ -43,6 +43,8 @@ export interface ConmonCreateOptions {
 export interface ConmonCreated {
   /** The container's init process. */
   pid: number;
+  /** Its start time (field 22 of /proc/PID/stat): tells it from a process that reuses the pid later. */
+  startTime?: string;
   conmonPid: number;
   /** Start time of conmon (pid reuse guard). */
   conmonStartTime?: string;
@@ -131,5 +133,5 @@ export async function createUnderConmon(o: ConmonCreateOptions): Promise<ConmonC
     throw new RuntimeError(`${o.runtime.name} create failed for container ${o.name}: ${detail}`, 'FAILED', detail);
   }
   const conmonPid = Number((await readFile(o.conmonPidFile, 'utf8')).trim());
-  return { pid: message.data, conmonPid, conmonStartTime: procStat(conmonPid)?.startTime };
+  return { pid: message.data, startTime: procStat(message.data)?.startTime, conmonPid, conmonStartTime: procStat(conmonPid)?.startTime };
 }

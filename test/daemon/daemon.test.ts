@@ -98,7 +98,8 @@ describe('podsmith daemon', () => {
 
   it('reports a daemon that dies at start-up with the end of its log', async () => {
     const h = home();
-    const broken = { command: process.execPath, args: ['-e', 'console.error("boom: no runtime here"); process.exit(3)'] };
+    // `--` ends node's own options: the client appends the daemon's (--idle-exit) after these.
+    const broken = { command: process.execPath, args: ['-e', 'console.error("boom: no runtime here"); process.exit(3)', '--'] };
     await assert.rejects(connectDaemon({ home: h, daemonCommand: broken }), /exit 3[\s\S]*boom: no runtime here/);
   });
 

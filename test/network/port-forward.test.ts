@@ -173,7 +173,7 @@ describe('port-forward when its owner is killed', () => {
       const code = `require(${JSON.stringify(mod)}).portForward(${holder.pid}, 0, 80).then((s) => console.log('port ' + s.ports[0].local))`;
       const owner = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((r) => owner.stdout!.on('data', (d: Buffer) => /port \d+/.test(d.toString()) && r()));
-      const helpers = helperPids().filter((pid) => readFileSync(`/proc/${pid}/status`, 'utf8').includes(`PPid:\t${owner.pid}\n`));
+      const helpers = helperPids(owner.pid!);
       assert.equal(helpers.length, 1);
       const dirs = helperDirs(helpers);
       owner.kill('SIGKILL');
@@ -203,14 +203,17 @@ describe('port-forward when the pod goes away', () => {
   });
 });
 
-/** Pids of netns-dialer helpers (children of this process running nsenter ... node -e). */
-function helperPids(): number[] {
+/** Pids of netns-dialer helpers (children of `parent`, this process by default, running nsenter ... node -e). */
+function helperPids(parent = process.pid): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      if (cmd.some((a) => a.includes('dialer:')) && cmd.some((a) => a.includes('/podsmith-pf-'))) out.push(Number(d));
+      // Children of `parent` only: other test runs on the machine have helpers of their own.
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && cmd.some((a) => a.includes('dialer:')) && cmd.some((a) => a.includes('/podsmith-pf-'))) out.push(Number(d));
     } catch {
       // exited meanwhile
     }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { connectDaemon } from '../../client/connect';
 import { DaemonError } from '../../client/daemon-client';
 import { podsmithHome } from '../../home';
+import { parseIdleExit } from '../../daemon/idle-exit';
 import { serveDaemon } from '../../daemon/serve';
 import { createDaemonRuntime, type DaemonRuntime } from '../../daemon/runtimes';
 import { version } from '../../../package.json';
@@ -12,12 +13,15 @@ import { reportError, type Io } from '../io';
 import { runCommand } from '../run-command';
 import { humanDuration } from '../format/duration';
 
-export const DAEMON_USAGE = `Usage: podsmith daemon [status|stop]
+export const DAEMON_USAGE = `Usage: podsmith daemon [--idle-exit DURATION] [status|stop]
 
 Without a subcommand, runs the engine daemon in the foreground until SIGTERM or Ctrl-C. Other podsmith
 commands start it on demand, so running it by hand is only needed to watch it. One daemon serves each
 PODSMITH_HOME; it listens on $PODSMITH_HOME/run/podsmith.sock (owner only) and logs to
-$PODSMITH_HOME/daemon.log. Pods keep running when it stops, and a new daemon picks them up.
+$PODSMITH_HOME/daemon.log. Pods keep running when it stops, and a new daemon picks them up. It stops by
+itself when its socket is deleted or replaced (no client could reach it any more).
+  --idle-exit DURATION   stop after DURATION (30s, 5m, ...) with no client and no running pod; the default
+                         is never, and a daemon started on demand uses $PODSMITH_DAEMON_IDLE (default 5m)
   status   whether a daemon runs, its pid, version and uptime (exit 1 when none runs)
   stop     stops the daemon (pods keep running)
 Exit 0 on success, 1 when the daemon cannot start (another one runs) or the operation failed, 2 for usage.`;
@@ -29,7 +33,11 @@ export interface DaemonCommandDeps {
 
 export function daemonCommand(argv: string[], io: Io, deps: DaemonCommandDeps = {}): Promise<number> {
   return runCommand('daemon', DAEMON_USAGE, io, async () => {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { help: { type: 'boolean', short: 'h' }, 'idle-exit': { type: 'string' } },
+    });
     if (values.help) {
       io.out(DAEMON_USAGE + '\n');
       return 0;
@@ -37,18 +45,26 @@ export function daemonCommand(argv: string[], io: Io, deps: DaemonCommandDeps = 
     const home = podsmithHome(deps.env ?? process.env);
     const [sub, ...rest] = positionals;
     if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
-    if (sub === undefined) return serve(home, io, deps);
+    if (sub === undefined) {
+      let idleExitMs: number | undefined;
+      try {
+        idleExitMs = parseIdleExit(values['idle-exit']);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      return serve(home, io, deps, idleExitMs);
+    }
     if (sub === 'status') return status(home, io);
     if (sub === 'stop') return stop(home, io);
     throw new UsageError(`unknown subcommand "${sub}"; use status or stop`);
   });
 }
 
-async function serve(home: string, io: Io, deps: DaemonCommandDeps): Promise<number> {
+async function serve(home: string, io: Io, deps: DaemonCommandDeps, idleExitMs: number | undefined): Promise<number> {
   const createRuntime = deps.createRuntime ?? createDaemonRuntime;
   let code: number;
   try {
-    code = await serveDaemon({ home, createRuntime, version, report: (line) => io.err(line + '\n') });
+    code = await serveDaemon({ home, createRuntime, version, idleExitMs, report: (line) => io.err(line + '\n') });
   } catch (err) {
     // One plain line: a client that started this daemon shows the end of daemon.log as the reason.
     reportError(io, `podsmith daemon: cannot start: ${(err as Error).message}\n`);

@@ -1,5 +1,6 @@
 // `podsmith stop POD... [--grace SECONDS]`
 import { parseArgs } from 'node:util';
+import { LIMITS } from '../../limits/table';
 import { UsageError } from '../files';
 import type { Io } from '../io';
 import { runPodCommand, type PodCommandDeps } from './daemon-command';
@@ -27,6 +28,8 @@ export function stopCommand(argv: string[], io: Io, deps: PodCommandDeps = {}): 
     if (values.grace !== undefined) {
       grace = Number(values.grace);
       if (!/^\d+$/.test(values.grace) || !Number.isSafeInteger(grace)) throw new UsageError(`--grace takes whole seconds, not "${values.grace}"`);
+      // "At most 300": a longer grace is cut to the limit here (the daemon refuses one above it).
+      grace = Math.min(grace, LIMITS.terminationGracePeriodSeconds);
     }
     for (const pod of positionals) {
       const status = await client.stopPod({ pod, gracePeriodSeconds: grace });

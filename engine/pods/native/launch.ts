@@ -131,7 +131,7 @@ export async function launchInstance(ctx: RuntimeContext, record: PodRecord, con
     tty: config.process.terminal === true,
   });
   // Recorded before start: a failed start must still be cleaned up by its id.
-  container.process = { id, socketId, pid: created.pid, conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
+  container.process = { id, socketId, pid: created.pid, ...(created.startTime ? { startTime: created.startTime } : {}), conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
   occur(ctx, record, name, 'Normal', 'Created', `Created container ${name}`);
   // startedAt is a file time, as finishedAt is (conmon's exit file): the pid file the runtime wrote when it
   // made the process. One clock for both, so a container that exits at once never seems to end before it

@@ -5,7 +5,8 @@
 // stopped. OCI containers under this home's runtime state that belong to no pod are killed and deleted.
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { findExecutable, isAlive, OciRuntime, removeCgroupTree } from '../../runtime';
+import { findExecutable, OciRuntime, removeCgroupTree } from '../../runtime';
+import { livePausePid } from './pod-netns';
 import { connectPodNetwork } from './pod-network';
 import type { RuntimeContext } from './context';
 import { uidPrefix } from './paths';
@@ -30,7 +31,8 @@ export async function reconcile(ctx: RuntimeContext, supervisor: Supervisor): Pr
       ctx.announce(record);
       if (record.lifecycle !== 'running') return;
       // pasta outlives the daemon (kept when still attached); a forwarder of the last daemon ended with it.
-      if (record.pause?.pid && isAlive(record.pause.pid)) await connectPodNetwork(ctx, uid, record.pod, record.pause.pid).catch(() => undefined);
+      const pausePid = livePausePid(record.pause);
+      if (pausePid) await connectPodNetwork(ctx, uid, record.pod, pausePid).catch(() => undefined);
       supervisor.watch(record);
     });
   }

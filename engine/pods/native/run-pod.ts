@@ -146,7 +146,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
         conmonPidFile: join(paths.pause, 'conmon.pid'),
         logArgs: ['-l', `k8s-file:${join(paths.pause, 'pause.log')}`],
       });
-      rec.pause = { id, socketId: id.slice(0, 12) + 'p', pid: created.pid, conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
+      rec.pause = { id, socketId: id.slice(0, 12) + 'p', pid: created.pid, ...(created.startTime ? { startTime: created.startTime } : {}), conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
       // The namespace exists now: the network is ready before any container starts.
       const net = await connectPodNetwork(ctx, uid, pod, created.pid);
       rec.warnings.push(...net.warnings);

@@ -20,6 +20,8 @@ export interface ProcessRecord {
   /** conmon's `-u`: names the attach socket directory. */
   socketId: string;
   pid: number;
+  /** Start time of `pid` (absent in records written before it was kept): a reused pid is not this process. */
+  startTime?: string;
   conmonPid: number;
   conmonStartTime?: string;
 }

@@ -15,6 +15,7 @@ import { runHandler, type HandlerTarget } from './handlers';
 import { launchInstance } from './launch';
 import { NetnsAgent } from './netns-agent';
 import { hookFailedMessage, occur } from './occurrences';
+import { openPauseNetns } from './pod-netns';
 import { podFacts } from './pod-facts';
 import { PodPaths } from './paths';
 import type { PodContainer } from './pod-spec';
@@ -72,7 +73,8 @@ export class Supervisor {
   agent(record: PodRecord): NetnsAgent {
     let a = this.agents.get(record.uid);
     if (!a) {
-      a = new NetnsAgent(record.pod.spec.hostNetwork ? undefined : record.pause?.pid);
+      const pause = record.pause;
+      a = new NetnsAgent(record.pod.spec.hostNetwork ? undefined : () => openPauseNetns(pause));
       this.agents.set(record.uid, a);
     }
     return a;

@@ -3,7 +3,7 @@ export * from './types';
 export { lintText, valueAt, type LintResult } from './lint';
 export { fastDocuments, type FastDocument } from './fast-values';
 export { parseText, type ParsedFile, type ParsedDocument } from './parse';
-export { classify, WORKLOADS, type ManifestDocument, type DocumentRole } from './documents';
+export { classify, isManifestText, WORKLOADS, type ManifestDocument, type DocumentRole } from './documents';
 export { isRunnable, podOf, type PodOf } from './pod-of';
 export { locate, rangeOf, pathAt, nodeRange, type PathAtOffset, type Target } from './source-map';
 export { RULES, ruleInfo, defaultSeverity, type RuleInfo } from './rules/registry';

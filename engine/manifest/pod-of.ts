@@ -2,8 +2,9 @@
 // Job, CronJob) runs its pod template as one Pod named after the workload, as `podman kube play` does with a
 // single replica: the template's labels and annotations, the workload's namespace, the template's spec.
 // Pure, so the engine's admission, the CLI's planning and the editor all agree on which pod a document means.
+// It imports no linter, so the editor's client can use it without bundling the schema.
 import type { ManifestDocument } from './documents';
-import { valueAt } from './lint';
+import type { Path } from './types';
 
 /** Documents `run` accepts: Pods and workloads. */
 export function isRunnable(doc: ManifestDocument): boolean {
@@ -14,6 +15,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function at(value: unknown, path: Path): unknown {
+  let v = value;
+  for (const seg of path) v = isObject(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[seg] : undefined;
+  return v;
+}
+
 export type PodOf = { ok: true; pod: Record<string, unknown> } | { ok: false; message: string };
 
 /** The Pod object `doc` runs; for a workload, its template turned into a Pod. */
@@ -22,7 +29,7 @@ export function podOf(doc: ManifestDocument): PodOf {
   if (doc.role !== 'workload' || !doc.podPath) return { ok: false, message: `a ${doc.kind ?? 'document'} does not run as a pod` };
   const what = `${doc.kind}${doc.name ? ` ${doc.name}` : ''}`;
   if (!doc.name) return { ok: false, message: `the ${doc.kind} has no metadata.name, which names the pod it runs` };
-  const template = valueAt(doc.value, doc.podPath);
+  const template = at(doc.value, doc.podPath);
   if (!isObject(template)) return { ok: false, message: `${what} has no pod template at ${doc.podPath.join('.')}` };
   const tmeta = isObject(template.metadata) ? template.metadata : {};
   const wmeta = isObject((doc.value as Record<string, unknown>).metadata) ? ((doc.value as Record<string, unknown>).metadata as Record<string, unknown>) : {};

@@ -9,7 +9,7 @@ import { registerDoctor } from './doctor/doctor-report';
 import type { EngineAccess } from './engine/access';
 import { registerLens } from './lens/manifest-lens';
 import { LanguageServer } from './lsp';
-import { registerRun } from './run/run-command';
+import { cancelRunsForTesting, registerRun } from './run/run-command';
 import { registerStatusBar } from './status/status-bar';
 import { registerTree, type PodsTree } from './tree/pods-tree';
 
@@ -23,6 +23,10 @@ export interface PodsmithApi {
     engineState(): string;
     /** Resolves once the local pod list of the current connection is loaded. */
     podsLoaded(): Promise<void>;
+    /** Presses Cancel on the progress notification of every run in progress; returns how many. */
+    cancelRuns(): number;
+    /** The Podsmith view's message (why the engine is unavailable or cannot run pods), if any. */
+    viewMessage(): string | undefined;
   };
 }
 
@@ -33,7 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Podsmi
   context.subscriptions.push(ctx);
 
   const doctor = registerDoctor(ctx);
-  const { tree } = registerTree(ctx, doctor);
+  const { tree, view } = registerTree(ctx, doctor);
   registerRun(ctx);
   registerPodCommands(ctx);
   registerLens(ctx);
@@ -64,6 +68,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Podsmi
       tree,
       engineState: () => ctx.engine.local.state,
       podsLoaded: () => ctx.engine.store().whenLoaded(),
+      cancelRuns: cancelRunsForTesting,
+      viewMessage: () => view.message,
     },
   };
 }

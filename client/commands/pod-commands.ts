@@ -132,6 +132,7 @@ async function restart(ctx: Ctx, arg: unknown): Promise<RunResult[]> {
 async function describe(ctx: Ctx, arg: unknown): Promise<vscode.TextEditor | undefined> {
   const ref = await podRefOf(ctx, arg, 'Pod to describe');
   if (!ref) return undefined;
+  if (!(await guarded(ctx, 'connect', () => ctx.engine.client(ref.host)))) return undefined;
   const doc = await vscode.workspace.openTextDocument(describeUri({ host: ref.host, pod: ref.pod }));
   return vscode.window.showTextDocument(doc, { preview: true });
 }

@@ -42,7 +42,10 @@ export class DescribeProvider implements vscode.TextDocumentContentProvider, vsc
     const ref = refOfUri(uri);
     if (!ref) return `not a pod: ${uri.toString()}\n`;
     try {
-      const client = await this.ctx.engine.client(ref.host);
+      // Never starts a daemon: reading a document again after the engine stopped must not restart it.
+      const conn = this.ctx.engine.connection(ref.host);
+      const client = conn.connected() ?? (await conn.client(false).catch(() => undefined));
+      if (!client) return `The Podsmith engine is not running on ${ref.host}: pod ${ref.pod}'s state is unknown until it runs again.\n`;
       const pod = await client.getPod(ref.pod);
       // Events are recorded by name and uid; the uid keeps a re-created pod's history apart.
       const events = (await client.listEvents(pod.name)).filter((e) => !('uid' in e) || e.uid === pod.uid);

@@ -176,6 +176,16 @@ async function runJob(ctx: Ctx, job: Job, opts: { replace?: boolean; recreate?: 
   return { uri: key, pod: status.name, outcome: 'running', status: text };
 }
 
+/** The Cancel handlers of the runs in progress (what the notification's Cancel button calls). */
+const running = new Set<() => void>();
+
+/** For tests: presses Cancel on every run in progress; returns how many there were. */
+export function cancelRunsForTesting(): number {
+  const all = [...running];
+  all.forEach((cancel) => cancel());
+  return all.length;
+}
+
 type Attempt = { status: PodStatus } | { error: unknown } | { cancelled: true };
 
 /** One `pods/run` under a cancellable notification showing pull bytes; Cancel removes the pod being created. */
@@ -204,17 +214,21 @@ async function runOnce(ctx: Ctx, client: DaemonClient, job: Job, name: string): 
             progress.report({ message: tally.message(), increment: tally.increment() });
           } else if (e.type === 'container' && e.state === 'running') progress.report({ message: `container ${e.container} started` });
         };
-        const cancel = token.onCancellationRequested(() => {
+        const onCancel = (): void => {
+          if (cancelled) return;
           cancelled = true;
           progress.report({ message: 'cancelling: removing the pod' });
           // An engine that accepts a force delete during run cancels the run with it; one that answers BUSY
           // ("still being created") gets the delete once run returns (below).
           if (uid) void removeOurs(uid);
-        });
+        };
+        const cancel = token.onCancellationRequested(onCancel);
+        running.add(onCancel);
         try {
           return await client.runPod({ manifest: job.text, fileName: job.fileName, podName: name }, onEvent);
         } finally {
           cancel.dispose();
+          running.delete(onCancel);
         }
       },
     );

@@ -70,7 +70,8 @@ export class PodsTree implements vscode.TreeDataProvider<PodsTreeNode>, vscode.D
   private readonly containers = new Map<string, ContainerNode>();
   /** Which hosts the root showed last time: a host appearing or going needs a root refresh. */
   private shownHosts = new Set<string>();
-  private autoStarted = false;
+  /** Hosts whose pods the view has asked for already. */
+  private readonly looked = new Set<string>();
   private readonly subs: vscode.Disposable[] = [];
 
   constructor(private readonly ctx: Ctx) {
@@ -118,11 +119,15 @@ export class PodsTree implements vscode.TreeDataProvider<PodsTreeNode>, vscode.D
     return this.ctx.engine.store(node.host).byName(name, node.namespace);
   }
 
-  /** Opening the view is asking for the engine: the first time in a window it is started when none runs. */
+  /**
+   * Opening the view is asking for the engine: the first time the view is looked at in a window, the daemon is
+   * started when none runs. Later (the daemon was stopped, or died) it is not restarted behind the user's back:
+   * the welcome content offers Start, and a daemon started elsewhere is joined by itself.
+   */
   private ensureConnected(conn: HostConnection): void {
-    if (conn.state === 'connected' || conn.state === 'connecting' || conn.state === 'unavailable') return;
-    if (this.autoStarted && conn.state === 'stopped') return; // stopped on purpose: the welcome offers Start
-    this.autoStarted = true;
+    const first = !this.looked.has(conn.host);
+    this.looked.add(conn.host);
+    if (!first || conn.state === 'connected' || conn.state === 'connecting' || conn.state === 'unavailable') return;
     conn.client(true).catch(() => {}); // failures become the 'unavailable' state and its welcome content
   }
 

@@ -6,7 +6,7 @@
 // the tree across a daemon killed and started again from outside. Nothing is left running afterwards.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readlinkSync, realpathSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -176,8 +176,19 @@ export function definePodsTests(): void {
       }
     });
 
-    test('the daemon runs under a real Node, not the editor\'s runtime, and outlives nothing it should not', async () => {
+    test('the daemon runs under the node on PATH, not under the editor\'s runtime', async () => {
       assert.ok(daemonPid, 'the daemon reported its pid');
+      const onPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'node')).find((p) => {
+        try {
+          accessSync(p, constants.X_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      assert.ok(onPath, 'this machine has node on PATH');
+      assert.equal(readlinkSync(`/proc/${daemonPid}/exe`), realpathSync(onPath));
+      assert.notEqual(readlinkSync(`/proc/${daemonPid}/exe`), realpathSync(process.execPath), 'not the extension host\'s binary');
       assert.equal(api.testing.engineState(), 'connected');
       assert.equal(api.engine.refOf({ pod: 'p' })?.host, 'local', 'a plain reference gets the local host');
       assert.equal(api.engine.refOf({ host: 'local', pod: 'p', container: 'c' })?.container, 'c');
@@ -276,6 +287,17 @@ export function definePodsTests(): void {
       await waitForPod('vsc-web', /^Running 2\/2/);
     });
 
+    test('Cancel during a run removes the pod being created', async () => {
+      const running = run(fixture('pods/slow.yaml'));
+      await waitForPod('vsc-slow', /^Init:0\/1/);
+      assert.equal(api.testing.cancelRuns(), 1, 'one run in progress');
+      const results = await running;
+      assert.deepEqual(results.map((r) => [r.pod, r.outcome]), [['vsc-slow', 'cancelled']]);
+      await waitForNoPod('vsc-slow');
+      const names = (await (await api.engine.client()).listPods()).map((p) => p.name);
+      assert.ok(!names.includes('vsc-slow'), `the cancelled pod is gone: ${names}`);
+    });
+
     test('a Deployment runs as one pod named after it, from its own CodeLens', async () => {
       const uri = fixture('pods/deploy.yaml');
       await open('pods/deploy.yaml');
@@ -288,9 +310,14 @@ export function definePodsTests(): void {
 
     test('stop takes a tree item, and the tree and CodeLens follow the pod', async () => {
       const pod = await waitForPod('vsc-deploy', /^Running/);
+      const refreshed: (PodsTreeNode | undefined)[] = [];
+      const sub = api.testing.tree.onDidChangeTreeData((n) => refreshed.push(n ?? undefined));
       const status = await vscode.commands.executeCommand<{ phase: string }>('podsmith.pod.stop', pod.node);
       assert.equal(status?.phase, 'Succeeded');
       const stopped = await waitForPod('vsc-deploy', /^Completed 0\/1/);
+      sub.dispose();
+      assert.ok(refreshed.length > 0);
+      assert.ok(refreshed.every((n) => n === pod.node), 'a pod\'s change refreshes that pod\'s subtree only, never the whole tree');
       assert.match(stopped.containers[0]!.description, /^Completed \(exit 0\)/);
       const titles = await waitForLenses(fixture('pods/deploy.yaml'), (t) => t.some((x) => x.includes('Completed')), 'the Completed lens');
       assert.deepEqual(titles, ['$(play) Run as pod', '$(check) Completed 0/1', 'Logs', 'Delete']);
@@ -307,6 +334,37 @@ export function definePodsTests(): void {
       await waitForNoPod('vsc-deploy');
       const lenses = await lensTitles(fixture('pods/deploy.yaml'));
       assert.deepEqual(lenses, ['$(play) Run as pod'], 'no pod: only Run');
+    });
+
+    test('the doctor report opens as a document', async () => {
+      const editor = await vscode.commands.executeCommand<vscode.TextEditor>('podsmith.engine.doctor');
+      const text = editor!.document.getText();
+      assert.equal(editor!.document.uri.scheme, 'podsmith-doctor');
+      assert.ok(text.startsWith(`PODSMITH_HOME: ${home}\n`), text.slice(0, 200));
+      assert.match(text, /^Node for the engine: \S+ \(Node \d+\.\d+\.\d+, from PATH\)$/m);
+      assert.match(text, /oci-runtime/);
+    });
+
+    test('an engine that cannot start says why in the view, and comes back when the settings are fixed', async () => {
+      const other = mkdtempSync('/tmp/psv-');
+      await setSetting('engine.nodePath', '/bin/false');
+      await setSetting('engine.home', other);
+      try {
+        assert.equal(await vscode.commands.executeCommand('podsmith.engine.start'), undefined);
+        assert.equal(api.testing.engineState(), 'unavailable');
+        assert.match(api.testing.viewMessage() ?? '', /^The Podsmith engine is not available: podsmith\.engine\.nodePath: \/bin\/false does not run as Node/);
+        assert.deepEqual(await treeData(), []);
+        // Linting does not depend on the engine.
+        const bad = await open('bad-pod.yaml');
+        assert.ok(vscode.languages.getDiagnostics(bad.uri).some((d) => d.source === 'podsmith'));
+      } finally {
+        await setSetting('engine.nodePath', undefined);
+        await setSetting('engine.home', home);
+      }
+      const started = await vscode.commands.executeCommand<{ home: string }>('podsmith.engine.start');
+      assert.equal(started?.home, home);
+      assert.equal(api.testing.viewMessage(), undefined);
+      await waitForPod('vsc-web', /^Running 2\/2/);
     });
 
     test('the tree stays correct across a daemon killed and started again by someone else', async () => {

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { DoctorReport } from '../../engine/doctor/types';
-import { engineEnv } from '../engine/host-connection';
+import { engineEnv } from '../engine/engine-env';
 import type { Ctx } from '../ctx';
 
 export const DOCTOR_SCHEME = 'podsmith-doctor';

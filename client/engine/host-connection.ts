@@ -11,6 +11,7 @@ import { podsmithHome } from '../../engine/home';
 import type { PodEvent } from '../../engine/pods/types';
 import type { HelloResult } from '../../engine/protocol/messages';
 import type { EngineSettings } from '../config';
+import { engineEnv } from './engine-env';
 import { findNode, type NodeChoice } from './node-binary';
 
 /**
@@ -30,13 +31,6 @@ export interface HostConnectionOptions {
 
 const NO_DAEMON = 'no podsmith daemon is running';
 const WATCH_SETTLE_MS = 100;
-
-/** The extension host's environment minus what belongs to the editor process, for the daemon and helpers. */
-export function engineEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env)) if (!/^(VSCODE_|ELECTRON_)/.test(k) && k !== 'NODE_OPTIONS') out[k] = v;
-  return out;
-}
 
 export class HostConnection implements vscode.Disposable {
   state: EngineState = 'idle';

@@ -172,23 +172,26 @@ export class HostConnection implements vscode.Disposable {
     // Before any daemon ran here the run directory does not exist yet: watch the home (or nothing).
     const dir = existsSync(runDir) ? runDir : existsSync(home) ? home : undefined;
     if (!dir) return;
+    const changed = (): void => {
+      clearTimeout(this.settle);
+      this.settle = setTimeout(() => {
+        if (!this.current && !this.attempt) this.probe();
+        // The run directory appeared after watching the home: move the watch there.
+        if (dir !== runDir && existsSync(runDir)) {
+          this.stopWatching();
+          this.watchForDaemon();
+        }
+      }, WATCH_SETTLE_MS);
+    };
     try {
-      const w = watch(dir, () => {
-        clearTimeout(this.settle);
-        this.settle = setTimeout(() => {
-          if (!this.current && !this.attempt) this.probe();
-          // The run directory appeared after watching the home: move the watch there.
-          if (dir !== runDir && existsSync(runDir)) {
-            this.stopWatching();
-            this.watchForDaemon();
-          }
-        }, WATCH_SETTLE_MS);
-      });
+      const w = watch(dir, changed);
       w.on('error', () => this.stopWatching());
       this.watcher = w;
     } catch {
-      // Not watchable (removed meanwhile): the next command reconnects.
+      return; // not watchable (removed meanwhile): the next command reconnects
     }
+    // A daemon that began listening between the last attempt and the watch made no event: look once more.
+    changed();
   }
 
   private stopWatching(): void {

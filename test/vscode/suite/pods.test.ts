@@ -6,7 +6,7 @@
 // the tree across a daemon killed and started again from outside. Nothing is left running afterwards.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readlinkSync, realpathSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -360,6 +360,7 @@ export function definePodsTests(): void {
       } finally {
         await setSetting('engine.nodePath', undefined);
         await setSetting('engine.home', home);
+        rmSync(other, { recursive: true, force: true });
       }
       const started = await vscode.commands.executeCommand<{ home: string }>('podsmith.engine.start');
       assert.equal(started?.home, home);

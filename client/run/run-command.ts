@@ -151,7 +151,8 @@ async function runJob(ctx: Ctx, job: Job, opts: { replace?: boolean; recreate?: 
   let attempt = await runOnce(ctx, client, job, name);
   if ('error' in attempt && attempt.error instanceof PodError && attempt.error.code === 'ALREADY_EXISTS') {
     const existing = await client.getPod(name).catch(() => undefined);
-    let replace = opts.replace || opts.recreate;
+    // Gone meanwhile: nothing to replace, run again.
+    let replace = opts.replace || opts.recreate || !existing;
     if (!replace && existing) {
       const choice = await vscode.window.showWarningMessage(`Pod ${name} already exists (${podStatusText(existing)}). Replace it?`, { modal: true }, 'Replace');
       replace = choice === 'Replace';

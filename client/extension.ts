@@ -1,49 +1,81 @@
-// Podsmith's VS Code extension: starts the Podsmith language server and wires it to YAML/JSON editors.
-// All linting, hovers, completion and fixes come from the server; this file only starts and stops it.
+// Activation only: builds the shared state (ctx.ts) and registers each concern's module. The language server
+// (lsp.ts) lints manifests whatever the engine's state; the pod modules reach the engine through ctx.engine.
 import * as vscode from 'vscode';
-import { LanguageClient, RevealOutputChannelOn, type LanguageClientOptions } from 'vscode-languageclient/node';
-import { CONFIG_SECTION, documentSelector } from './selector';
-import { serverOptions } from './server-options';
+import { registerPodCommands } from './commands/pod-commands';
+import { affectsEngine } from './config';
+import { Ctx } from './ctx';
+import { registerDescribe } from './describe/describe-provider';
+import { registerDoctor } from './doctor/doctor-report';
+import type { EngineAccess } from './engine/access';
+import { registerLens } from './lens/manifest-lens';
+import { LanguageServer } from './lsp';
+import { cancelRunsForTesting, registerRun } from './run/run-command';
+import { registerStatusBar } from './status/status-bar';
+import { registerTree, type PodsTree } from './tree/pods-tree';
 
-const CLIENT_ID = 'podsmith'; // Also the prefix of the `podsmith.trace.server` setting the client reads.
-
-let client: LanguageClient | undefined;
-
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const output = vscode.window.createOutputChannel('Podsmith');
-  context.subscriptions.push(output);
-
-  const clientOptions: LanguageClientOptions = {
-    documentSelector,
-    synchronize: { configurationSection: CONFIG_SECTION },
-    middleware: {
-      workspace: {
-        // The server pulls the `podsmith` section per document (workspace/configuration), so folder settings
-        // apply. Pushing values here would read resource-scoped settings without a resource (VS Code warns, and
-        // the value may be the wrong folder's): send only the change signal and let the server pull.
-        didChangeConfiguration: (_sections, next) => next(undefined),
-      },
-    },
-    outputChannel: output,
-    // Server log lines stay in the channel instead of popping it open; crashes use the client's restart policy.
-    revealOutputChannelOn: RevealOutputChannelOn.Never,
+/** What `activate` returns (`vscode.extensions.getExtension('podsmith.podsmith').exports`). */
+export interface PodsmithApi {
+  /** The engine: a connected daemon client per host, and pod references from command arguments. */
+  engine: EngineAccess;
+  /** For tests: the Podsmith view's data (getChildren/getTreeItem) and the engine connection's state. */
+  testing: {
+    tree: PodsTree;
+    engineState(): string;
+    /** Resolves once the local pod list of the current connection is loaded. */
+    podsLoaded(): Promise<void>;
+    /** Presses Cancel on the progress notification of every run in progress; returns how many. */
+    cancelRuns(): number;
+    /** The Podsmith view's message (why the engine is unavailable or cannot run pods), if any. */
+    viewMessage(): string | undefined;
   };
-  client = new LanguageClient(CLIENT_ID, 'Podsmith', serverOptions(context.asAbsolutePath('dist/server.js')), clientOptions);
+}
+
+let server: LanguageServer | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<PodsmithApi> {
+  const ctx = new Ctx(context);
+  context.subscriptions.push(ctx);
+
+  const doctor = registerDoctor(ctx);
+  const { tree, view } = registerTree(ctx, doctor);
+  registerRun(ctx);
+  registerPodCommands(ctx);
+  registerLens(ctx);
+  registerDescribe(ctx);
+  registerStatusBar(ctx);
+  // MERGE POINT (issue 10): the terminal and logs modules register here, one line each (added by the lead):
+  //   registerTerminal(context, ctx.engine);   // import { register as registerTerminal } from './terminal';
+  //   registerLogs(context, ctx.engine);       // import { register as registerLogs } from './logs';
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('podsmith.restartServer', async () => {
-      if (!client) return;
-      output.appendLine('Restarting the Podsmith language server.');
-      await client.restart();
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!affectsEngine(e)) return;
+      ctx.log('engine settings changed: reconnecting');
+      ctx.engine.local.reset();
+      ctx.engine.local.probe();
     }),
   );
+  // A daemon that already runs (started by the CLI, or by another window) is joined at once, so the
+  // CodeLenses show live state; none is started until the view opens or a command needs one.
+  ctx.engine.local.probe();
 
-  // Awaited so that a start failure shows up as an activation error instead of vanishing.
-  await client.start();
+  server = new LanguageServer(context, ctx.output);
+  await server.start();
+
+  return {
+    engine: ctx.engine,
+    testing: {
+      tree,
+      engineState: () => ctx.engine.local.state,
+      podsLoaded: () => ctx.engine.store().whenLoaded(),
+      cancelRuns: cancelRunsForTesting,
+      viewMessage: () => view.message,
+    },
+  };
 }
 
 export async function deactivate(): Promise<void> {
-  const c = client;
-  client = undefined;
-  if (c) await c.stop();
+  const s = server;
+  server = undefined;
+  if (s) await s.stop();
 }

@@ -21,6 +21,9 @@ export interface PortForwardOptions {
   onConnectionError?(port: ForwardedPort, message: string): void;
   /** How often to check that the pod's namespace still exists (default 1000 ms; 0 = never). */
   watchIntervalMs?: number;
+  /** The Node binary for the helper in the pod's namespace (default this process's: from an editor's
+   * extension host that may be Electron, so the editor passes a real Node). */
+  nodePath?: string;
 }
 
 export interface PortForwardSession {
@@ -76,7 +79,7 @@ export function formatAddress(address: string, port: number): string {
 export async function startPortForward(netns: NetnsRef, pairs: PortPair[], opts: PortForwardOptions = {}): Promise<PortForwardSession> {
   if (!pairs.length) throw new Error('no ports to forward');
   const inode = netnsInode(netns); // fails early, with a clear message, when the pod is already gone
-  const dialer: NetnsDialer = await startNetnsDialer(netns);
+  const dialer: NetnsDialer = await startNetnsDialer(netns, opts.nodePath);
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
   const ports: ForwardedPort[] = [];

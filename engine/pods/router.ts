@@ -2,7 +2,7 @@
 // operation to the runtime that holds the pod (pod names are unique across runtimes: they share the
 // `pod-names` links). The daemon serves this, so clients never need to know which runtime runs a pod.
 import { resolveRuntimeClass } from '../limits';
-import { fastDocuments, lintText } from '../manifest';
+import { fastDocuments, lintText, valueAt, WORKLOADS } from '../manifest';
 import type { ExecRequest, LogsRequest, PodRuntime } from './runtime';
 import { PodError, type PodEvent, type RunPodRequest } from './types';
 
@@ -12,18 +12,30 @@ export interface RoutedRuntime {
   runtime: PodRuntime;
 }
 
-type PodLike = { kind?: unknown; metadata?: { name?: unknown }; spec?: { runtimeClassName?: unknown } };
+type Doc = { kind?: unknown; metadata?: { name?: unknown } };
+
+/** The runtimeClassName a Pod, or a workload's pod template, asks for. */
+function runtimeClassOf(doc: Doc): unknown {
+  const kind = typeof doc.kind === 'string' ? doc.kind : '';
+  const path = kind === 'Pod' ? [] : WORKLOADS[kind]?.template;
+  const pod = path ? valueAt(doc, path) : undefined;
+  const spec = typeof pod === 'object' && pod !== null ? (pod as { spec?: unknown }).spec : undefined;
+  return typeof spec === 'object' && spec !== null ? (spec as { runtimeClassName?: unknown }).runtimeClassName : undefined;
+}
 
 /**
  * The runtime class a run request asks for; undefined when the manifest does not say clearly (admission
  * will). The chosen runtime lints the manifest anyway: values are enough here, so the cheap js-yaml pass is
- * used, and the linter only for files it leaves to the full parse.
+ * used, and the linter only for files it leaves to the full parse. Pods and workloads count, as in admission.
  */
 export function requestedRuntimeClass(req: RunPodRequest): string | undefined {
   const values = fastDocuments(req.manifest)?.map((d) => d.value) ?? lintText(req.manifest, { fileName: req.fileName ?? 'manifest' }).documents.map((d) => d.value);
-  const pods = values.filter((v): v is PodLike => typeof v === 'object' && v !== null && (v as PodLike).kind === 'Pod');
-  const chosen = req.podName ? pods.find((p) => p.metadata?.name === req.podName) : pods[0];
-  return resolveRuntimeClass(chosen?.spec?.runtimeClassName);
+  const runnable = values.filter((v): v is Doc => {
+    const kind = typeof v === 'object' && v !== null ? (v as Doc).kind : undefined;
+    return kind === 'Pod' || (typeof kind === 'string' && kind in WORKLOADS);
+  });
+  const chosen = req.podName ? runnable.find((p) => p.metadata?.name === req.podName) : runnable[0];
+  return resolveRuntimeClass(chosen ? runtimeClassOf(chosen) : undefined);
 }
 
 export function routePods(routes: RoutedRuntime[]): PodRuntime {

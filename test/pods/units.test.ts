@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { totalmem } from 'node:os';
 import { admitPod } from '../../engine/pods/native/admit';
+import { requestedRuntimeClass } from '../../engine/pods/router';
 import { restartDelay } from '../../engine/pods/native/backoff';
 import { podLimits } from '../../engine/pods/native/run-pod';
 import { PodPaths } from '../../engine/pods/native/paths';
@@ -161,13 +162,55 @@ describe('admission', () => {
     assert.equal(admitted.secrets.s.text.pw, 'pw!');
   });
 
-  it('names the pod to run in a multi-pod file, and refuses workloads and other runtime classes', () => {
+  it('names the pod to run in a multi-pod file, and refuses other runtime classes', () => {
     const two = [podManifest('one', { containers: [{ name: 'c', image: 'busybox:1' }] }), podManifest('two', { containers: [{ name: 'c', image: 'busybox:1' }] })].join('---\n');
     assert.equal(admitPod({ manifest: two, podName: 'two' }).pod.metadata.name, 'two');
-    assert.throws(() => admitPod({ manifest: two, podName: 'three' }), (e: PodError) => e.code === 'INVALID' && /no Pod named "three"/.test(e.message));
-    const deployment = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } } } });
-    assert.throws(() => admitPod({ manifest: deployment }), (e: PodError) => e.code === 'INVALID' && /holds a Deployment/.test(e.message));
+    assert.throws(() => admitPod({ manifest: two, podName: 'three' }), (e: PodError) => e.code === 'INVALID' && /no Pod or workload named "three"/.test(e.message));
     const wasm = podManifest('w', { runtimeClassName: 'pod-wasm', containers: [{ name: 'c', image: 'busybox:1' }] });
     assert.throws(() => admitPod({ manifest: wasm }), (e: PodError) => e.code === 'INVALID' && /pod-wasm/.test(e.message));
+  });
+
+  it('runs a workload\'s pod template as one pod named after the workload, for every workload kind', () => {
+    const template = {
+      metadata: { name: 'ignored', labels: { app: 'web' }, annotations: { note: 'from the template' } },
+      spec: { restartPolicy: 'Always', containers: [{ name: 'c', image: 'busybox:1' }] },
+    };
+    const jobTemplate = { ...template, spec: { ...template.spec, restartPolicy: 'Never' } };
+    const kinds: [string, string, Record<string, unknown>][] = [
+      ['Deployment', 'apps/v1', { selector: { matchLabels: { app: 'web' } }, template }],
+      ['ReplicaSet', 'apps/v1', { selector: { matchLabels: { app: 'web' } }, template }],
+      ['StatefulSet', 'apps/v1', { serviceName: 's', selector: { matchLabels: { app: 'web' } }, template }],
+      ['DaemonSet', 'apps/v1', { selector: { matchLabels: { app: 'web' } }, template }],
+      ['Job', 'batch/v1', { template: jobTemplate }],
+      ['CronJob', 'batch/v1', { schedule: '* * * * *', jobTemplate: { spec: { template: jobTemplate } } }],
+    ];
+    for (const [kind, apiVersion, spec] of kinds) {
+      const manifest = JSON.stringify({ apiVersion, kind, metadata: { name: 'wl', namespace: 'team', labels: { tier: 'workload-only' } }, spec });
+      const { pod, namespace } = admitPod({ manifest, fileName: `${kind}.json` });
+      assert.equal(pod.metadata.name, 'wl', kind);
+      assert.equal(namespace, 'team', kind);
+      assert.deepEqual(pod.metadata.labels, { app: 'web' }, `${kind}: the template's labels, not the workload's`);
+      assert.deepEqual(pod.metadata.annotations, { note: 'from the template' }, kind);
+      assert.equal(pod.spec.containers[0]!.name, 'c', kind);
+    }
+  });
+
+  it('picks a workload by name among pods, and refuses a workload without a name', () => {
+    const deployment = (name?: string) =>
+      JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: name ? { name } : {}, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } } } });
+    const mixed = [podManifest('p', { containers: [{ name: 'c', image: 'busybox:1' }] }), deployment('d')].join('\n---\n');
+    assert.equal(admitPod({ manifest: mixed }).pod.metadata.name, 'p', 'the first runnable document by default');
+    assert.equal(admitPod({ manifest: mixed, podName: 'd' }).pod.metadata.name, 'd');
+    assert.throws(() => admitPod({ manifest: deployment() }), (e: PodError) => e.code === 'INVALID' && /no metadata.name/.test(e.message));
+  });
+
+  it('routes a workload by its pod template\'s runtime class', () => {
+    const job = (name: string, runtimeClassName?: string) =>
+      JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, spec: { template: { spec: { runtimeClassName, restartPolicy: 'Never', containers: [{ name: 'c', image: 'm:1' }] } } } });
+    assert.equal(requestedRuntimeClass({ manifest: job('j', 'pod-wasm') }), 'pod-wasm');
+    assert.equal(requestedRuntimeClass({ manifest: job('j') }), 'pod-containers');
+    const both = [podManifest('p', { containers: [{ name: 'c', image: 'busybox:1' }] }), job('j', 'pod-wasm')].join('\n---\n');
+    assert.equal(requestedRuntimeClass({ manifest: both, podName: 'j' }), 'pod-wasm');
+    assert.equal(requestedRuntimeClass({ manifest: both }), 'pod-containers');
   });
 });

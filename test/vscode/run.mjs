@@ -1,7 +1,8 @@
 // Runs the extension-host suite through @vscode/test-electron, pointed at the code-server launcher instead of
 // a downloaded VS Code. Prints the suite's counts as `extension-host: N passed, M failed`.
 import { runTests } from '@vscode/test-electron';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +11,34 @@ const repo = resolve(here, '..', '..');
 const resultsFile = join(repo, 'test-results', 'vscode-extension-host.json');
 mkdirSync(dirname(resultsFile), { recursive: true });
 rmSync(resultsFile, { force: true });
+
+// The engine home the pods suite uses (through the podsmith.engine.home setting); short, for the socket path.
+const engineHome = mkdtempSync('/tmp/psv-');
+
+/** What of the engine outlived the suite: pods, the daemon, any process started for the home. Cleans it up. */
+function engineLeftovers(home) {
+  const cli = (args) => spawnSync(process.execPath, [join(repo, 'dist', 'podsmith.js'), ...args], { env: { ...process.env, PODSMITH_HOME: home }, encoding: 'utf8', timeout: 60_000 });
+  const left = [];
+  if (cli(['daemon', 'status']).status === 0) {
+    const pods = JSON.parse(cli(['ps', '-a', '-o', 'json']).stdout || '{"items":[]}').items.map((p) => p.metadata.name);
+    if (pods.length) left.push(`pods: ${pods.join(', ')}`);
+    for (const p of pods) cli(['rm', '-f', p]);
+    left.push('the daemon');
+    cli(['daemon', 'stop']);
+  }
+  const needle = `PODSMITH_HOME=${home}\0`;
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle)) continue;
+      left.push(`process ${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim()}`);
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone, or not ours
+    }
+  }
+  rmSync(home, { recursive: true, force: true });
+  return left;
+}
 
 let exitCode = 0;
 try {
@@ -22,7 +51,7 @@ try {
     // No --user-data-dir/--extensions-dir from test-electron (it would point them at ./.vscode-test): the
     // launcher makes fresh ones per run in its temp dir.
     reuseMachineInstall: true,
-    extensionTestsEnv: { PODSMITH_VSCODE_RESULTS: resultsFile },
+    extensionTestsEnv: { PODSMITH_VSCODE_RESULTS: resultsFile, PODSMITH_VSCODE_ENGINE_HOME: engineHome },
   });
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
@@ -38,5 +67,11 @@ try {
   exitCode = 1;
 }
 if (results.failed > 0) exitCode = 1;
+const left = engineLeftovers(engineHome);
+if (left.length) {
+  console.error(`left running after the suite (now removed): ${left.join('; ')}`);
+  results.failed++;
+  exitCode = 1;
+}
 console.log(`extension-host: ${results.passed} passed, ${results.failed} failed`);
 process.exit(exitCode);

@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { classify, parseText } from '../../manifest';
+import { classify, isRunnable, parseText } from '../../manifest';
 import { PodError, type PodEvent } from '../../pods/types';
 import { collectFiles, readManifest, UsageError } from '../files';
 import { podStatusText } from '../format/pod-table';
@@ -13,7 +13,9 @@ import { createProgressReporter } from './transfer-progress';
 export const RUN_USAGE = `Usage: podsmith run -f FILE|DIR [--oci-runtime runc|crun|youki] [-q]
 
 Runs the pods of a manifest file, or of every manifest file in a folder (there, ConfigMap and Secret
-documents of all the folder's files are available to every pod, as with 'podman kube play'). A pod is
+documents of all the folder's files are available to every pod, as with 'podman kube play'). A workload
+(Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob) runs its pod template as one pod named after
+the workload, with the template's labels and annotations. A pod is
 admitted by the same checks as 'podsmith lint', its images are pulled (with progress), and the command
 returns once every container runs; a pod that cannot start is removed entirely and the reason is printed,
 with the failing container's last output lines.
@@ -85,7 +87,7 @@ export function podRunCommand(argv: string[], io: Io, deps: RunDeps = {}): Promi
   });
 }
 
-/** One job per Pod document; in a folder the other files lend their ConfigMaps and Secrets. */
+/** One job per Pod or workload document; in a folder the other files lend their ConfigMaps and Secrets. */
 function planJobs(paths: string[]): { jobs: PodJob[]; extras: { fileName: string; text: string }[] } {
   const jobs: PodJob[] = [];
   const extras: { fileName: string; text: string }[] = [];
@@ -98,7 +100,7 @@ function planJobs(paths: string[]): { jobs: PodJob[]; extras: { fileName: string
       if (!r.ok) throw new UsageError(`${file}: ${r.message}`);
       const pods = parseText(r.text)
         .documents.map(classify)
-        .filter((d) => d.role === 'pod');
+        .filter(isRunnable);
       if (pods.length === 0) {
         // A file named on its own goes to the engine anyway, which explains what is wrong with it.
         if (!isDir) jobs.push({ fileName: file, manifest: r.text });
@@ -109,7 +111,7 @@ function planJobs(paths: string[]): { jobs: PodJob[]; extras: { fileName: string
       for (const d of pods) jobs.push({ fileName: file, manifest: r.text, podName: pods.length > 1 ? d.name : undefined });
     }
   }
-  if (jobs.length === 0) throw new UsageError(`no Pod (kind: Pod) in ${paths.join(', ')}`);
+  if (jobs.length === 0) throw new UsageError(`no Pod or workload (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob) in ${paths.join(', ')}`);
   return { jobs, extras: fromFolder ? extras : [] };
 }
 

@@ -2,7 +2,7 @@
 // engine's security limits are checked once more on the chosen pod, and the ConfigMaps and Secrets it may use
 // are collected from the same file and the extra files (as `podman kube play` does with a folder).
 import { checkLimits, resolveRuntimeClass } from '../../limits';
-import { classify, lintText, parseText, type Finding, type ManifestDocument } from '../../manifest';
+import { classify, isRunnable, lintText, parseText, podOf, type Finding, type ManifestDocument } from '../../manifest';
 import { PodError, type RunPodRequest } from '../types';
 import type { PodObject } from './pod-spec';
 
@@ -71,18 +71,13 @@ export function admitPod(req: RunPodRequest, serves = 'pod-containers'): Admitte
   }
 
   const documents = result.documents;
-  const pods = documents.filter((d) => d.role === 'pod');
-  const chosen = req.podName ? pods.find((d) => d.name === req.podName) : pods[0];
-  if (!chosen) {
-    const workload = documents.find((d) => d.role === 'workload');
-    const why = req.podName
-      ? `no Pod named "${req.podName}" in ${fileName}`
-      : workload
-        ? `${fileName} holds a ${workload.kind} (${workload.name ?? 'unnamed'}), not a Pod: run its pod template as a Pod`
-        : `no Pod in ${fileName}`;
-    throw new PodError(why, 'INVALID');
-  }
-  const pod = structuredClone(chosen.value) as PodObject;
+  // Pods, and workloads whose pod template runs as one pod named after the workload (engine/manifest/pod-of.ts).
+  const runnable = documents.filter(isRunnable);
+  const chosen = req.podName ? runnable.find((d) => d.name === req.podName) : runnable[0];
+  if (!chosen) throw new PodError(req.podName ? `no Pod or workload named "${req.podName}" in ${fileName}` : `no Pod or workload in ${fileName}`, 'INVALID');
+  const made = podOf(chosen);
+  if (!made.ok) throw new PodError(`${fileName}: ${made.message}`, 'INVALID');
+  const pod = structuredClone(made.pod) as unknown as PodObject;
   const namespace = pod.metadata.namespace || 'default';
   pod.metadata.namespace = namespace;
 

@@ -7,6 +7,7 @@ import Mocha from 'mocha';
 import { defineActivationTests } from './activation.test';
 import { defineDiagnosticsTests } from './diagnostics.test';
 import { defineFeatureTests } from './features.test';
+import { definePodsTests } from './pods.test';
 import { defineSettingsTests } from './settings.test';
 
 const PREFIX = '[ext-test] ';
@@ -64,6 +65,8 @@ export async function run(): Promise<void> {
   defineDiagnosticsTests();
   defineFeatureTests();
   defineSettingsTests();
+  // Last: it changes engine settings and runs real pods.
+  definePodsTests();
 
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   const out = process.env.PODSMITH_VSCODE_RESULTS;

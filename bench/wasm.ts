@@ -38,9 +38,9 @@ const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(ms < 10 ? 2 : 1) :
 /** The supervisor entry users run: the built CLI (its own small bundle when there is one). */
 function builtSupervisor(): SupervisorCommandOf | undefined {
   const own = join(ROOT, 'dist', 'wasm-supervisor.js');
-  if (existsSync(own)) return (args) => ({ command: process.execPath, args: [own, ...args], cwd: '/' });
+  if (existsSync(own)) return (args) => ({ command: process.execPath, args: ['/app/wasm-supervisor.js', ...args], cwd: '/', binds: [{ source: own, path: '/app/wasm-supervisor.js' }] });
   const cli = join(ROOT, 'dist', 'podsmith.js');
-  if (existsSync(cli) && readFileSync(cli, 'utf8').includes('__wasm-supervisor')) return (args) => ({ command: process.execPath, args: [cli, '__wasm-supervisor', ...args], cwd: '/' });
+  if (existsSync(cli) && readFileSync(cli, 'utf8').includes('__wasm-supervisor')) return (args) => ({ command: process.execPath, args: ['/app/dist/podsmith.js', '__wasm-supervisor', ...args], cwd: '/', binds: [{ source: join(ROOT, 'dist'), path: '/app/dist' }] });
   return undefined;
 }
 
@@ -85,7 +85,7 @@ export async function runWasmBench(): Promise<object> {
       const s = await wasm!.runPod({ manifest: wasmManifest });
       const run = performance.now() - t;
       if (s.phase !== 'Running') throw new Error(`the wasm pod is ${s.phase}, not Running`);
-      const state = JSON.parse(readFileSync(join(home, 'wasm-pods', s.uid, 'status.json'), 'utf8')) as SupervisorState;
+      const state = JSON.parse(readFileSync(join(home, 'wasm-pods', s.uid, 'sandbox', 'status.json'), 'utf8')) as SupervisorState;
       t = performance.now();
       await wasm!.deletePod({ pod: 'bench-wasm' });
       const del = performance.now() - t;

@@ -22,9 +22,9 @@ export async function wasmPodLogs(ctx: WasmContext, req: LogsRequest, signal?: A
   const isDone = async () => {
     const now = await readWasmPod(ctx.home, uid);
     if (!now) return true;
-    const state = await readSupervisorState(ctx.home, uid);
+    const state = await readSupervisorState(ctx.home, now);
     const lifecycle = effectiveLifecycle(now, state);
-    return lifecycle === 'stopped' || lifecycle === 'deleting' || (now.lifecycle !== 'creating' && !supervisorAlive(now, state));
+    return lifecycle === 'stopped' || lifecycle === 'deleting' || (now.lifecycle !== 'creating' && !supervisorAlive(now));
   };
   return containerLogs(dir, name!, req, isDone, signal);
 }

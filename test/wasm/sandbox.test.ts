@@ -1,0 +1,261 @@
+// The boundary around a wasm pod, attacked for real (issue 8): a hostile image and hostile modules try to
+// read and write a host file outside the pod (a canary: a root-owned 0600 file in a 0700 temporary directory),
+// to make the daemon signal a process of their choosing through a forged status.json, to stop or kill their
+// own supervisor with proc_raise, to crash it with one huge fd_write, and to get a read-only volume written
+// through two mounts at one path. Each attack must fail and leave the host file as it was; the pod's other
+// containers must go on. Also what the sandbox means for volumes: a configMap is read-only to the kernel
+// even when reached from outside its preopen, and a hostPath is written as the sandbox's unprivileged id.
+import { describe, it, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isAlive, procStat } from '../../engine/runtime/processes';
+import type { PodError } from '../../engine/pods/types';
+import { container, IMAGES, text, until, wasmPod, wasmTestEnv, whyNoWasm, type WasmTestEnv } from './fixtures';
+
+const skip = whyNoWasm();
+const never = { restartPolicy: 'Never', terminationGracePeriodSeconds: 0 };
+
+describe('pod-wasm sandbox', { skip }, () => {
+  let env: WasmTestEnv;
+  let canaryDir: string;
+  let canary: string;
+  let secret: string;
+  before(async () => {
+    env = await wasmTestEnv();
+    canaryDir = mkdtempSync(join(tmpdir(), 'podsmith-canary-'));
+    canary = join(canaryDir, 'secret');
+    secret = `canary-${randomBytes(12).toString('hex')}`;
+    writeFileSync(canary, secret, { mode: 0o600 });
+  });
+  afterEach(async () => {
+    assert.deepEqual(await env.cleanup(), []);
+    assert.equal(readFileSync(canary, 'utf8'), secret, 'the host file is unchanged');
+    assert.equal(statSync(canary).mode & 0o777, 0o600);
+  });
+  after(async () => {
+    await env?.dispose();
+    if (canaryDir) rmSync(canaryDir, { recursive: true, force: true });
+  });
+
+  const ended = (pod: string, name: string, timeoutMs?: number) =>
+    until(`${name} to end`, async () => container(await env.runtime.podStatus(pod), name).state.terminated, timeoutMs);
+  const logs = async (pod: string, name: string) => text(await env.runtime.logs({ pod, container: name }));
+
+  it('a symlink to / in an image layer leads nowhere on the host', async () => {
+    // The image's layer holds `h -> /`: node:wasi checks guest paths textually and the kernel follows the link.
+    await env.runtime.runPod({
+      manifest: wasmPod('hostile-image', {
+        ...never,
+        containers: [
+          { name: 'read', image: IMAGES.escape, args: ['cat', `/h${canary}`] },
+          { name: 'write', image: IMAGES.escape, args: ['write', `/h${canaryDir}/planted`, 'pwned'] },
+          { name: 'passwd', image: IMAGES.escape, args: ['cat', '/h/etc/passwd'] },
+        ],
+      }),
+    });
+    const read = await ended('hostile-image', 'read');
+    const readLog = await logs('hostile-image', 'read');
+    assert.ok(!readLog.includes(secret), `the module read the host file: ${readLog}`);
+    assert.equal(read.exitCode, 1, readLog);
+    assert.equal((await ended('hostile-image', 'write')).exitCode, 1, await logs('hostile-image', 'write'));
+    assert.equal(existsSync(join(canaryDir, 'planted')), false, 'no file was planted on the host');
+    // The host's /etc/passwd is not there either: the link leads to the sandbox's own root.
+    await ended('hostile-image', 'passwd');
+    assert.doesNotMatch(await logs('hostile-image', 'passwd'), /root:x:0:0/);
+    // The image itself still works as an image: its own files are there.
+    await env.runtime.deletePod({ pod: 'hostile-image' });
+  });
+
+  it('symlinks made on a writable emptyDir lead nowhere on the host', async () => {
+    // node:wasi refuses `symlink("/", "/data/x")` here (uvwasi checks targets as text), but not a chain of
+    // links whose targets stay inside as text while the kernel climbs out: /data/u16 is 16 levels above /data.
+    const data = [{ name: 'data', mountPath: '/data' }];
+    await env.runtime.runPod({
+      manifest: wasmPod('hostile-module', {
+        ...never,
+        volumes: [{ name: 'data', emptyDir: {} }],
+        initContainers: [{ name: 'link', image: IMAGES.tool, command: ['tool.wasm', 'uplinks', '/data', '16'], volumeMounts: data }],
+        containers: [
+          { name: 'overwrite', image: IMAGES.tool, command: ['tool.wasm', 'write', `/data/u16${canary}`, 'pwned'], volumeMounts: data },
+          { name: 'plant', image: IMAGES.tool, command: ['tool.wasm', 'write', `/data/u16${canaryDir}/planted`, 'pwned'], volumeMounts: data },
+          { name: 'read', image: IMAGES.tool, command: ['tool.wasm', 'cat', `/data/u16${canary}`], volumeMounts: data },
+        ],
+      }),
+    });
+    assert.equal(container(await env.runtime.podStatus('hostile-module'), 'link').state.terminated?.exitCode, 0, await logs('hostile-module', 'link'));
+    for (const name of ['overwrite', 'plant', 'read']) assert.equal((await ended('hostile-module', name)).exitCode, 1, await logs('hostile-module', name));
+    assert.ok(!(await logs('hostile-module', 'read')).includes(secret), 'the module read the host file');
+    assert.equal(existsSync(join(canaryDir, 'planted')), false, 'no file was planted on the host');
+    await env.runtime.deletePod({ pod: 'hostile-module' });
+  });
+
+  it('a status.json forged by a module is not trusted: the pid it names is never signalled', async () => {
+    const victim = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    try {
+      await until('the victim process', () => victim.pid !== undefined && isAlive(victim.pid));
+      // Not a state the supervisor could write, naming a host process as the supervisor. The module writes it
+      // wherever status.json may be: in the pod directory on the host (reached through `h -> /`), or in the
+      // sandbox's own state directory.
+      const forged = JSON.stringify({ version: 1, supervisor: { pid: victim.pid }, phase: 'stopped', containers: 'none' });
+      const status = await env.runtime.runPod({
+        manifest: wasmPod('forger', {
+          ...never,
+          volumes: [{ name: 'data', emptyDir: {} }],
+          containers: [
+            { name: 'forge', image: IMAGES.escape, args: ['forge', 'status.json', forged, '/data/go', `/h${env.home}/wasm-pods`, '/h/s/pod'], volumeMounts: [{ name: 'data', mountPath: '/data' }] },
+          ],
+        }),
+      });
+      // Only now: a forgery during start-up fails run_pod (the daemon cannot read the pod's state), which is
+      // right, but this test is about a running pod.
+      writeFileSync(join(env.home, 'wasm-pods', status.uid, 'volumes', 'data', 'go'), '');
+      await until('the forgery', async () => /forging done/.test(await logs('forger', 'forge')));
+      assert.match(await logs('forger', 'forge'), /forged \S*status\.json/, 'the module did write a status.json');
+      const seen = await env.runtime.podStatus('forger');
+      assert.equal(seen.reason, 'InvalidStatus');
+      assert.match(seen.message ?? '', /status\.json the runtime cannot use/);
+      assert.equal(seen.uid, status.uid);
+      await env.runtime.deletePod({ pod: 'forger', force: true });
+      assert.ok(isAlive(victim.pid!), 'the process named in the forged status.json was not signalled');
+    } finally {
+      victim.kill('SIGKILL');
+    }
+  });
+
+  it('a configMap stays read-only when a module reaches it from outside its preopen', async () => {
+    const settings = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { 'a.txt': 'from the configMap' } };
+    // Preopen 1 of container 0 (0 is the image's root) is bound at /s/v/0/1 in the sandbox: written through
+    // `h -> /`, node:wasi's read-only marks do not apply (the path is under the writable root preopen).
+    const status = await env.runtime.runPod({
+      manifest: wasmPod(
+        'rocheck',
+        {
+          ...never,
+          volumes: [{ name: 'config', configMap: { name: 'settings' } }],
+          containers: [{ name: 'w', image: IMAGES.escape, args: ['write', '/h/s/v/0/1/new.txt', 'x'], volumeMounts: [{ name: 'config', mountPath: '/config' }] }],
+        },
+        [settings],
+      ),
+    });
+    assert.equal((await ended('rocheck', 'w')).exitCode, 1);
+    assert.match(await logs('rocheck', 'w'), /Read-only file system/);
+    assert.equal(existsSync(join(env.home, 'wasm-pods', status.uid, 'volumes', 'config', 'new.txt')), false);
+    await env.runtime.deletePod({ pod: 'rocheck' });
+  });
+
+  it('a hostPath is written as the sandbox\'s unprivileged id: where that id may write', async () => {
+    const open = mkdtempSync(join(tmpdir(), 'podsmith-hostpath-open-'));
+    const closed = mkdtempSync(join(tmpdir(), 'podsmith-hostpath-closed-'));
+    try {
+      chmodSync(open, 0o777);
+      chmodSync(closed, 0o755);
+      const status = await env.runtime.runPod({
+        manifest: wasmPod('hostpaths', {
+          ...never,
+          volumes: [
+            { name: 'open', hostPath: { path: open, type: 'Directory' } },
+            { name: 'closed', hostPath: { path: closed, type: 'Directory' } },
+          ],
+          containers: [
+            { name: 'open', image: IMAGES.tool, command: ['tool.wasm', 'write', '/open/ok.txt', 'yes'], volumeMounts: [{ name: 'open', mountPath: '/open' }] },
+            { name: 'closed', image: IMAGES.tool, command: ['tool.wasm', 'write', '/closed/no.txt', 'no'], volumeMounts: [{ name: 'closed', mountPath: '/closed' }] },
+          ],
+        }),
+      });
+      assert.equal((await ended('hostpaths', 'open')).exitCode, 0);
+      assert.equal((await ended('hostpaths', 'closed')).exitCode, 1);
+      assert.match(await logs('hostpaths', 'closed'), /Permission denied/);
+      const hostId = JSON.parse(readFileSync(join(env.home, 'wasm-pods', status.uid, 'pod.json'), 'utf8')).sandbox.hostId as number;
+      assert.ok(hostId >= 524288, `the sandbox's id ${hostId} is an unprivileged one`);
+      assert.equal(statSync(join(open, 'ok.txt')).uid, hostId, 'the file belongs to the sandbox id, not to root');
+      assert.equal(existsSync(join(closed, 'no.txt')), false);
+      await env.runtime.deletePod({ pod: 'hostpaths' });
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
+  it('proc_raise can neither stop nor kill the supervisor', async () => {
+    const status = await env.runtime.runPod({
+      manifest: wasmPod('raiser', {
+        ...never,
+        containers: [
+          { name: 'steady', image: IMAGES.tool, command: ['tool.wasm', 'tick', '50'] },
+          { name: 'raise', image: IMAGES.raise },
+        ],
+      }),
+    });
+    const raised = await ended('raiser', 'raise', 10_000);
+    // SIGSTOP has no effect (nothing could resume the module); SIGKILL ends the module as it would a process.
+    assert.equal(await logs('raiser', 'raise'), 'after SIGSTOP\n');
+    assert.equal(raised.exitCode, 137);
+    assert.equal(raised.signal, 9);
+    const pid = JSON.parse(readFileSync(join(env.home, 'wasm-pods', status.uid, 'pod.json'), 'utf8')).supervisor.pid as number;
+    assert.notEqual(procStat(pid)?.state, 'T', 'the supervisor is not stopped');
+    const now = await env.runtime.podStatus('raiser');
+    assert.equal(now.phase, 'Running');
+    assert.ok(container(now, 'steady').state.running, 'the other container runs on');
+    const ticks = (await logs('raiser', 'steady')).split('\n').length;
+    await until('steady to keep ticking', async () => (await logs('raiser', 'steady')).split('\n').length > ticks);
+    await env.runtime.deletePod({ pod: 'raiser' });
+  });
+
+  it('one huge fd_write is a short write and the supervisor lives on', async () => {
+    await env.runtime.runPod({
+      manifest: wasmPod('flood', {
+        ...never,
+        containers: [
+          { name: 'steady', image: IMAGES.tool, command: ['tool.wasm', 'serve'] },
+          { name: 'flood', image: IMAGES.bigwrite },
+        ],
+      }),
+    });
+    const flood = await ended('flood', 'flood', 60_000);
+    assert.equal(flood.exitCode, 0, `fd_write of 544 MiB: ${flood.reason} ${flood.message ?? ''} (exit 1: written whole, 2: failed)`);
+    const now = await env.runtime.podStatus('flood');
+    assert.equal(now.phase, 'Running');
+    assert.ok(container(now, 'steady').state.running, 'the other container runs on');
+    await env.runtime.deletePod({ pod: 'flood' });
+  });
+
+  it('refuses two mounts at one path in a container, naming both', async () => {
+    const settings = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { 'a.txt': 'from the configMap' } };
+    const volumes = [
+      { name: 'scratch', emptyDir: {} },
+      { name: 'config', configMap: { name: 'settings' } },
+    ];
+    // Indices marked read-only would shift: the configMap would be writable through the emptyDir's slot.
+    for (const second of ['/data', '/data/', '//data']) {
+      const manifest = wasmPod(
+        'twomounts',
+        {
+          ...never,
+          volumes,
+          containers: [
+            {
+              name: 'writer',
+              image: IMAGES.tool,
+              command: ['tool.wasm', 'write', '/data/new.txt', 'written'],
+              volumeMounts: [
+                { name: 'scratch', mountPath: '/data' },
+                { name: 'config', mountPath: second },
+              ],
+            },
+          ],
+        },
+        [settings],
+      );
+      await assert.rejects(env.runtime.runPod({ manifest, fileName: 'twomounts.yaml' }), (e: PodError) => {
+        assert.equal(e.code, 'INVALID');
+        assert.match(e.message, /container "writer": volumeMounts "scratch" and "config" both mount at \/data/);
+        return true;
+      });
+    }
+    assert.deepEqual(await env.runtime.listPods(), []);
+  });
+});

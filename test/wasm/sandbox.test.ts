@@ -126,6 +126,29 @@ describe('pod-wasm sandbox', { skip }, () => {
     }
   });
 
+  it('a log the sandbox replaced with a link does not make the daemon read a host file', async () => {
+    // The sandbox writes its logs; a module that reaches them (through `h -> /`) swaps its container's log for
+    // a link that climbs out once the daemon, on the host, follows it. The target is a host file in the CRI
+    // log format (another pod's log, say), 0600 root's.
+    const hostLog = join(canaryDir, 'other-pod.log');
+    writeFileSync(hostLog, `2024-01-01T00:00:00.000000000Z stdout F ${secret}\n`, { mode: 0o600 });
+    const logs1 = '/h/s/pod/sandbox/logs/one';
+    await env.runtime.runPod({
+      manifest: wasmPod('relinker', {
+        ...never,
+        initContainers: [
+          { name: 'one', image: IMAGES.escape, args: ['uplinks', logs1, '16'] },
+          { name: 'two', image: IMAGES.escape, args: ['relink', `${logs1}/0.log`, `u16${hostLog}`] },
+        ],
+        containers: [{ name: 'app', image: IMAGES.tool, command: ['tool.wasm', 'serve'] }],
+      }),
+    });
+    assert.match(await logs('relinker', 'two'), /^relinked /, 'the module did replace the log');
+    assert.ok(!(await logs('relinker', 'one')).includes(secret), 'the daemon served the host file as a log');
+    await env.runtime.deletePod({ pod: 'relinker' });
+    rmSync(hostLog);
+  });
+
   it('a configMap stays read-only when a module reaches it from outside its preopen', async () => {
     const settings = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { 'a.txt': 'from the configMap' } };
     // Preopen 1 of container 0 (0 is the image's root) is bound at /s/v/0/1 in the sandbox: written through

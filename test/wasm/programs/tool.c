@@ -65,6 +65,16 @@ int main(int argc, char **argv) {
     printf("linked %s -> %s\n", argv[3], argv[2]);
     return 0;
   }
+  if (!strcmp(mode, "relink")) {
+    // relink PATH TARGET: replaces PATH with a symlink to TARGET.
+    unlink(argv[2]);
+    if (symlink(argv[3], argv[2]) != 0) {
+      printf("relink %s failed: %s\n", argv[2], strerror(errno));
+      return 1;
+    }
+    printf("relinked %s -> %s\n", argv[2], argv[3]);
+    return 0;
+  }
   if (!strcmp(mode, "uplinks")) {
     // uplinks DIR N: DIR/a -> ".", DIR/u1 -> "a/..", DIR/uK -> "u<K-1>/..". Each target stays inside DIR as
     // text, but the kernel resolves ".." after following the link before it: DIR/uN is N levels above DIR.

@@ -81,6 +81,15 @@ function runc(home: string): OciRuntime {
   return new OciRuntime({ name: 'runc', path: runcPath, version: '' }, runcRoot(home));
 }
 
+function runcOrNone(home: string): OciRuntime | undefined {
+  try {
+    return runc(home);
+  } catch (err) {
+    if (err instanceof RuntimeError && err.code === 'NOT_INSTALLED') return undefined;
+    throw err;
+  }
+}
+
 /** Ids of the sandboxes of `home` (their directories). */
 export function listSandboxIds(home: string): string[] {
   const tag = homeTag(home);
@@ -308,8 +317,10 @@ export async function removeSandbox(home: string, id: string, supervisor?: Super
   const refs = [supervisor, info?.supervisor].filter((r): r is SupervisorRef => !!r && r.pid > 0);
   for (const r of refs) if (isAlive(r.pid, r.startTime)) signalProcess(r.pid, 'SIGKILL');
   for (const r of refs) if (!(await waitGone(r.pid, 5000, r.startTime))) throw new Error(`the wasm sandbox ${id} (pid ${r.pid}) did not end after SIGKILL`);
-  const r = runc(home);
-  await r.delete(id, true);
+  const r = runcOrNone(home);
+  // Without runc (uninstalled since), its state for a container that no longer runs is just a directory.
+  if (r) await r.delete(id, true);
+  else await rm(join(runcRoot(home), id), { recursive: true, force: true });
   await removeCgroupTree(sandboxCgroupPath(id));
   const slot = join(dir, 'slot');
   if (existsSync(slot)) {
@@ -346,8 +357,8 @@ export async function sweepSandboxes(home: string, referenced: ReadonlySet<strin
     if (info?.owner && isAlive(info.owner.pid, info.owner.startTime)) continue;
     await removeSandbox(home, id).catch(() => undefined);
   }
-  if (!existsSync(runcRoot(home))) return;
-  const r = runc(home);
+  const r = existsSync(runcRoot(home)) ? runcOrNone(home) : undefined;
+  if (!r) return;
   for (const s of await r.list().catch(() => [])) {
     if (!existsSync(sandboxDir(home, s.id))) await r.delete(s.id, true).catch(() => undefined);
   }

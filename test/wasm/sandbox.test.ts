@@ -9,7 +9,7 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, procStat } from '../../engine/runtime/processes';
@@ -44,6 +44,24 @@ describe('pod-wasm sandbox', { skip }, () => {
   const ended = (pod: string, name: string, timeoutMs?: number) =>
     until(`${name} to end`, async () => container(await env.runtime.podStatus(pod), name).state.terminated, timeoutMs);
   const logs = async (pod: string, name: string) => text(await env.runtime.logs({ pod, container: name }));
+
+  it('the supervisor runs unprivileged, in namespaces of its own, with no capabilities and a seccomp filter', async () => {
+    const status = await env.runtime.runPod({ manifest: wasmPod('boundary', { ...never, containers: [{ name: 'a', image: IMAGES.tool, command: ['tool.wasm', 'serve'] }] }) });
+    const pod = JSON.parse(readFileSync(join(env.home, 'wasm-pods', status.uid, 'pod.json'), 'utf8')) as { supervisor: { pid: number }; sandbox: { hostId: number } };
+    const pid = pod.supervisor.pid;
+    const proc = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(proc)?.[1].trim();
+    assert.equal(field('Uid')?.split(/\s+/)[0], String(pod.sandbox.hostId), 'its uid on the host is the sandbox id');
+    assert.notEqual(pod.sandbox.hostId, 0);
+    for (const cap of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) assert.equal(field(cap), '0000000000000000', cap);
+    assert.equal(field('NoNewPrivs'), '1');
+    assert.equal(field('Seccomp'), '2');
+    assert.equal(readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split(/\s+/).join(' '), `0 ${pod.sandbox.hostId} 1`);
+    for (const ns of ['user', 'mnt', 'pid', 'ipc', 'uts', 'net', 'cgroup']) assert.notEqual(readlinkSync(`/proc/${pid}/ns/${ns}`), readlinkSync(`/proc/self/ns/${ns}`), `its own ${ns} namespace`);
+    // Its root holds Node, its libraries and the supervisor; nothing of the host's /etc, /root or /home.
+    for (const p of ['etc', 'root', 'home', 'var']) assert.equal(existsSync(`/proc/${pid}/root/${p}`), false, `/${p} in the sandbox`);
+    await env.runtime.deletePod({ pod: 'boundary' });
+  });
 
   it('a symlink to / in an image layer leads nowhere on the host', async () => {
     // The image's layer holds `h -> /`: node:wasi checks guest paths textually and the kernel follows the link.

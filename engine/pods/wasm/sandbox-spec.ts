@@ -5,7 +5,8 @@
 // supervisor's code (sandbox-root.ts), /proc read-only, a small /tmp, and `/s`: the slot through which the
 // pod arrives (sandbox.ts bind-mounts the pod's directories into it on the host; `rslave` makes them appear
 // here). A seccomp filter refuses the calls that only serve to widen or leave the sandbox (namespaces,
-// mounts, ptrace, kernel keyrings, BPF, io_uring, ...), should a module ever get native code to run.
+// mounts, ptrace, kernel keyrings, BPF, io_uring, ...), and its cgroup caps its tasks at 1024, should a module
+// ever get native code to run.
 import type { OciMount, RuntimeSpec } from '../../image/bundle/oci-spec';
 import { SANDBOX_SLOT } from './paths';
 import type { SandboxBind } from './sandbox-root';
@@ -87,6 +88,8 @@ export function sandboxSpec(i: SandboxSpecInput): RuntimeSpec & { linux: Record<
       gidMappings: [{ containerID: 0, hostID: i.hostId, size: 1 }],
       namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user' }, { type: 'network' }, { type: 'cgroup' }],
       cgroupsPath: i.cgroupsPath,
+      // Node's threads (a worker per container, V8's and libuv's pools) stay far below; a fork bomb does not.
+      resources: { pids: { limit: 1024 } },
       // /proc as runc's default spec masks it, and read-only everywhere: no /proc/self/mem writes.
       maskedPaths: ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'],
       readonlyPaths: ['/proc'],

@@ -317,11 +317,15 @@ export async function removeSandbox(home: string, id: string, supervisor?: Super
   const refs = [supervisor, info?.supervisor].filter((r): r is SupervisorRef => !!r && r.pid > 0);
   for (const r of refs) if (isAlive(r.pid, r.startTime)) signalProcess(r.pid, 'SIGKILL');
   for (const r of refs) if (!(await waitGone(r.pid, 5000, r.startTime))) throw new Error(`the wasm sandbox ${id} (pid ${r.pid}) did not end after SIGKILL`);
-  const r = runcOrNone(home);
-  // Without runc (uninstalled since), its state for a container that no longer runs is just a directory.
+  // With its process known and gone, runc's state of the container is a directory and its cgroups: removed
+  // here, as `runc delete` would (without a runc process on the critical path of rm). With no process known
+  // (a sandbox whose start was never recorded), runc finds and kills it. Without runc (uninstalled since),
+  // nothing can run in it any more.
+  const r = refs.length > 0 ? undefined : runcOrNone(home);
   if (r) await r.delete(id, true);
   else await rm(join(runcRoot(home), id), { recursive: true, force: true });
-  await removeCgroupTree(sandboxCgroupPath(id));
+  const stuck = await removeCgroupTree(sandboxCgroupPath(id));
+  if (stuck.length > 0) throw new Error(`cannot remove the cgroups of the wasm sandbox ${id}: ${stuck.join(', ')}`);
   const slot = join(dir, 'slot');
   if (existsSync(slot)) {
     try {

@@ -17,7 +17,6 @@ const MOUNT_ATTR_RDONLY = 0x1;
 const MOUNT_ATTR_NOSUID = 0x2;
 const MOUNT_ATTR_NODEV = 0x4;
 const MOUNT_ATTR_NOEXEC = 0x8;
-const MOUNT_ATTR_IDMAP = 0x100000;
 const MS_BIND = 4096;
 const MS_SHARED = 1 << 20;
 const MS_PRIVATE = 1 << 18;
@@ -59,8 +58,6 @@ export interface BindOptions {
   readOnly?: boolean;
   /** nosuid, nodev and noexec on the bind (default true: nothing a sandbox sees may gain privileges). */
   restrict?: boolean;
-  /** A user namespace fd: the bind shows files owned by the namespace's mapped ids as its own (idmapped mount). */
-  idmapUserns?: number;
 }
 
 /**
@@ -72,8 +69,8 @@ export function bindMount(source: string, target: string, o: BindOptions = {}): 
   const f = fns();
   const fd = check('open_tree', f.openTree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW), source);
   try {
-    const set = (o.readOnly ? MOUNT_ATTR_RDONLY : 0) | (o.restrict === false ? 0 : MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC) | (o.idmapUserns !== undefined ? MOUNT_ATTR_IDMAP : 0);
-    if (set !== 0) check('mount_setattr', f.mountSetattr(fd, '', AT_EMPTY_PATH | AT_RECURSIVE, { attr_set: set, attr_clr: 0, propagation: 0, userns_fd: o.idmapUserns ?? 0 }, f.attrSize), source);
+    const set = (o.readOnly ? MOUNT_ATTR_RDONLY : 0) | (o.restrict === false ? 0 : MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    if (set !== 0) check('mount_setattr', f.mountSetattr(fd, '', AT_EMPTY_PATH | AT_RECURSIVE, { attr_set: set, attr_clr: 0, propagation: 0, userns_fd: 0 }, f.attrSize), source);
     check('move_mount', f.moveMount(fd, '', AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH), target);
   } finally {
     closeSync(fd);

@@ -221,6 +221,19 @@ describe('pod-wasm sandbox', { skip }, () => {
     }
   });
 
+  it('a sandbox that cannot be made, or whose supervisor dies at once, fails run_pod and leaves nothing', async () => {
+    const manifest = wasmPod('nosandbox', { ...never, containers: [{ name: 'a', image: IMAGES.hello }] });
+    const missing = env.newRuntime({ spare: false, supervisorCommand: () => ({ command: process.execPath, args: ['/app/wasm-supervisor.js'], cwd: '/', binds: [{ source: join(canaryDir, 'none.js'), path: '/app/wasm-supervisor.js' }] }) });
+    await assert.rejects(missing.runPod({ manifest }), /none\.js/);
+    assert.deepEqual(await env.cleanup(), []);
+    const script = join(canaryDir, 'dies.js');
+    writeFileSync(script, 'process.stderr.write("the supervisor gives up\\n"); process.exit(3);\n', { mode: 0o644 });
+    const dies = env.newRuntime({ spare: false, supervisorCommand: () => ({ command: process.execPath, args: ['/app/wasm-supervisor.js'], cwd: '/', binds: [{ source: script, path: '/app/wasm-supervisor.js' }] }) });
+    await assert.rejects(dies.runPod({ manifest }), (e: PodError) => e.code === 'START_FAILED' && /the supervisor exited before the containers ran: the supervisor gives up/.test(e.message));
+    assert.deepEqual(await env.cleanup(), []);
+    await Promise.all([missing.close(), dies.close()]);
+  });
+
   it('proc_raise can neither stop nor kill the supervisor', async () => {
     const status = await env.runtime.runPod({
       manifest: wasmPod('raiser', {

@@ -21,7 +21,7 @@
 // between starting one and recording it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { chmod, lchown, lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FdHandle } from '../../../native/fd-handle';
@@ -172,7 +172,6 @@ export class Sandbox {
     writeFileSync(join(this.dir, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
     const out = openSync(this.log, 'a', 0o600);
     const [ours, theirs] = unixSocketPair();
-    this.control = ours;
     try {
       const r = runc(home);
       // Its own session: a Ctrl-C to the daemon's terminal must not reach the pod.
@@ -180,10 +179,14 @@ export class Sandbox {
         detached: true,
         stdio: [theirs.fd, out, out],
       });
+    } catch (err) {
+      ours.close();
+      throw err;
     } finally {
       closeSync(out);
       theirs.close();
     }
+    this.control = ours;
     this.ready = new Promise<SupervisorRef>((resolveReady, reject) => {
       const timer = setTimeout(() => this.child.kill('SIGKILL'), START_TIMEOUT_MS);
       this.child.once('error', (err) => {
@@ -214,7 +217,19 @@ export class Sandbox {
     if (process.getuid?.() !== 0)
       throw new RuntimeError(`pod-wasm needs root: each pod's supervisor runs in a sandbox with a user namespace mapped to an unprivileged id (this process runs as uid ${process.getuid?.()})`, 'FAILED');
     const id = `${homeTag(home)}-${randomBytes(6).toString('hex')}`;
-    return new Sandbox(home, id, pickHostId(home), command);
+    try {
+      return new Sandbox(home, id, pickHostId(home), command);
+    } catch (err) {
+      // Half made (no runc, no mount API, a skeleton that cannot be written): nothing of it may stay.
+      const dir = sandboxDir(home, id);
+      try {
+        detachMount(join(dir, 'slot'));
+      } catch {
+        // Not mounted yet.
+      }
+      if (!isMountPoint(join(dir, 'slot'))) rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   get record(): SandboxRecord {

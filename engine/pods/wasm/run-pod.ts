@@ -199,12 +199,11 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
     if (failed) throw failed.reason;
     trace('plans');
     rec.plans = results.map((r) => (r as PromiseFulfilledResult<ContainerPlan>).value);
-    await writeWasmPod(ctx.home, rec);
-    const ref = await sandbox.ready.catch((err: Error) => {
+    rec.supervisor = await sandbox.ready.catch((err: Error) => {
       throw new PodError(`pod ${name}: ${err.message}`, 'START_FAILED');
     });
     await sandbox.attach(paths, rec);
-    rec.supervisor = ref;
+    // The plans and the supervisor's pid, before the supervisor reads them.
     await writeWasmPod(ctx.home, rec);
     sandbox.go();
     trace('assigned');

@@ -1,7 +1,8 @@
 // What every operation of one wasm runtime instance shares: the home, the image store and pulls (through a
 // native RuntimeContext, so pull policies and progress events are the same), per-pod locks, listeners, and
-// the watch on running pods: status.json changes (fs.watch on the pod directory, a 1 s sweep behind it) turn
-// into PodEvents, and a supervisor found dead is recorded as such. Sandboxes come from its SandboxPool.
+// the watch on running pods: status.json changes (fs.watch on the pod's sandbox/ directory, a 1 s sweep
+// behind it) turn into PodEvents, and a supervisor found dead is recorded as such. Sandboxes come from its
+// SandboxPool.
 import { watch, type FSWatcher } from 'node:fs';
 import type { RotationPolicy } from '../../logs';
 import { isAlive } from '../../runtime/processes';

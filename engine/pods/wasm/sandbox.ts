@@ -21,7 +21,7 @@
 // between starting one and recording it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { chmod, lchown, lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FdHandle } from '../../../native/fd-handle';
@@ -142,6 +142,7 @@ export class Sandbox {
   private readonly child: ChildProcess;
   /** Our end of the supervisor's stdin. */
   private control: FdHandle | undefined;
+  private warmed = false;
 
   private constructor(
     readonly home: string,
@@ -234,6 +235,22 @@ export class Sandbox {
 
   get record(): SandboxRecord {
     return { id: this.id, hostId: this.hostId };
+  }
+
+  /**
+   * Whether the supervisor said it is warm (Node started, threads booted, code paths run: it writes a line
+   * back on its stdin, a socket). Asked without waiting: one non-blocking read.
+   */
+  isWarm(): boolean {
+    if (this.warmed || !this.control || this.control.closed) return this.warmed;
+    try {
+      const buf = Buffer.alloc(64);
+      const n = readSync(this.control.fd, buf, 0, buf.length, null);
+      if (n > 0 && buf.subarray(0, n).includes(0x0a)) this.warmed = true;
+    } catch {
+      // EAGAIN: not yet.
+    }
+    return this.warmed;
   }
 
   /** Whether the sandbox started and its supervisor still lives (undefined while starting). */

@@ -23,10 +23,10 @@ export class SandboxPool {
     private readonly command: SupervisorCommandOf = supervisorCommand,
   ) {}
 
-  /** The idle spare once its supervisor runs (tests, diagnostics). */
+  /** The idle spare once its supervisor is warm (tests, the bench, diagnostics). */
   get idle(): { pid: number; log: string; id: string } | undefined {
     const s = this.spare;
-    return s && s.pid !== undefined && s.alive() ? { pid: s.pid, log: s.log, id: s.id } : undefined;
+    return s && s.pid !== undefined && s.alive() && s.isWarm() ? { pid: s.pid, log: s.log, id: s.id } : undefined;
   }
 
   /** Starts a spare unless there is one. */

@@ -1,13 +1,13 @@
 // The supervisor process of one wasm pod, inside the pod's sandbox (sandbox.ts: its own user, mount and pid
-// namespaces, run by runc; stdin a pipe from the runtime, stdout/stderr the sandbox's log):
-//   from the sources:  node --require tsx/cjs engine/pods/wasm/supervisor-main.ts --spare <threads>
-//   from the bundle:   node dist/wasm-supervisor.js --spare <threads>   (a bundle of this file alone, when built)
-//                 or   node dist/podsmith.js __wasm-supervisor --spare <threads>   (the CLI calls runWasmSupervisor)
-// It starts before its pod is known (a spare, spare.ts): it boots Node and that many container threads, then
-// waits for a line on stdin, which the runtime writes once the pod is mounted at /s/pod (paths.ts). End of
-// file first (the runtime closed the pipe or died) and the spare leaves. Once assigned the pipe no longer
-// matters: the pod outlives the daemon. It ends once the pod is over: stopped (SIGTERM), done
-// (restartPolicy says no more restarts), or failed to start (status.json says why).
+// namespaces, run by runc; stdin a socket from the runtime, stdout/stderr the sandbox's log), started as
+//   node /app/wasm-supervisor.js --spare <threads>              (dist/wasm-supervisor.js, or the sources bundled)
+//   node /app/dist/podsmith.js __wasm-supervisor --spare <threads>   (the CLI calls runWasmSupervisor)
+// It starts before its pod is known (a spare, spare.ts): it boots Node and that many container threads, says
+// so with a line on stdin, then waits for a line there, which the runtime writes once the pod is mounted at
+// /s/pod (paths.ts). End of file first (the runtime closed the socket or died) and the spare leaves. Once
+// assigned the socket no longer matters: the pod outlives the daemon. It ends once the pod is over: stopped
+// (SIGTERM), done (restartPolicy says no more restarts), or failed to start (status.json says why).
+import { writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PodSupervisor } from './pod-supervisor';
@@ -54,6 +54,12 @@ export async function runWasmSupervisor(argv: string[]): Promise<number> {
   process.on('SIGTERM', leave);
   await warmUp(join(tmpdir(), 'warm-up'));
   trace('spare ready');
+  try {
+    // stdin is a socket from the runtime: the line back tells it this spare is warm (spare.ts).
+    writeSync(0, 'ready\n');
+  } catch {
+    // Nobody listening any more: the assignment read below sees the end.
+  }
   const assigned = await readAssignment();
   trace('assigned');
   process.off('SIGTERM', leave);

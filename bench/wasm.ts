@@ -3,8 +3,9 @@
 // (test/wasm/programs, compiled with clang for wasm32-wasi) sleeping; the native ones run busybox `sleep`
 // from the image the pod tests build. Plus the cost of a module on its own: metering rewrite, V8 compile and
 // instantiation in this process, and compile/instantiate as the supervisors measured them (compile once per
-// distinct module; instantiate in a thread the warm spare supervisor booted ahead, engine/pods/wasm/spare.ts). The wasm supervisor is started the way users get it (dist/ from `npm run build`) when the
-// build is there, else from the sources through tsx; the table says which.
+// distinct module; instantiate in a thread the warm spare supervisor booted ahead, engine/pods/wasm/spare.ts). Each
+// pod's supervisor runs in its sandbox (engine/pods/wasm/sandbox.ts), started the way users get it (dist/ from
+// `npm run build`) when the build is there, else bundled from the sources at run time; the table says which.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,9 +39,9 @@ const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(ms < 10 ? 2 : 1) :
 /** The supervisor entry users run: the built CLI (its own small bundle when there is one). */
 function builtSupervisor(): SupervisorCommandOf | undefined {
   const own = join(ROOT, 'dist', 'wasm-supervisor.js');
-  if (existsSync(own)) return (args) => ({ command: process.execPath, args: [own, ...args], cwd: '/' });
+  if (existsSync(own)) return (args) => ({ command: process.execPath, args: ['/app/wasm-supervisor.js', ...args], cwd: '/', binds: [{ source: own, path: '/app/wasm-supervisor.js' }] });
   const cli = join(ROOT, 'dist', 'podsmith.js');
-  if (existsSync(cli) && readFileSync(cli, 'utf8').includes('__wasm-supervisor')) return (args) => ({ command: process.execPath, args: [cli, '__wasm-supervisor', ...args], cwd: '/' });
+  if (existsSync(cli) && readFileSync(cli, 'utf8').includes('__wasm-supervisor')) return (args) => ({ command: process.execPath, args: ['/app/dist/podsmith.js', '__wasm-supervisor', ...args], cwd: '/', binds: [{ source: join(ROOT, 'dist'), path: '/app/dist' }] });
   return undefined;
 }
 
@@ -53,7 +54,7 @@ function distinct(bytes: Uint8Array, n: number): Uint8Array {
 export async function runWasmBench(): Promise<object> {
   const home = mkdtempSync(join(tmpdir(), 'podsmith-bench-wasm-'));
   const built = builtSupervisor();
-  const supervisor = built ? (existsSync(join(ROOT, 'dist', 'wasm-supervisor.js')) ? 'dist/wasm-supervisor.js' : 'dist/podsmith.js __wasm-supervisor') : 'sources (node --require tsx/cjs)';
+  const supervisor = built ? (existsSync(join(ROOT, 'dist', 'wasm-supervisor.js')) ? 'dist/wasm-supervisor.js' : 'dist/podsmith.js __wasm-supervisor') : 'sources (bundled at run time)';
   const noNative = whyNoNativePods();
   let wasm: WasmRuntime | undefined;
   let native: NativeRuntime | undefined;
@@ -85,7 +86,7 @@ export async function runWasmBench(): Promise<object> {
       const s = await wasm!.runPod({ manifest: wasmManifest });
       const run = performance.now() - t;
       if (s.phase !== 'Running') throw new Error(`the wasm pod is ${s.phase}, not Running`);
-      const state = JSON.parse(readFileSync(join(home, 'wasm-pods', s.uid, 'status.json'), 'utf8')) as SupervisorState;
+      const state = JSON.parse(readFileSync(join(home, 'wasm-pods', s.uid, 'sandbox', 'status.json'), 'utf8')) as SupervisorState;
       t = performance.now();
       await wasm!.deletePod({ pod: 'bench-wasm' });
       const del = performance.now() - t;

@@ -15,6 +15,8 @@ export type { AttachFrame, AttachStream } from './conmon-attach';
 export { vsockAvailable } from './vsock';
 export type { VsockProbe, VsockProbeOptions } from './vsock';
 export { probeKvm, kvmVerdict } from './kvm';
+export { bindMount, makeSharedMount, detachMount, mountApiAvailable } from './mount';
+export type { BindOptions } from './mount';
 export type { KvmProbe, KvmFacts, KvmVerdict, KvmProbeOptions } from './kvm';
 export { openDirectory, openBeneath, mkdirBeneath, bindMountFd, unmount, closeFd, statFd } from './safe-open';
 export type { BeneathOptions } from './safe-open';

@@ -7,7 +7,8 @@ await Promise.all([
   // The client drives the engine with the CLI's own client code; koffi (used by no path the client takes) stays out.
   build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/client.js', external: ['vscode', 'koffi'] }),
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
-  build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/podsmith.js', external: ['koffi'], banner: { js: '#!/usr/bin/env node' } }),
+  // esbuild: only the sources bundle the wasm supervisor at run time (engine/pods/wasm/supervisor-command.ts).
+  build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/podsmith.js', external: ['koffi', 'esbuild'], banner: { js: '#!/usr/bin/env node' } }),
   // A pod-wasm pod's supervisor process: small, so a wasm pod starts without loading the whole CLI.
   build({ ...common, entryPoints: ['engine/pods/wasm/supervisor-main.ts'], outfile: 'dist/wasm-supervisor.js', external: ['koffi'] }),
 ]);

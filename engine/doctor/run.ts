@@ -7,7 +7,7 @@ import { ociRuntimeChecks } from './oci-runtimes';
 import { TOOLS, toolCheck } from './tool-checks';
 import type { CheckGroup, CheckResult, DoctorReport } from './types';
 import { kvmCheck, vsockCheck } from './virtualization';
-import { wasmCheck } from './wasm-check';
+import { wasmCheck, wasmSandboxCheck } from './wasm-check';
 
 export interface DoctorOptions {
   env?: NodeJS.ProcessEnv;
@@ -25,6 +25,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
     vsockCheck(),
     homeCheck(opts.env),
     wasmCheck(),
+    wasmSandboxCheck(),
     ...TOOLS.map(toolCheck),
   ]);
   const all: CheckResult[] = [...runtimes.checks, ...rest];

@@ -1,5 +1,9 @@
-// Whether `pod-wasm` can run here: Node's WASI (preview 1) instantiates and starts a minimal module.
+// Whether `pod-wasm` can run here: Node's WASI (preview 1) instantiates and starts a minimal module, and each
+// pod's sandbox can be made.
+import { mountApiAvailable } from '../../native/mount';
+import { loadedLibraries } from '../pods/wasm/sandbox-root';
 import { wasmApi } from '../pods/wasm/wasm-api';
+import { findExecutable } from '../runtime/executables';
 import { timed, type CheckResult } from './types';
 
 /** (module (memory (export "memory") 1) (func (export "_start"))) */
@@ -33,6 +37,38 @@ export function wasmCheck(): Promise<CheckResult> {
       detail: `node:wasi (preview 1) on Node ${process.version}: a module instantiated and ran in ${ms.toFixed(1)} ms`,
       version: process.version,
       facts: { instantiateMs: Math.round(ms * 10) / 10 },
+    };
+  });
+}
+
+/**
+ * Whether a pod-wasm sandbox can be made here (engine/pods/wasm/sandbox.ts): root (to map an unprivileged id
+ * and mount the pod into it), runc, the mount API (open_tree, mount_setattr, move_mount) and the libraries
+ * Node loads (the sandbox's root holds them).
+ */
+export function wasmSandboxCheck(): Promise<CheckResult> {
+  return timed('wasm-sandbox', 'wasm', false, async () => {
+    const runc = findExecutable('runc');
+    const missing: string[] = [];
+    if (process.getuid?.() !== 0) missing.push(`root (this runs as uid ${process.getuid?.()})`);
+    if (!runc) missing.push('runc');
+    if (!mountApiAvailable()) missing.push('the mount API (open_tree, mount_setattr, move_mount: Linux 5.12 and glibc 2.36 or later)');
+    let libraries = 0;
+    try {
+      libraries = loadedLibraries(process.execPath).length;
+    } catch (err) {
+      missing.push(`the list of Node's libraries (${(err as Error).message})`);
+    }
+    if (missing.length > 0)
+      return {
+        ok: false,
+        detail: `a wasm pod's sandbox cannot be made: it needs ${missing.join(', ')}`,
+        ...(!runc ? { fix: 'apt-get install -y runc' } : {}),
+      };
+    return {
+      ok: true,
+      detail: `each wasm pod's supervisor runs in a runc sandbox as an unprivileged id (runc at ${runc}; Node and ${libraries} libraries in its root)`,
+      ...(runc ? { path: runc } : {}),
     };
   });
 }

@@ -113,17 +113,26 @@ export function openLogChain(path: string, attempts = 8): OpenLogFile[] {
   }
 }
 
-/** Opens `path` read-only; undefined when it does not exist. */
+/**
+ * Opens `path` read-only; undefined when it does not exist, or is not a regular file of its own: the writer
+ * may be untrusted (a wasm pod's sandbox writes its logs), so a symbolic link is not followed and a FIFO is
+ * not waited on.
+ */
 export function openLogFile(path: string): OpenLogFile | undefined {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
-    if (isMissing(err)) return undefined;
+    if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
     throw err;
   }
   try {
-    return { ...fileInfo(path, fstatSync(fd, { bigint: true })), fd };
+    const st = fstatSync(fd, { bigint: true });
+    if (!st.isFile()) {
+      closeSync(fd);
+      return undefined;
+    }
+    return { ...fileInfo(path, st), fd };
   } catch (err) {
     closeSync(fd);
     throw err;

@@ -41,7 +41,7 @@ function livePastaPids(): number[] {
     .map(Number);
 }
 
-const ALL = ['oci-runtime', 'crun', 'runc', 'youki', 'cgroups', 'conmon', 'catatonit', 'busybox', 'pasta', 'nsenter', 'ip', 'podsmith-home', 'wasi', 'kvm', 'vsock', 'qemu', 'skopeo', 'docker-registry'];
+const ALL = ['oci-runtime', 'crun', 'runc', 'youki', 'cgroups', 'conmon', 'catatonit', 'busybox', 'pasta', 'nsenter', 'ip', 'podsmith-home', 'wasi', 'wasm-sandbox', 'kvm', 'vsock', 'qemu', 'skopeo', 'docker-registry'];
 
 describe('podsmith doctor on this machine', () => {
   let home: string;
@@ -73,6 +73,15 @@ describe('podsmith doctor on this machine', () => {
     assert.equal(wasi.ok, true, wasi.detail);
     assert.equal(wasi.group, 'wasm');
     assert.match(wasi.detail, /^node:wasi \(preview 1\) on Node v\d+\.\d+\.\d+: a module instantiated and ran in [\d.]+ ms$/);
+  });
+
+  it('says a wasm pod sandbox can be made here (root, runc, the mount API)', () => {
+    const sandbox = report.checks.find((c) => c.name === 'wasm-sandbox')!;
+    assert.equal(sandbox.group, 'wasm');
+    assert.equal(sandbox.required, false);
+    assert.equal(sandbox.ok, process.getuid?.() === 0, sandbox.detail);
+    if (sandbox.ok) assert.match(sandbox.detail, /^each wasm pod's supervisor runs in a runc sandbox as an unprivileged id \(runc at \/\S+; Node and \d+ libraries in its root\)$/);
+    else assert.match(sandbox.detail, /needs root/);
   });
 
   it('says runc works here and picks the runtime the pod runtime would', () => {

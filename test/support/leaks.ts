@@ -4,20 +4,24 @@
 //   - OCI containers in this home's runtime state (runc/crun/youki --root <home>/runtime/<name>)
 //   - conmon processes started for this home (its paths are on their command line)
 //   - cgroups /podsmith/<uid> in any hierarchy, and processes still in them (catatonit included)
-//   - mounts at or below the home (rootfs overlays, tmpfs volumes, private subPath mounts)
+//   - mounts at or below the home (rootfs overlays, tmpfs volumes, private subPath mounts, wasm sandbox slots)
 //   - pod directories (bundles, volumes, logs) and name links
+//   - wasm pod sandboxes (engine/pods/wasm/sandbox.ts): their directories, runc containers, cgroups and the
+//     processes in them; the idle spare of a runtime still running is part of that runtime, not a leak
 //   - network check helpers (nsenter'd Node agents) started by this process, and /run/netns entries
 //
 //   const leaks = new LeakTracker(home); leaks.track(runtime);
 //   ...
 //   assert.deepEqual(await leaks.check(), []);
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { PodRuntime } from '../../engine/pods/runtime';
 import { AGENT_MARKER } from '../../engine/pods/native';
 import { POD_ROOT_DIRS } from '../../engine/pods/native/paths';
 import { cgroupDir, cgroupMounts } from '../../engine/runtime/cgroups';
+import { homeTag, listSandboxIds, SANDBOX_CGROUP_ROOT, sandboxDir } from '../../engine/pods/wasm/sandbox';
+import { isAlive } from '../../engine/runtime/processes';
 
 function pids(): number[] {
   return readdirSync('/proc')
@@ -104,15 +108,63 @@ export class LeakTracker {
   }
 }
 
-/** What any pod runtime may leave inside a home: mounts at or below it, pod directories, pod name links. */
-export function homeLeaks(home: string): string[] {
+/** Sandboxes of idle wasm spares whose runtime is alive (no pod records them, their owner process lives). */
+export function liveIdleSpares(home: string): Set<string> {
+  const referenced = new Set<string>();
+  for (const uid of readdirSafe(join(home, 'wasm-pods'))) {
+    try {
+      const id = (JSON.parse(read(join(home, 'wasm-pods', uid, 'pod.json')) || '{}') as { sandbox?: { id: string } }).sandbox?.id;
+      if (id) referenced.add(id);
+    } catch {
+      // Half-written: not a spare's.
+    }
+  }
+  const out = new Set<string>();
+  for (const id of listSandboxIds(home)) {
+    let owner: { pid: number; startTime?: string } | undefined;
+    try {
+      owner = (JSON.parse(read(join(sandboxDir(home, id), 'sandbox.json')) || '{}') as { owner?: { pid: number; startTime?: string } }).owner;
+    } catch {
+      owner = undefined;
+    }
+    if (!referenced.has(id) && owner && isAlive(owner.pid, owner.startTime)) out.add(id);
+  }
+  return out;
+}
+
+/**
+ * What any pod runtime may leave inside a home: mounts at or below it, pod directories, pod name links, and
+ * wasm sandboxes (directories, runc containers, cgroups, processes in them). Live idle spares are not leaks
+ * unless `strict` (every runtime of the home is closed).
+ */
+export function homeLeaks(home: string, strict = false): string[] {
   const leaks: string[] = [];
+  const spares = strict ? new Set<string>() : liveIdleSpares(home);
+  const ofSpare = (text: string) => [...spares].some((id) => text.includes(id));
   for (const line of read('/proc/self/mountinfo').split('\n')) {
     const point = line.split(' ')[4];
-    if (point && (point === home || point.startsWith(home + '/'))) leaks.push(`mount ${point}`);
+    if (point && (point === home || point.startsWith(home + '/')) && !ofSpare(point)) leaks.push(`mount ${point}`);
   }
   for (const root of POD_ROOT_DIRS) for (const uid of readdirSafe(join(home, root))) leaks.push(`pod directory ${root}/${uid}`);
   for (const name of readdirSafe(join(home, 'pod-names'))) leaks.push(`pod name link ${name} -> ${readlinkSafe(join(home, 'pod-names', name))}`);
+  const tag = homeTag(home);
+  for (const pid of pids()) {
+    if (isZombie(pid)) continue;
+    const cgroup = read(`/proc/${pid}/cgroup`);
+    const at = cgroup.indexOf(`/${SANDBOX_CGROUP_ROOT}/${tag}-`);
+    if (at < 0 || ofSpare(cgroup)) continue;
+    const id = cgroup.slice(at + SANDBOX_CGROUP_ROOT.length + 2).split(/[/\n]/)[0];
+    leaks.push(`process ${pid} in wasm sandbox ${id}: ${cmdline(pid).join(' ').slice(0, 200)}`);
+  }
+  for (const id of listSandboxIds(home)) if (!spares.has(id)) leaks.push(`wasm sandbox directory wasm-sandbox/${id}`);
+  if (existsSync(join(home, 'wasm-sandbox', 'runc'))) {
+    const r = spawnSync('runc', ['--root', join(home, 'wasm-sandbox', 'runc'), 'list', '--format', 'json'], { encoding: 'utf8' });
+    if (r.status === 0) for (const c of (JSON.parse(r.stdout.trim() || '[]') ?? []) as { id: string; status: string }[]) if (!spares.has(c.id)) leaks.push(`runc container ${c.id} of a wasm sandbox (${c.status})`);
+  }
+  for (const mount of cgroupMounts()) {
+    const dir = cgroupDir(mount, `/${SANDBOX_CGROUP_ROOT}`);
+    for (const id of dir ? readdirSafe(dir) : []) if (id.startsWith(`${tag}-`) && !spares.has(id)) leaks.push(`cgroup ${join(dir!, id)}`);
+  }
   return leaks;
 }
 

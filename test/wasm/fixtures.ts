@@ -2,20 +2,24 @@
 // WAT with the npm wabt package) into a temporary directory, wasm images built as OCI layouts (a
 // `application/vnd.wasm.content.layer.v1+wasm` artifact, an `application/wasm` one, and an ordinary tar-layer
 // image whose entrypoint is a .wasm file) loaded into a fresh PODSMITH_HOME, runtimes, and a leak check that
-// looks at the real system: processes naming the home (supervisors), pod directories, name links, mounts.
+// looks at the real system: sandboxes (processes, runc containers, cgroups, directories), pod directories,
+// name links, mounts.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadImage } from '../../engine/image/load';
 import { openStore } from '../../engine/image/store';
 import { createWasmRuntime, type WasmRuntime, type WasmRuntimeOptions } from '../../engine/pods/wasm';
 import type { PodEvent } from '../../engine/pods/types';
 import type { PodRuntime } from '../../engine/pods/runtime';
+import type { TarEntry } from '../../engine/image/archive/pack-tar';
 import { tarFiles } from '../support/images';
 import { homeLeaks } from '../support/leaks';
+
+export { liveIdleSpares } from '../support/leaks';
 
 export { container, podManifest, text, until } from '../pods/fixtures';
 
@@ -33,6 +37,10 @@ export const IMAGES = {
   badimport: 'podsmith.test/wasm-badimport:1',
   ehspin: 'podsmith.test/wasm-eh-spin:1',
   badinit: 'podsmith.test/wasm-badinit:1',
+  raise: 'podsmith.test/wasm-raise:1',
+  bigwrite: 'podsmith.test/wasm-bigwrite:1',
+  /** tool.c at /app/tool.wasm in an image whose layer also holds the symlink `h -> /` (a hostile image). */
+  escape: 'podsmith.test/wasm-escape:1',
 } as const;
 
 /** Why these tests cannot run here, or undefined. */
@@ -49,6 +57,8 @@ export interface Programs {
   badimport: Buffer;
   ehspin: Buffer;
   badinit: Buffer;
+  raise: Buffer;
+  bigwrite: Buffer;
 }
 
 /** Compiles the programs into a temporary directory (reused by the other test files of the run). */
@@ -62,7 +72,7 @@ export async function buildPrograms(): Promise<Programs> {
     const cc = spawnSync('clang', ['--target=wasm32-wasi', '-O2', '-Wall', '-Wl,--strip-debug', join(PROGRAMS, 'tool.c'), '-o', join(work, 'tool.wasm')], { encoding: 'utf8' });
     if (cc.status !== 0) throw new Error(`clang could not build tool.c for wasm32-wasi (is wasi-libc installed?): ${cc.stderr}`);
     const wabt = await (await import('wabt')).default();
-    for (const name of ['hello', 'bigmem', 'badimport', 'eh-spin', 'badinit']) {
+    for (const name of ['hello', 'bigmem', 'badimport', 'eh-spin', 'badinit', 'raise', 'bigwrite']) {
       const m = wabt.parseWat(`${name}.wat`, readFileSync(join(PROGRAMS, `${name}.wat`), 'utf8'), { exceptions: true });
       writeFileSync(join(work, `${name}.wasm`), Buffer.from(m.toBinary({}).buffer));
       m.destroy();
@@ -76,7 +86,7 @@ export async function buildPrograms(): Promise<Programs> {
     }
   }
   const read = (n: string) => readFileSync(join(out, `${n}.wasm`));
-  return { tool: read('tool'), hello: read('hello'), bigmem: read('bigmem'), badimport: read('badimport'), ehspin: read('eh-spin'), badinit: read('badinit') };
+  return { tool: read('tool'), hello: read('hello'), bigmem: read('bigmem'), badimport: read('badimport'), ehspin: read('eh-spin'), badinit: read('badinit'), raise: read('raise'), bigwrite: read('bigwrite') };
 }
 
 const sha256 = (b: Buffer | string) => 'sha256:' + createHash('sha256').update(b).digest('hex');
@@ -115,11 +125,11 @@ export function wasmArtifactLayout(dir: string, module: Buffer, mediaType: strin
 }
 
 /** An ordinary image (one gzip tar layer) whose Entrypoint is a .wasm file. */
-export async function entrypointImageLayout(dir: string, module: Buffer, path: string, cmd: string[]): Promise<string> {
+export async function entrypointImageLayout(dir: string, module: Buffer, path: string, cmd: string[], extra: TarEntry[] = []): Promise<string> {
   const w = layoutWriter(dir);
   const parts = path.split('/').filter(Boolean);
   const files = parts.slice(0, -1).map((_, i) => ({ path: parts.slice(0, i + 1).join('/'), type: 'directory' as const }));
-  const tar = await tarFiles([...files, { path: parts.join('/'), data: module, mode: 0o755 }, { path: 'etc', type: 'directory' }, { path: 'etc/motd', data: 'from the image\n' }]);
+  const tar = await tarFiles([...files, { path: parts.join('/'), data: module, mode: 0o755 }, { path: 'etc', type: 'directory' }, { path: 'etc/motd', data: 'from the image\n' }, ...extra]);
   const layer = w.put(gzipSync(tar));
   const config = w.put(
     JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Entrypoint: [path], Cmd: cmd, Env: ['GREETING=from-image'], WorkingDir: '/' }, rootfs: { type: 'layers', diff_ids: [sha256(tar)] } }),
@@ -147,55 +157,21 @@ export async function loadWasmImages(home: string, programs: Programs): Promise<
     await load(IMAGES.badimport, wasmArtifactLayout(join(work, 'badimport'), programs.badimport, CNCF));
     await load(IMAGES.ehspin, wasmArtifactLayout(join(work, 'eh-spin'), programs.ehspin, CNCF));
     await load(IMAGES.badinit, wasmArtifactLayout(join(work, 'badinit'), programs.badinit, CNCF));
+    await load(IMAGES.raise, wasmArtifactLayout(join(work, 'raise'), programs.raise, CNCF));
+    await load(IMAGES.bigwrite, wasmArtifactLayout(join(work, 'bigwrite'), programs.bigwrite, CNCF));
+    await load(IMAGES.escape, await entrypointImageLayout(join(work, 'escape'), programs.tool, '/app/tool.wasm', ['echo'], [{ path: 'h', type: 'symlink', target: '/' }]));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-function read(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** An idle spare supervisor (engine/pods/wasm/spare.ts) whose runtime is alive: part of that runtime, not a leak. */
-function liveIdleSpare(home: string, pid: number, argv: string[]): string | undefined {
-  const at = argv.indexOf('--spare');
-  const log = at >= 0 ? argv[at + 1] : undefined;
-  // Assigned, its log moved into the pod directory: a pod's supervisor like any other.
-  if (!log || !log.startsWith(join(home, 'wasm-spare') + '/') || !existsSync(log)) return undefined;
-  const stat = read(`/proc/${pid}/stat`);
-  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  const parent = read(`/proc/${ppid}/stat`);
-  return ppid > 1 && parent && !/ [ZX] /.test(parent.slice(parent.lastIndexOf(')'))) ? log : undefined;
-}
-
 /**
- * What a wasm runtime left on the system for this home: empty when clean. The idle spare supervisor of a
- * runtime still open (its parent alive) is not a leak unless `strict` (after every runtime was closed).
+ * What a wasm runtime left on the system for this home: empty when clean (test/support/leaks.ts homeLeaks:
+ * sandboxes with their processes, runc containers and cgroups, mounts, pod directories, name links). The idle
+ * spare of a runtime still open is not a leak unless `strict` (after every runtime was closed).
  */
 export function wasmLeaks(home: string, strict = false): string[] {
-  const leaks: string[] = [];
-  const spareFiles = new Set<string>();
-  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    const pid = Number(name);
-    if (pid === process.pid) continue;
-    const stat = read(`/proc/${pid}/stat`);
-    if (/ [ZX] /.test(stat.slice(stat.lastIndexOf(')')))) continue;
-    const argv = read(`/proc/${pid}/cmdline`).split('\0').filter(Boolean);
-    if (!argv.some((a) => a.startsWith(home))) continue;
-    const spare = strict ? undefined : liveIdleSpare(home, pid, argv);
-    if (spare) {
-      spareFiles.add(basename(spare));
-      spareFiles.add(`${basename(spare)}.warm`);
-    } else leaks.push(`process ${pid}: ${argv.join(' ').slice(0, 200)}`);
-  }
-  const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
-  for (const f of list(join(home, 'wasm-spare'))) if (!spareFiles.has(f)) leaks.push(`spare supervisor file wasm-spare/${f}`);
-  leaks.push(...homeLeaks(home));
-  return leaks;
+  return homeLeaks(home, strict);
 }
 
 export interface WasmTestEnv {

@@ -53,7 +53,7 @@ describe('pod-wasm logs', { skip }, () => {
   it('rotates a log by size as native logs are, without losing or splitting a line', async () => {
     const rotating = env.newRuntime({ logRotation: { maxBytes: 2048, maxFiles: 3 } });
     const status = await rotating.runPod({ manifest: wasmPod('rotor', { terminationGracePeriodSeconds: 0, containers: [{ name: 'tick', image: IMAGES.tool, command: ['tool.wasm', 'tick', '2'] }] }) });
-    const dir = join(env.home, 'wasm-pods', status.uid, 'logs', 'tick');
+    const dir = join(env.home, 'wasm-pods', status.uid, 'sandbox', 'logs', 'tick');
     // Three files are kept: the first one is dropped at the third rotation.
     await until('a third rotation', () => existsSync(join(dir, '0.log.2')) && !/ F tick 1$/m.test(readFileSync(join(dir, '0.log.2'), 'utf8')));
     await rotating.stopPod({ pod: 'rotor' });

@@ -92,7 +92,7 @@ describe('pod-wasm run_pod', { skip }, () => {
       ['argv[0]=/app/tool.wasm', 'argv[1]=echo', 'argv[2]=two words', 'argv[3]=from-the-pod', 'GREETING=from-the-pod', 'this goes to stderr', ''].join('\n'),
     );
     // The file is the CRI format native containers write: stdout and stderr records, full lines.
-    const raw = readFileSync(join(env.home, 'wasm-pods', status.uid, 'logs', 'entry', '0.log'), 'utf8');
+    const raw = readFileSync(join(env.home, 'wasm-pods', status.uid, 'sandbox', 'logs', 'entry', '0.log'), 'utf8');
     assert.match(raw, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z stdout F argv\[0\]=\/app\/tool\.wasm$/m);
     assert.match(raw, /^\S+ stderr F this goes to stderr$/m);
     assert.match(await text(await env.runtime.logs({ pod: 'trio', container: 'server', timestamps: true })), /^\S+Z serving\n$/);

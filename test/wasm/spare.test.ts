@@ -1,17 +1,18 @@
 // The warm spare supervisor (engine/pods/wasm/spare.ts): run_pod hands the pod to it (its pid is the pod's
-// supervisor, its log the pod's supervisor.log) and a fresh spare replaces it; an idle spare leaves when its
-// runtime closes or the process that started it dies, leaving nothing; an assigned one outlives its runtime.
+// supervisor, its sandbox the pod's, its log the pod's supervisor.log) and a fresh spare replaces it; an idle
+// spare leaves when its runtime closes or the process that started it dies (what it has on the host goes at
+// the next reconcile), leaving nothing; an assigned one outlives its runtime.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from '../../engine/runtime/processes';
+import { listSandboxIds } from '../../engine/pods/wasm/sandbox';
 import { IMAGES, until, wasmLeaks, wasmPod, wasmTestEnv, whyNoWasm, type WasmTestEnv } from './fixtures';
 
 const skip = whyNoWasm();
 const serve = (name: string) => wasmPod(name, { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: IMAGES.tool, command: ['tool.wasm', 'serve'] }] });
-const spareFiles = (home: string) => (existsSync(join(home, 'wasm-spare')) ? readdirSync(join(home, 'wasm-spare')) : []);
 
 describe('pod-wasm spare supervisor', { skip }, () => {
   let env: WasmTestEnv;
@@ -30,14 +31,16 @@ describe('pod-wasm spare supervisor', { skip }, () => {
     const status = await env.runtime.runPod({ manifest: serve('warm') });
     assert.equal(status.phase, 'Running');
     const dir = join(env.home, 'wasm-pods', status.uid);
-    const pod = JSON.parse(readFileSync(join(dir, 'pod.json'), 'utf8')) as { supervisor: { pid: number } };
+    const pod = JSON.parse(readFileSync(join(dir, 'pod.json'), 'utf8')) as { supervisor: { pid: number }; sandbox: { id: string } };
     assert.equal(pod.supervisor.pid, spare.pid, 'the spare became the pod supervisor');
+    assert.equal(pod.sandbox.id, spare.id, 'its sandbox became the pod sandbox');
     assert.ok(existsSync(join(dir, 'supervisor.log')), 'its log moved into the pod directory');
     const next = await until('a fresh spare', () => {
       const s = env.runtime.spareSupervisor();
       return s && s.pid !== spare.pid ? s : undefined;
     });
-    assert.deepEqual(spareFiles(env.home).filter((f) => f.endsWith('.log')), [next.log.split('/').pop()]);
+    assert.deepEqual(listSandboxIds(env.home).sort(), [spare.id, next.id].sort(), 'one sandbox for the pod, one spare');
+    assert.ok(existsSync(next.log) && !existsSync(spare.log), 'the spare keeps its log in its sandbox directory until assigned');
     // The fresh spare serves the next pod.
     const second = await env.runtime.runPod({ manifest: serve('warm2') });
     assert.equal(JSON.parse(readFileSync(join(env.home, 'wasm-pods', second.uid, 'pod.json'), 'utf8')).supervisor.pid, next.pid);
@@ -57,7 +60,7 @@ describe('pod-wasm spare supervisor', { skip }, () => {
     await r.close();
     assert.ok(!isAlive(idle.pid), 'close() ended the idle spare');
     assert.equal(r.spareSupervisor(), undefined);
-    assert.ok(!spareFiles(env.home).includes(idle.log.split('/').pop()!), 'and removed its log');
+    assert.ok(!listSandboxIds(env.home).includes(idle.id) && !existsSync(idle.log), 'and removed its sandbox');
     assert.ok(isAlive(first.pid), 'the pod supervisor it had assigned runs on');
     assert.equal((await env.runtime.podStatus('outlives')).phase, 'Running');
     assert.equal((await env.runtime.podStatus('outlives')).uid, status.uid);
@@ -75,8 +78,11 @@ describe('pod-wasm spare supervisor', { skip }, () => {
     host.kill('SIGKILL');
     await exited;
     await until('the orphaned spare to leave', () => !isAlive(pid));
-    // Everything but this runtime's own spare: the orphan left no process and no file.
-    const mine = env.runtime.spareSupervisor()?.log.split('/').pop() ?? '\0';
-    await until('nothing of the orphan to be left', () => wasmLeaks(env.home, true).every((l) => l.includes(mine)) || undefined);
+    assert.ok(wasmLeaks(env.home).every((l) => !l.startsWith('process')), 'no process of the orphan is left');
+    // Its sandbox on the host (runc's state, the slot mount, the directory) goes at the next reconcile, as
+    // a restarted daemon runs it; this runtime's own spare stays.
+    await env.runtime.reconcile();
+    const mine = env.runtime.spareSupervisor()?.id ?? '\0';
+    assert.deepEqual(wasmLeaks(env.home, true).filter((l) => !l.includes(mine)), []);
   });
 });

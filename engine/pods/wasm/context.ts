@@ -1,7 +1,8 @@
 // What every operation of one wasm runtime instance shares: the home, the image store and pulls (through a
 // native RuntimeContext, so pull policies and progress events are the same), per-pod locks, listeners, and
-// the watch on running pods: status.json changes (fs.watch on the pod directory, a 1 s sweep behind it) turn
-// into PodEvents, and a supervisor found dead is recorded as such.
+// the watch on running pods: status.json changes (fs.watch on the pod's sandbox/ directory, a 1 s sweep
+// behind it) turn into PodEvents, and a supervisor found dead is recorded as such. Sandboxes come from its
+// SandboxPool.
 import { watch, type FSWatcher } from 'node:fs';
 import type { RotationPolicy } from '../../logs';
 import { isAlive } from '../../runtime/processes';
@@ -9,8 +10,8 @@ import { RuntimeContext, type NativeRuntimeOptions } from '../native/context';
 import { KeyedMutex } from '../native/keyed-mutex';
 import type { PodEvent } from '../types';
 import { WasmPodPaths } from './paths';
-import { SpareSupervisors } from './spare';
-import type { SupervisorCommandOf } from './spawn';
+import { SandboxPool } from './spare';
+import type { SupervisorCommandOf } from './supervisor-command';
 import { readSupervisorState, readWasmPod, writeSupervisorState, writeWasmPod, type SupervisorRef, type SupervisorState, type WasmPodRecord } from './records';
 import { asNativeRecord, initialContainers, refreshStateConditions } from './status';
 
@@ -25,7 +26,7 @@ export interface WasmRuntimeOptions {
   supervise?: boolean;
   /** Log rotation of every container (the supervisor rotates the files it writes); engine/logs' default. */
   logRotation?: RotationPolicy;
-  /** How to start a pod's supervisor with its arguments (default: supervisorCommand() in spawn.ts, from the sources or the bundle). */
+  /** How to start a pod's supervisor with its arguments (default: supervisorCommand() in supervisor-command.ts, from the sources or the bundle). */
   supervisorCommand?: SupervisorCommandOf;
   /**
    * Keep a warm spare supervisor for the next run_pod (spare.ts; default true), booting this many container
@@ -42,8 +43,8 @@ export class WasmContext {
   readonly listeners = new Set<(e: PodEvent) => void>();
   /** The native context serves the image store, pulls and the event bookkeeping (announce). */
   readonly native: RuntimeContext;
-  /** The warm spare supervisor (none when options.spare is false). */
-  readonly spares: SpareSupervisors | undefined;
+  /** Sandboxes for run_pod, with the warm spare unless options.spare is false. */
+  readonly sandboxes: SandboxPool;
   private readonly watches = new Map<string, { watcher?: FSWatcher; pending?: NodeJS.Timeout }>();
   private readonly changeWaiters = new Map<string, Set<() => void>>();
   private sweep: NodeJS.Timeout | undefined;
@@ -52,7 +53,7 @@ export class WasmContext {
   constructor(readonly options: WasmRuntimeOptions) {
     this.native = new RuntimeContext({ home: options.home, ...(options.pull ? { pull: options.pull } : {}), supervise: false });
     this.native.listeners.add((e) => this.emit(e));
-    this.spares = options.spare === false ? undefined : new SpareSupervisors(options.home, options.spareThreads, options.supervisorCommand);
+    this.sandboxes = new SandboxPool(options.home, options.spare !== false, options.spareThreads, options.supervisorCommand);
   }
 
   get home(): string {
@@ -85,7 +86,7 @@ export class WasmContext {
   /** Writes pod.json and announces what changed. */
   async save(pod: WasmPodRecord, state?: SupervisorState): Promise<void> {
     await writeWasmPod(this.home, pod);
-    this.announce(pod, state ?? (await readSupervisorState(this.home, pod.uid)));
+    this.announce(pod, state ?? (await readSupervisorState(this.home, pod)));
   }
 
   /**
@@ -105,7 +106,7 @@ export class WasmContext {
     };
     let watcher: FSWatcher | undefined;
     try {
-      watcher = watch(new WasmPodPaths(this.home, uid).dir, changed);
+      watcher = watch(new WasmPodPaths(this.home, uid).sandbox, changed);
       watcher.on('error', () => undefined);
     } catch {
       // The timeouts still pace the waits.
@@ -142,7 +143,7 @@ export class WasmContext {
     const w: { watcher?: FSWatcher; pending?: NodeJS.Timeout } = {};
     this.watches.set(uid, w);
     try {
-      w.watcher = watch(new WasmPodPaths(this.home, uid).dir, (_type, name) => {
+      w.watcher = watch(new WasmPodPaths(this.home, uid).sandbox, (_type, name) => {
         if (name === 'status.json') this.schedule(uid);
       });
       w.watcher.on('error', () => undefined);
@@ -189,8 +190,8 @@ export class WasmContext {
       this.unwatchPod(uid);
       return undefined;
     }
-    let state = await readSupervisorState(this.home, uid);
-    if (pod.lifecycle === 'running' && state && state.phase !== 'stopped' && state.phase !== 'failed' && !supervisorAlive(pod, state)) {
+    let state = await readSupervisorState(this.home, pod);
+    if (pod.lifecycle === 'running' && state && state.phase !== 'stopped' && state.phase !== 'failed' && !supervisorAlive(pod)) {
       state = markSupervisorDead(pod, state);
       await writeSupervisorState(this.home, state);
     }
@@ -212,22 +213,23 @@ export class WasmContext {
     for (const uid of [...this.watches.keys()]) this.unwatchPod(uid);
     for (const set of this.changeWaiters.values()) for (const done of [...set]) done();
     this.changeWaiters.clear();
-    await this.spares?.close();
+    await this.sandboxes.close();
   }
 }
 
-export function supervisorRef(pod: WasmPodRecord, state: SupervisorState | undefined): SupervisorRef | undefined {
-  return pod.supervisor ?? state?.supervisor;
+/** The supervisor's process: pod.json's, never what status.json (written in the sandbox) says. */
+export function supervisorRef(pod: WasmPodRecord): SupervisorRef | undefined {
+  return pod.supervisor;
 }
 
-export function supervisorAlive(pod: WasmPodRecord, state: SupervisorState | undefined): boolean {
-  const ref = supervisorRef(pod, state);
+export function supervisorAlive(pod: WasmPodRecord): boolean {
+  const ref = supervisorRef(pod);
   return !!ref && isAlive(ref.pid, ref.startTime);
 }
 
 /** The state after the supervisor vanished without saying so (killed, crashed): nothing of the pod runs. */
 export function markSupervisorDead(pod: WasmPodRecord, state: SupervisorState | undefined, why?: string): SupervisorState {
-  const ref = supervisorRef(pod, state);
+  const ref = supervisorRef(pod);
   const now = new Date().toISOString();
   const next: SupervisorState = state
     ? structuredClone(state)

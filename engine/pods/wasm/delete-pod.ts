@@ -17,7 +17,7 @@ export async function deleteWasmPod(ctx: WasmContext, req: DeletePodRequest): Pr
     if (pod.lifecycle === 'creating') throw new PodError(`pod ${req.pod} is still being created`, 'BUSY');
     ctx.unwatchPod(uid);
     if (!req.force && (pod.lifecycle === 'running' || pod.lifecycle === 'stopping')) await stopWasmRecord(ctx, pod);
-    const phase = toWasmPodStatus(pod, await readSupervisorState(ctx.home, uid)).phase;
+    const phase = toWasmPodStatus(pod, await readSupervisorState(ctx.home, pod)).phase;
     pod.lifecycle = 'deleting';
     await writeWasmPod(ctx.home, pod);
     await teardownWasmPod(ctx, uid, pod);

@@ -64,7 +64,9 @@ export async function resolveWasmImage(store: ImageStore, container: PodContaine
     return { artifact, config, bytes: await store.blobs.readBytes(artifact.layerDigest, MAX_MODULE_BYTES) };
   }
 
-  const rootfs = await createRootfs(store, { image: imageDigest, dir: containerDir });
+  // A copy, not an overlay: the sandbox's id is given the whole tree (sandbox.ts), which on an overlay would
+  // copy every file up anyway, and an overlay cannot be an idmapped mount.
+  const rootfs = await createRootfs(store, { image: imageDigest, dir: containerDir, method: 'copy' });
   const guestPath = posix.resolve(resolveWorkingDir(config, container), artifact.path);
   // Read without following a symlink out of the image: the image must not make us read a host file.
   let host = rootfs.path;

@@ -53,8 +53,19 @@ export class Instance {
   ) {
     this.exited = new Promise((resolve) => (this.settle = resolve));
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'out') this.log?.write(m.fd === 1 ? 'stdout' : 'stderr', m.data);
-      else if (m.type === 'exit' && !this.terminating) this.exitInfo = { exitCode: m.exitCode, reason: m.reason, ...(m.message ? { message: m.message } : {}), ...(m.fuelLeft ? { fuelLeft: m.fuelLeft } : {}) };
+      if (m.type === 'out') {
+        this.log?.write(m.fd === 1 ? 'stdout' : 'stderr', m.data);
+        // Written: the module may post more (worker-source.ts, back-pressure).
+        Atomics.sub(stopFlag, 1, m.data.byteLength);
+        Atomics.notify(stopFlag, 1);
+      } else if (m.type === 'exit' && !this.terminating)
+        this.exitInfo = {
+          exitCode: m.exitCode,
+          ...(m.signal ? { signal: m.signal } : {}),
+          reason: m.reason,
+          ...(m.message ? { message: m.message } : {}),
+          ...(m.fuelLeft ? { fuelLeft: m.fuelLeft } : {}),
+        };
     });
     worker.on('error', (err) => {
       this.exitInfo ??= { exitCode: 134, reason: 'Error', message: `the module's thread failed: ${err.message}` };
@@ -64,7 +75,7 @@ export class Instance {
 
   /** Instantiates the module in a new worker; rejects with the reason (link error, memory, ...) when it cannot. */
   static prepare(o: PrepareOptions): Promise<Instance> {
-    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const stop = new Int32Array(new SharedArrayBuffer(8));
     const input: WorkerInput = {
       stop,
       args: o.plan.argv,
@@ -139,9 +150,11 @@ export class Instance {
     if (!this.ended) {
       this.exitInfo ??= exit;
       this.terminating = true;
-      // Wakes a module sleeping in poll_oneoff: a thread blocked in a native call cannot be terminated.
+      // Wakes a module sleeping in poll_oneoff or waiting for its output to be written: a thread blocked in a
+      // native call cannot be terminated.
       Atomics.store(this.stopFlag, 0, 1);
       Atomics.notify(this.stopFlag, 0);
+      Atomics.notify(this.stopFlag, 1);
       void this.worker.terminate();
     }
     return this.exited;

@@ -13,9 +13,10 @@ import { uidPrefix } from '../native/paths';
 import { procStat } from '../../runtime/processes';
 import { CpuAccounting } from './cpu-time';
 import { Instance, type InstanceExit } from './instance';
-import { WasmPodPaths } from './paths';
+import type { SupervisorPaths } from './paths';
 import { readJsonSync, writeJsonSync, type ContainerPlan, type SupervisorPhase, type SupervisorState, type WasmContainerRecord, type WasmPodRecord } from './records';
 import { asNativeRecord, initialContainers, refreshStateConditions } from './status';
+import { fitStatusString } from './status-check';
 import { trace } from './trace';
 import { wasmApi, type CompiledModule } from './wasm-api';
 import type { WorkerPool } from './worker-pool';
@@ -37,6 +38,8 @@ export class PodSupervisor {
   private readonly live = new Map<string, Instance>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly cpu: CpuAccounting;
+  /** pod.json's plans with the paths this process sees: the module files and preopens as mounted in the sandbox. */
+  private readonly plans: ContainerPlan[];
   private stopRequested = false;
   private finished = false;
   /** Resolves with the process exit code once the pod is over (stopped, done, or failed to start). */
@@ -44,12 +47,13 @@ export class PodSupervisor {
   private resolveDone!: (code: number) => void;
 
   constructor(
-    private readonly paths: WasmPodPaths,
+    private readonly paths: SupervisorPaths,
     private readonly record: WasmPodRecord,
     /** Threads booted before the pod was known (a spare supervisor); the first instances take them. */
     private readonly pool?: WorkerPool,
   ) {
     this.done = new Promise((r) => (this.resolveDone = r));
+    this.plans = record.plans.map((p, ci) => ({ ...p, module: paths.module(p.name), preopens: p.preopens.map((o, pi) => ({ ...o, hostPath: paths.preopen(ci, pi) })) }));
     const self = procStat(process.pid);
     this.state = {
       version: 1,
@@ -70,7 +74,7 @@ export class PodSupervisor {
   }
 
   private plan(name: string): ContainerPlan {
-    return this.record.plans.find((p) => p.name === name)!;
+    return this.plans.find((p) => p.name === name)!;
   }
 
   save(): void {
@@ -123,7 +127,7 @@ export class PodSupervisor {
       trace('running');
     } catch (err) {
       const f = err instanceof StartupFailure ? err : new StartupFailure((err as Error).message, 'START_FAILED');
-      this.state.failure = { code: f.code, message: f.message, ...(f.container ? { container: f.container } : {}) };
+      this.state.failure = { code: f.code, message: fitStatusString(f.message), ...(f.container ? { container: f.container } : {}) };
       await this.killAll();
       this.finish('failed');
     }
@@ -137,7 +141,7 @@ export class PodSupervisor {
   private compileAll(): Map<string, Promise<CompiledModule>> {
     const byContent = new Map<string, Promise<{ module: CompiledModule; ms: number }>>();
     const out = new Map<string, Promise<CompiledModule>>();
-    for (const p of this.record.plans) {
+    for (const p of this.plans) {
       const compiled = readFile(p.module).then((bytes) => {
         const key = createHash('sha256').update(bytes).digest('hex');
         let c = byContent.get(key);
@@ -171,7 +175,7 @@ export class PodSupervisor {
     const out = new Map<string, Instance>();
     const modules = this.compileAll();
     const results = await Promise.allSettled(
-      this.record.plans.map(async (p) => {
+      this.plans.map(async (p) => {
         try {
           // Each thread boots (unless booted already) while its module compiles.
           const inst = await Instance.prepare({
@@ -226,8 +230,8 @@ export class PodSupervisor {
       terminated: {
         exitCode: exit.exitCode,
         ...(exit.signal ? { signal: exit.signal } : {}),
-        reason: exit.reason,
-        ...(exit.message ? { message: exit.message } : {}),
+        reason: fitStatusString(exit.reason),
+        ...(exit.message ? { message: fitStatusString(exit.message) } : {}),
         ...(inst.startedAt ? { startedAt: inst.startedAt } : {}),
         finishedAt: exit.finishedAt,
       },

@@ -1,9 +1,11 @@
 // reconcile: after a (re)start, make the recorded state true again. Supervisors run detached, so running pods
 // simply go on: they are watched again, and one whose supervisor died meanwhile (pid and start time no longer
 // match a live process) is recorded as such. Pods caught mid-creation are removed (run_pod is atomic), mid-
-// deletion are finished, mid-stop are stopped.
+// deletion are finished, mid-stop are stopped. Last, sandboxes no pod records and no live runtime owns (an
+// idle spare whose runtime died, a sandbox started by a run_pod killed before recording it) are removed.
 import type { WasmContext } from './context';
 import { listWasmPodUids, readWasmPod } from './records';
+import { sweepSandboxes } from './sandbox';
 import { stopWasmRecord } from './stop-pod';
 import { teardownWasmPod } from './teardown';
 
@@ -23,4 +25,10 @@ export async function reconcileWasm(ctx: WasmContext): Promise<void> {
       if (pod.lifecycle === 'running') ctx.watchPod(uid);
     });
   }
+  const referenced = new Set<string>();
+  for (const uid of await listWasmPodUids(ctx.home)) {
+    const id = (await readWasmPod(ctx.home, uid))?.sandbox?.id;
+    if (id) referenced.add(id);
+  }
+  await sweepSandboxes(ctx.home, referenced);
 }

@@ -1,12 +1,14 @@
-// run_pod for pod-wasm: admission, images, volumes, then every module is checked, metered and compiled here
-// (nothing of the module runs in this process), the plans are written to pod.json and the pod's supervisor
-// is spawned. It instantiates every module before starting any, runs the init containers, starts the app
-// containers and reports in status.json; this resolves once the app containers run. Atomic: any failure
-// (a module that does not compile or link, a memory declaration over the limit, an init container that
-// fails) kills the supervisor and removes the directory and the name, and rejects with a PodError naming the
-// container. pod.json says `creating` until then, so a daemon killed midway leaves a pod reconcile removes.
+// run_pod for pod-wasm: admission, a sandbox (the warm spare, or one started now while the rest goes on),
+// images, volumes, then every module is checked, metered and compiled here (nothing of the module runs in this
+// process), the plans are written to pod.json, the pod is given to the sandbox (sandbox.ts attach) and its
+// supervisor told to go. It instantiates every module before starting any, runs the init containers, starts
+// the app containers and reports in status.json; this resolves once the app containers run. Atomic: any
+// failure (a module that does not compile or link, a memory declaration over the limit, an init container
+// that fails) removes the sandbox, the directory and the name, and rejects with a PodError naming the
+// container. pod.json says `creating` until then, and names the sandbox from the start, so a daemon killed
+// midway leaves a pod reconcile removes.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { buildWasmInvocation, type EnvSources } from '../../image/bundle';
 import { parseQuantity } from '../../limits';
 import { ensureImages } from '../native/images';
@@ -24,7 +26,7 @@ import { MAX_MEMORY_PAGES, PAGE_BYTES, prepareModule } from './modules';
 import { claimPodName } from './names';
 import { WasmPodPaths, wasmPodsDir } from './paths';
 import { readSupervisorState, writeWasmPod, type ContainerPlan, type SupervisorState, type WasmPodRecord } from './records';
-import { spawnSupervisor } from './spawn';
+import type { Sandbox } from './sandbox';
 import { toWasmPodStatus } from './status';
 import { teardownWasmPod } from './teardown';
 import { trace } from './trace';
@@ -40,8 +42,22 @@ function memoryLimit(c: PodContainer): { memoryLimitPages: number; memoryLimitBy
   return { memoryLimitPages: Math.min(MAX_MEMORY_PAGES, Math.floor(bytes / PAGE_BYTES)), memoryLimitBytes: bytes };
 }
 
+/** The end of supervisor.log (the sandbox writes it without limit: only its last 64 KiB are read). */
 async function supervisorLogTail(paths: WasmPodPaths): Promise<string> {
-  const text = await readFile(paths.supervisorLog, 'utf8').catch(() => '');
+  let text = '';
+  try {
+    const fh = await open(paths.supervisorLog, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const buf = Buffer.alloc(Math.min(size, 65536));
+      await fh.read(buf, 0, buf.length, size - buf.length);
+      text = buf.toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // No log: nothing to add.
+  }
   const lines = text.trim().split('\n').filter((l) => l && !/ExperimentalWarning|--trace-warnings|^\[wasm-trace /.test(l));
   return lines.slice(-5).join(' | ');
 }
@@ -53,15 +69,15 @@ async function waitForStartup(ctx: WasmContext, pod: WasmPodRecord, paths: WasmP
   const changes = ctx.changes(pod.uid);
   try {
     for (;;) {
-      const state = await readSupervisorState(ctx.home, pod.uid);
+      const state = await readSupervisorState(ctx.home, pod);
       ctx.announce(pod, state);
       if (state?.failure) throw new PodError(state.failure.message, state.failure.code, state.failure.container ? { container: state.failure.container } : undefined);
       if (state?.phase === 'running') return state;
       if (state && state.phase !== 'starting' && state.phase !== 'initializing')
         throw new PodError(`pod ${pod.name}: the supervisor ended before the containers ran (${state.phase})`, 'START_FAILED');
-      if (!supervisorAlive(pod, state)) {
+      if (!supervisorAlive(pod)) {
         // It may have written its last word just before leaving.
-        const last = await readSupervisorState(ctx.home, pod.uid);
+        const last = await readSupervisorState(ctx.home, pod);
         if (last?.failure || last?.phase === 'running') continue;
         const tail = await supervisorLogTail(paths);
         throw new PodError(`pod ${pod.name}: the supervisor exited before the containers ran${tail ? `: ${tail}` : ''}`, 'START_FAILED');
@@ -101,6 +117,7 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
     : undefined;
   if (forward) ctx.listeners.add(forward);
   let record: WasmPodRecord | undefined;
+  let sandbox: Sandbox | undefined;
   try {
     const fuel = fuelOf(pod, ctx.options.fuel ?? DEFAULT_FUEL);
     const specs = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
@@ -118,6 +135,9 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
       ...(ctx.options.logRotation ? { logRotation: ctx.options.logRotation } : {}),
       warnings: admitted.warnings.map((f) => `${req.fileName ?? 'manifest'}:${f.range.start.line + 1}: ${f.message} [${f.rule}]`),
     };
+    // Started (or taken) first: a sandbox started now boots while the pod is prepared.
+    sandbox = ctx.sandboxes.take();
+    record.sandbox = sandbox.record;
     const rec = record;
     await ctx.save(rec);
 
@@ -132,7 +152,7 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
       secrets: Object.fromEntries(Object.entries(admitted.secrets).map(([k, v]) => [k, v.text])),
     };
     trace('volumes');
-    await mkdir(paths.modules, { mode: 0o700 });
+    await mkdir(paths.modules, { mode: 0o755 });
     const initNames = new Set((pod.spec.initContainers ?? []).map((c) => c.name));
     const results = await Promise.allSettled(
       specs.map((spec) =>
@@ -149,6 +169,9 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
             ...(image.rootfs ? { rootfsPath: image.rootfs.path } : {}),
             mounts,
           });
+          // Admission refused two mounts at one path; the image's root, preopened at /, is the one left.
+          if (inv.preopens.filter((p) => p.guestPath === '/').length > 1)
+            throw new PodError(`container "${spec.name}": a volumeMount at / would hide the image's root filesystem, which is preopened there`, 'INVALID', { container: spec.name });
           const limits = memoryLimit(spec);
           const module = await prepareModule(ctx.home, spec.name, image.bytes, limits, paths.module(spec.name));
           rec.warnings.push(...inv.warnings);
@@ -177,17 +200,13 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
     if (failed) throw failed.reason;
     trace('plans');
     rec.plans = results.map((r) => (r as PromiseFulfilledResult<ContainerPlan>).value);
-    await writeWasmPod(ctx.home, rec);
-    // The warm spare when there is one (spare.ts), else a supervisor started now.
-    const spare = await ctx.spares?.assign(paths, async (ref) => {
-      rec.supervisor = ref;
-      await writeWasmPod(ctx.home, rec);
+    rec.supervisor = await sandbox.ready.catch((err: Error) => {
+      throw new PodError(`pod ${name}: ${err.message}`, 'START_FAILED');
     });
-    if (!spare) {
-      rec.supervisor = await spawnSupervisor(paths, ctx.options.supervisorCommand);
-      await writeWasmPod(ctx.home, rec);
-    }
-
+    await sandbox.attach(paths, rec);
+    // The plans and the supervisor's pid, before the supervisor reads them.
+    await writeWasmPod(ctx.home, rec);
+    sandbox.go();
     trace('assigned');
     const state = await waitForStartup(ctx, rec, paths);
     trace('running');
@@ -199,6 +218,7 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
   } catch (err) {
     const error = toPodError(err);
     try {
+      await sandbox?.discard();
       await teardownWasmPod(ctx, uid, record);
     } catch (cleanup) {
       error.message += ` (cleanup after the failure also failed: ${(cleanup as Error).message})`;
@@ -207,6 +227,6 @@ export async function runWasmPod(ctx: WasmContext, req: RunPodRequest, onEvent?:
     throw error;
   } finally {
     if (forward) ctx.listeners.delete(forward);
-    ctx.spares?.warm();
+    ctx.sandboxes.warm();
   }
 }

@@ -64,7 +64,7 @@ export function asNativeRecord(pod: WasmPodRecord, state: SupervisorState | unde
     ...(pod.fileName ? { fileName: pod.fileName } : {}),
     pod: pod.pod,
     // The supervisor plays the pause container's part: while it is up the pod can start containers.
-    ...(sandboxUp && state ? { pause: { id: 'supervisor', socketId: '', pid: state.supervisor.pid, conmonPid: state.supervisor.pid } } : {}),
+    ...(sandboxUp && state && pod.supervisor ? { pause: { id: 'supervisor', socketId: '', pid: pod.supervisor.pid, conmonPid: pod.supervisor.pid } } : {}),
     containers: (state?.containers ?? initialContainers(pod.pod, pod.plans)).map(nativeContainer),
     conditions: structuredClone(state?.conditions ?? []),
     ...((state?.reason ?? pod.reason) ? { reason: state?.reason ?? pod.reason } : {}),

@@ -17,22 +17,23 @@ const EXIT_MARGIN_MS = 10_000;
 /** Stops the pod's supervisor and records the pod as stopped (lock held by the caller). */
 export async function stopWasmRecord(ctx: WasmContext, pod: WasmPodRecord, requestedGrace?: number): Promise<void> {
   const paths = new WasmPodPaths(ctx.home, pod.uid);
-  let state = await readSupervisorState(ctx.home, pod.uid);
+  let state = await readSupervisorState(ctx.home, pod);
   const finishedBefore = effectiveLifecycle(pod, state) === 'stopped';
   ctx.unwatchPod(pod.uid);
   pod.lifecycle = 'stopping';
   await ctx.save(pod, state);
   const grace = graceSeconds(asNativeRecord(pod, state), requestedGrace);
-  const ref = supervisorRef(pod, state);
+  const ref = supervisorRef(pod);
   if (ref && isAlive(ref.pid, ref.startTime)) {
-    writeJsonSync(paths.stopFile, { gracePeriodSeconds: grace });
+    // Readable by the sandbox's id: the supervisor reads it through its read-only bind of the pod directory.
+    writeJsonSync(paths.stopFile, { gracePeriodSeconds: grace }, 0o644);
     signalProcess(ref.pid, 'SIGTERM');
     if (!(await waitGone(ref.pid, grace * 1000 + EXIT_MARGIN_MS, ref.startTime))) {
       signalProcess(ref.pid, 'SIGKILL');
       await waitGone(ref.pid, 5000, ref.startTime);
     }
   }
-  state = await readSupervisorState(ctx.home, pod.uid);
+  state = await readSupervisorState(ctx.home, pod);
   if (!state || (state.phase !== 'stopped' && state.phase !== 'failed')) {
     // The supervisor did not get to record the end (killed, or crashed earlier): record it for it.
     state = markSupervisorDead(pod, state, 'the pod was stopped and its supervisor did not record the end in time');
@@ -54,6 +55,6 @@ export async function stopWasmPod(ctx: WasmContext, req: StopPodRequest): Promis
     if (!pod) throw new PodError(`pod ${req.pod} not found`, 'NOT_FOUND');
     if (pod.lifecycle === 'creating') throw new PodError(`pod ${req.pod} is still being created`, 'BUSY');
     if (pod.lifecycle === 'running' || pod.lifecycle === 'stopping') await stopWasmRecord(ctx, pod, req.gracePeriodSeconds);
-    return toWasmPodStatus(pod, await readSupervisorState(ctx.home, uid));
+    return toWasmPodStatus(pod, await readSupervisorState(ctx.home, pod));
   });
 }

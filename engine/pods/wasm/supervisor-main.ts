@@ -1,78 +1,77 @@
-// The supervisor process of one wasm pod. The daemon spawns it detached (its own session, stdio to the pod's
-// supervisor.log), so the pod keeps running when the daemon exits, as native pods do under conmon:
-//   from the sources:  node --require tsx/cjs engine/pods/wasm/supervisor-main.ts <pod dir>
-//   from the bundle:   node dist/wasm-supervisor.js <pod dir>   (a bundle of this file alone, when built)
-//                 or   node dist/podsmith.js __wasm-supervisor <pod directory>   (the CLI calls runWasmSupervisor)
-// or, instead of `<pod directory>`, `--spare <log> <threads>`: a spare started before its pod (spare.ts) that
-// boots Node and that many container threads, then reads the pod directory from stdin. Until then its stdin is
-// the runtime's pipe: end of file (the runtime closed it or died) and the spare leaves, removing its log.
-// Once assigned it is an ordinary supervisor: the pipe no longer matters, the pod outlives the daemon.
-// It ends once the pod is over: stopped (SIGTERM), done (restartPolicy says no more restarts), or failed to
-// start (status.json says why).
-import { rmSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+// The supervisor process of one wasm pod, inside the pod's sandbox (sandbox.ts: its own user, mount and pid
+// namespaces, run by runc; stdin a socket from the runtime, stdout/stderr the sandbox's log), started as
+//   node /app/wasm-supervisor.js --spare <threads>              (dist/wasm-supervisor.js, or the sources bundled)
+//   node /app/dist/podsmith.js __wasm-supervisor --spare <threads>   (the CLI calls runWasmSupervisor)
+// It starts before its pod is known (a spare, spare.ts): it boots Node and that many container threads, says
+// so with a line on stdin, then waits for a line there, which the runtime writes once the pod is mounted at
+// /s/pod (paths.ts). End of file first (the runtime closed the socket or died) and the spare leaves. Once
+// assigned the socket no longer matters: the pod outlives the daemon. It ends once the pod is over: stopped
+// (SIGTERM), done (restartPolicy says no more restarts), or failed to start (status.json says why).
+import { writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PodSupervisor } from './pod-supervisor';
-import { WasmPodPaths } from './paths';
+import { SandboxPodPaths } from './paths';
 import { readJsonSync, type WasmPodRecord } from './records';
 import { trace } from './trace';
-import { warmUp, warmUpDir } from './warm-up';
+import { warmUp } from './warm-up';
 import { WorkerPool } from './worker-pool';
 
-/** The pod directory, from the first line on stdin; undefined at end of file without one. */
-function readAssignment(): Promise<string | undefined> {
+/** Whether a line arrived on stdin (the pod is there); false at end of file without one. */
+function readAssignment(): Promise<boolean> {
   return new Promise((resolve) => {
     let text = '';
-    const done = (dir: string | undefined) => {
+    const done = (assigned: boolean) => {
       process.stdin.off('data', onData);
       process.stdin.off('end', onEnd);
       process.stdin.destroy();
-      resolve(dir);
+      resolve(assigned);
     };
     const onData = (chunk: Buffer) => {
       text += chunk.toString('utf8');
       const nl = text.indexOf('\n');
-      if (nl >= 0) done(text.slice(0, nl) || undefined);
+      if (nl >= 0) done(true);
     };
-    const onEnd = () => done(undefined);
+    const onEnd = () => done(false);
     process.stdin.on('data', onData);
     process.stdin.once('end', onEnd);
     process.stdin.once('error', onEnd);
   });
 }
 
-/** Runs the supervisor of the pod directory `argv[0]` (or a spare's); resolves with the process exit code. */
+/** Runs a spare supervisor (`--spare <threads>`) until its pod is over; resolves with the process exit code. */
 export async function runWasmSupervisor(argv: string[]): Promise<number> {
-  let dir: string | undefined = argv[0];
-  let pool: WorkerPool | undefined;
-  if (dir === '--spare') {
-    const log = argv[1];
-    pool = new WorkerPool(Math.max(0, Math.min(16, Number(argv[2]) || 0)));
-    // Not yet a pod's: a stop request before the assignment just ends the spare.
-    const leave = () => {
-      pool?.close();
-      if (log) for (const p of [log, warmUpDir(log)]) rmSync(p, { recursive: true, force: true });
-      process.exit(0);
-    };
-    process.on('SIGTERM', leave);
-    if (log) await warmUp(warmUpDir(log));
-    trace('spare ready');
-    dir = await readAssignment();
-    trace('assigned');
-    process.off('SIGTERM', leave);
-    if (!dir) {
-      leave();
-      return 0;
-    }
-  }
-  if (!dir) {
-    process.stderr.write('usage: __wasm-supervisor <pod directory> | --spare <log> <threads>\n');
+  if (argv[0] !== '--spare') {
+    process.stderr.write('usage: __wasm-supervisor --spare <threads> (inside a wasm pod sandbox)\n');
     return 2;
   }
-  const paths = new WasmPodPaths(dirname(dirname(dir)), basename(dir));
+  const pool = new WorkerPool(Math.max(0, Math.min(16, Number(argv[1]) || 0)));
+  // Not yet a pod's: a stop request before the assignment just ends the spare.
+  const leave = () => {
+    pool.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', leave);
+  await warmUp(join(tmpdir(), 'warm-up'));
+  trace('spare ready');
+  try {
+    // stdin is a socket from the runtime: the line back tells it this spare is warm (spare.ts).
+    writeSync(0, 'ready\n');
+  } catch {
+    // Nobody listening any more: the assignment read below sees the end.
+  }
+  const assigned = await readAssignment();
+  trace('assigned');
+  process.off('SIGTERM', leave);
+  if (!assigned) {
+    leave();
+    return 0;
+  }
+  const paths = new SandboxPodPaths();
   const record = readJsonSync<WasmPodRecord>(paths.podFile);
   if (!record) {
-    process.stderr.write(`no readable pod.json in ${dir}\n`);
-    pool?.close();
+    process.stderr.write(`no readable pod.json at ${paths.podFile}\n`);
+    pool.close();
     return 2;
   }
   const supervisor = new PodSupervisor(paths, record, pool);

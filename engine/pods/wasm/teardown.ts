@@ -1,39 +1,31 @@
 // Removing everything a wasm pod made, from whatever state it is in (a failed run_pod, a daemon killed
-// midway, delete): the supervisor (SIGKILL: its worker threads, hence the modules, end with it), any
-// supervisor of this pod not recorded yet (found by its command line), unpacked images, tmpfs volumes, the
+// midway, delete): its sandbox (the supervisor is killed, so its worker threads and the modules end with it;
+// then runc's state, cgroups and the slot's mounts, sandbox.ts), unpacked images, tmpfs volumes, the
 // directory and the name. Each step tolerates an earlier attempt having done part of it.
 import { readdir, rm } from 'node:fs/promises';
 import { removeRootfs } from '../../image/unpack';
-import { isAlive, listPids, readCmdline, signalProcess, waitGone } from '../../runtime/processes';
+import { isAlive, signalProcess, waitGone } from '../../runtime/processes';
 import { unmountUnder } from '../native/host-mounts';
 import type { WasmContext } from './context';
 import { releasePodName } from './names';
 import { WasmPodPaths } from './paths';
-import { readSupervisorState, type SupervisorRef, type WasmPodRecord } from './records';
+import type { WasmPodRecord } from './records';
+import { removeSandbox } from './sandbox';
 
-/** Supervisor processes of this pod directory (recorded or not). */
-async function supervisorsOf(paths: WasmPodPaths, recorded: (SupervisorRef | undefined)[]): Promise<SupervisorRef[]> {
-  const out: SupervisorRef[] = recorded.filter((r): r is SupervisorRef => !!r && r.pid > 0);
-  for (const pid of listPids()) {
-    if (pid === process.pid || out.some((r) => r.pid === pid)) continue;
-    const argv = await readCmdline(pid);
-    if (!argv || argv[argv.length - 1] !== paths.dir) continue;
-    if (argv.some((a) => a.endsWith('supervisor-main.ts') || a.endsWith('wasm-supervisor.js') || a === '__wasm-supervisor')) out.push({ pid });
-  }
-  return out;
-}
-
-export async function killSupervisors(paths: WasmPodPaths, record: WasmPodRecord | undefined): Promise<void> {
-  const state = await readSupervisorState(paths.home, paths.uid);
-  const all = await supervisorsOf(paths, [record?.supervisor, state?.supervisor]);
-  for (const s of all) if (isAlive(s.pid, s.startTime)) signalProcess(s.pid, 'SIGKILL');
-  await Promise.all(all.map((s) => waitGone(s.pid, 5000, s.startTime)));
+/** Ends the pod's supervisor and removes its sandbox. */
+export async function killSupervisor(ctx: WasmContext, record: WasmPodRecord | undefined): Promise<void> {
+  if (record?.sandbox) return removeSandbox(ctx.home, record.sandbox.id, record.supervisor);
+  // A record from before sandboxes, or none: only a recorded process can be ended.
+  const s = record?.supervisor;
+  if (s && isAlive(s.pid, s.startTime)) signalProcess(s.pid, 'SIGKILL');
+  if (s) await waitGone(s.pid, 5000, s.startTime);
 }
 
 export async function teardownWasmPod(ctx: WasmContext, uid: string, record: WasmPodRecord | undefined): Promise<void> {
   const paths = new WasmPodPaths(ctx.home, uid);
   ctx.unwatchPod(uid);
-  await killSupervisors(paths, record);
+  // The sandbox first: nothing may write in the pod directory while it is removed.
+  await killSupervisor(ctx, record);
   const store = await ctx.native.store();
   for (const name of await readdir(`${paths.dir}/c`).catch(() => [] as string[])) await removeRootfs(store, paths.rootfsDir(name)).catch(() => undefined);
   const stuck = await unmountUnder(paths.dir);

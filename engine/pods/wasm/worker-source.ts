@@ -9,10 +9,19 @@
 // worker it gives up on with worker.terminate(), which stops even a module in a tight loop.
 //
 // What the thread adds around node:wasi (preview 1):
-//   - fd_write on fds 1 and 2 goes to the supervisor, which writes CRI log records with whole lines;
+//   - fd_write on fds 1 and 2 goes to the supervisor, which writes CRI log records with whole lines. One call
+//     writes at most 1 MiB (a short write, as a pipe may make: the C library writes the rest), posted in
+//     64 KiB messages, and the module waits while more than 4 MiB are posted and not yet written: what a
+//     module writes never becomes one huge buffer or string in the supervisor, nor an unbounded queue;
 //   - preopens marked read-only (configMap, secret, readOnly mounts) refuse writes with EROFS: node:wasi has no
 //     read-only preopens, so the calls that create, change or remove files under them are checked here, and
-//     descriptors opened through a read-only one inherit the mark;
+//     descriptors opened through a read-only one inherit the mark. Marks go by guest path (two preopens at
+//     one path are refused); the kernel enforces the same, as those preopens are read-only binds in the
+//     sandbox (sandbox.ts);
+//   - proc_raise never reaches the process (node:wasi would raise the signal in the supervisor, stopping or
+//     killing every container of the pod): a signal whose default action ends a process ends the module
+//     with exit code 128 + its Linux number, as it would end a native one; one that is ignored, stops or
+//     continues by default does nothing (nothing could resume a stopped module);
 //   - poll_oneoff on clocks only (sleep: nanosleep, sleep, usleep) waits on a shared flag instead of in uvwasi:
 //     worker.terminate() cannot interrupt a thread blocked in a native call, so a module sleeping for an hour
 //     would otherwise keep its thread (and a stop) waiting that long; the supervisor raises the flag first;
@@ -27,7 +36,10 @@ export interface WorkerInput {
   /** Decimal string (an i64). */
   fuel: string;
   memoryLimitPages: number;
-  /** Int32Array over a SharedArrayBuffer: set to 1 (and notified) when the supervisor ends the instance. */
+  /**
+   * Int32Array(2) over a SharedArrayBuffer: [0] set to 1 (and notified) when the supervisor ends the
+   * instance; [1] bytes of output posted and not yet written (the worker adds, the supervisor subtracts).
+   */
   stop: Int32Array;
 }
 
@@ -35,7 +47,7 @@ export type WorkerMessage =
   | { type: 'ready'; tid?: number }
   | { type: 'failed'; message: string }
   | { type: 'out'; fd: 1 | 2; data: Uint8Array }
-  | { type: 'exit'; exitCode: number; reason: string; message?: string; fuelLeft?: string };
+  | { type: 'exit'; exitCode: number; signal?: number; reason: string; message?: string; fuelLeft?: string };
 
 /** The first message a worker gets. */
 export interface WorkerAssignment {
@@ -50,7 +62,12 @@ const { WASI } = require('node:wasi');
 const fs = require('node:fs');
 const post = (m, t) => parentPort.postMessage(m, t);
 const FUEL = ${JSON.stringify(FUEL_EXPORT)}, MEM_LIMIT = ${JSON.stringify(MEM_LIMIT_EXPORT)}, OOM = ${JSON.stringify(OOM_EXPORT)};
-const EROFS = 69, EFAULT = 21;
+const EROFS = 69, EFAULT = 21, EINVAL = 28;
+const MAX_WRITE = 1 << 20, CHUNK = 64 << 10, IN_FLIGHT = 4 << 20, IOV_MAX = 1024;
+// WASI signal numbers (1-30) as Linux numbers, and which of them end a process by default.
+const LINUX_SIGNAL = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31];
+const SIGNAL_NAME = ['', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGPOLL', 'SIGPWR', 'SIGSYS'];
+const HARMLESS = new Set([16, 17, 18, 19, 20, 21, 22, 27]);
 const O_CREAT = 1, O_EXCL = 4, O_TRUNC = 8;
 // fd_write, fd_allocate, fd_filestat_set_size
 const WRITE_RIGHTS = (1n << 6n) | (1n << 8n) | (1n << 22n);
@@ -58,42 +75,62 @@ const WRITE_RIGHTS = (1n << 6n) | (1n << 8n) | (1n << 22n);
 let tid;
 try { tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop()) || undefined; } catch {}
 
-let d, wasi, instance, memory;
+let d, wasi, instance, memory, raised;
 const readOnly = new Set();
 parentPort.once('message', ({ input, module }) => {
 d = input;
 try {
   const devnull = fs.openSync('/dev/null', 'r+');
   const preopens = {};
-  d.preopens.forEach((p, i) => {
+  const readOnlyPaths = new Set();
+  for (const p of d.preopens) {
+    if (Object.prototype.hasOwnProperty.call(preopens, p.guestPath)) throw new Error('two preopens at ' + p.guestPath);
     preopens[p.guestPath] = p.hostPath;
-    // uvwasi numbers preopens from 3 in the order given.
-    if (p.readOnly) readOnly.add(3 + i);
+    if (p.readOnly) readOnlyPaths.add(p.guestPath);
+  }
+  // uvwasi numbers preopens from 3 in the order node:wasi reads them: this object's keys (never integer-like:
+  // guest paths start with a slash).
+  Object.keys(preopens).forEach((guest, i) => {
+    if (readOnlyPaths.has(guest)) readOnly.add(3 + i);
   });
   wasi = new WASI({ version: 'preview1', args: d.args, env: d.env, preopens, stdin: devnull, stdout: devnull, stderr: devnull, returnOnExit: true });
   const w = wasi.wasiImport;
   const imp = Object.assign({}, w);
+  const send = (fd, data) => {
+    // Back-pressure: the supervisor subtracts what it has written and notifies.
+    for (;;) {
+      const inFlight = Atomics.load(d.stop, 1);
+      if (inFlight <= IN_FLIGHT) break;
+      if (Atomics.load(d.stop, 0) !== 0) throw new Error('the module was stopped');
+      Atomics.wait(d.stop, 1, inFlight, 100);
+    }
+    Atomics.add(d.stop, 1, data.byteLength);
+    post({ type: 'out', fd, data }, [data.buffer]);
+  };
   imp.fd_write = (fd, iovs, n, nwritten) => {
     if (fd !== 1 && fd !== 2) return w.fd_write(fd, iovs, n, nwritten);
+    if (n > IOV_MAX) return EINVAL;
     const view = new DataView(memory.buffer);
     const bytes = new Uint8Array(memory.buffer);
+    if (iovs + n * 8 > bytes.length || nwritten + 4 > bytes.length) return EFAULT;
     const parts = [];
     let total = 0;
-    for (let i = 0; i < n; i++) {
-      const at = iovs + i * 8;
-      if (at + 8 > bytes.length) return EFAULT;
-      const ptr = view.getUint32(at, true), len = view.getUint32(at + 4, true);
+    for (let i = 0; i < n && total < MAX_WRITE; i++) {
+      const ptr = view.getUint32(iovs + i * 8, true), len = view.getUint32(iovs + i * 8 + 4, true);
       if (ptr + len > bytes.length) return EFAULT;
-      if (len > 0) { parts.push(bytes.slice(ptr, ptr + len)); total += len; }
+      const take = Math.min(len, MAX_WRITE - total);
+      if (take > 0) parts.push([ptr, take]);
+      total += take;
     }
-    if (nwritten + 4 > bytes.length) return EFAULT;
-    if (total > 0) {
-      const data = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-      const copy = new Uint8Array(data.byteLength); copy.set(data);
-      post({ type: 'out', fd, data: copy }, [copy.buffer]);
-    }
+    for (const [ptr, take] of parts) for (let off = 0; off < take; off += CHUNK) send(fd, bytes.slice(ptr + off, ptr + Math.min(take, off + CHUNK)));
     view.setUint32(nwritten, total, true);
     return 0;
+  };
+  imp.proc_raise = (sig) => {
+    if (sig === 0 || HARMLESS.has(sig)) return 0;
+    if (!(sig > 0 && sig <= 30)) return EINVAL;
+    raised = sig;
+    throw new Error('the module raised ' + SIGNAL_NAME[sig]);
   };
   imp.path_open = (fd, dirflags, path, len, oflags, base, inheriting, fdflags, opened) => {
     if (readOnly.has(fd) && ((oflags & (O_CREAT | O_EXCL | O_TRUNC)) !== 0 || (BigInt(base) & WRITE_RIGHTS) !== 0n)) return EROFS;
@@ -171,7 +208,7 @@ if (instance) parentPort.once('message', run);
 });
 
 function run() {
-  let exitCode, reason, message;
+  let exitCode, reason, message, signal;
   try {
     exitCode = wasi.start(instance);
     reason = exitCode === 0 ? 'Completed' : 'Error';
@@ -192,8 +229,15 @@ function run() {
       message = (e instanceof WebAssembly.RuntimeError ? 'wasm trap: ' : '') + text;
     }
   }
+  // A raised signal ends the module even if it caught the exception the import threw (wasm catch_all).
+  if (raised !== undefined) {
+    signal = LINUX_SIGNAL[raised];
+    exitCode = 128 + signal;
+    reason = 'Error';
+    message = 'the module raised ' + SIGNAL_NAME[raised] + ' (proc_raise)';
+  }
   const fuelLeft = d.metered ? String(instance.exports[FUEL].value) : undefined;
-  post({ type: 'exit', exitCode, reason, message, fuelLeft });
+  post({ type: 'exit', exitCode, signal, reason, message: message === undefined ? undefined : message.slice(0, 1024), fuelLeft });
   parentPort.close();
 }
 `;

@@ -1,6 +1,7 @@
 // The test program every wasm pod test runs, compiled at test time with
 //   clang --target=wasm32-wasi -O2 tool.c -o tool.wasm
 // argv[1] picks what it does; output is line-buffered so each line reaches the log when printed.
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,70 @@ int main(int argc, char **argv) {
     fclose(f);
     printf("wrote %s\n", argv[2]);
     return 0;
+  }
+  if (!strcmp(mode, "symlink")) {
+    // symlink TARGET LINK: 0 when made, 1 with the reason otherwise.
+    if (symlink(argv[2], argv[3]) != 0) {
+      printf("symlink %s failed: %s\n", argv[3], strerror(errno));
+      return 1;
+    }
+    printf("linked %s -> %s\n", argv[3], argv[2]);
+    return 0;
+  }
+  if (!strcmp(mode, "relink")) {
+    // relink PATH TARGET: replaces PATH with a symlink to TARGET.
+    unlink(argv[2]);
+    if (symlink(argv[3], argv[2]) != 0) {
+      printf("relink %s failed: %s\n", argv[2], strerror(errno));
+      return 1;
+    }
+    printf("relinked %s -> %s\n", argv[2], argv[3]);
+    return 0;
+  }
+  if (!strcmp(mode, "uplinks")) {
+    // uplinks DIR N: DIR/a -> ".", DIR/u1 -> "a/..", DIR/uK -> "u<K-1>/..". Each target stays inside DIR as
+    // text, but the kernel resolves ".." after following the link before it: DIR/uN is N levels above DIR.
+    char link[512], target[512];
+    int n = atoi(argv[3]);
+    snprintf(link, sizeof link, "%s/a", argv[2]);
+    if (symlink(".", link) != 0) {
+      printf("symlink %s failed: %s\n", link, strerror(errno));
+      return 1;
+    }
+    for (int k = 1; k <= n; k++) {
+      if (k == 1) snprintf(target, sizeof target, "a/..");
+      else snprintf(target, sizeof target, "u%d/..", k - 1);
+      snprintf(link, sizeof link, "%s/u%d", argv[2], k);
+      if (symlink(target, link) != 0) {
+        printf("symlink %s failed: %s\n", link, strerror(errno));
+        return 1;
+      }
+    }
+    printf("made %s/u%d\n", argv[2], n);
+    return 0;
+  }
+  if (!strcmp(mode, "forge")) {
+    // forge NAME TEXT GO DIR...: once the file GO exists, writes TEXT to DIR/<entry>/NAME for every entry
+    // of every DIR it can, says where, then sleeps (its own exit would make the supervisor write again).
+    while (!file_exists(argv[4])) nap_ms(20);
+    for (int a = 5; a < argc; a++) {
+      DIR *d = opendir(argv[a]);
+      if (!d) continue;
+      struct dirent *e;
+      while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s/%s", argv[a], e->d_name, argv[2]);
+        FILE *f = fopen(path, "w");
+        if (!f) continue;
+        fprintf(f, "%s", argv[3]);
+        fclose(f);
+        printf("forged %s\n", path);
+      }
+      closedir(d);
+    }
+    printf("forging done\n");
+    for (;;) nap_ms(1000);
   }
   if (!strcmp(mode, "exit")) {
     int code = atoi(argv[2]);

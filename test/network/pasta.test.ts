@@ -159,7 +159,7 @@ describe('pasta attached to a pod namespace', { skip: !HAVE_PASTA && 'pasta is n
       ],
     });
     try {
-      assert.ok(rec.startMs > 0 && rec.startMs < 10_000);
+      assert.ok(rec.startMs > 0, 'the record says how long pasta took to start');
       assert.deepEqual(readPastaRecord(stateFile), rec);
       assert.equal(pastaStatus(stateFile).running, true);
       assert.ok(!readFileSync(`/proc/${rec.pid}/status`, 'utf8').includes(`PPid:\t${process.pid}\n`), 'pasta is daemonized, not our child');

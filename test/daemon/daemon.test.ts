@@ -9,6 +9,7 @@ import { DaemonError } from '../../engine/client/daemon-client';
 import { daemonPaths } from '../../engine/daemon/paths';
 import { PodError } from '../../engine/pods/types';
 import { alive } from './support/process-runtime';
+import { within } from '../support/wait';
 import { cleanupHome, daemonPid, makeHome, processesOf, startTestDaemon, stopDaemon, testDaemonCommand, waitFor } from './support/harness';
 
 const homes: string[] = [];
@@ -155,10 +156,16 @@ describe('podsmith daemon', () => {
     await stop();
     await stopAll();
     const before = seen.length;
+    // A subscription still open on the same connection: events reach a connection in order, so once it has seen
+    // the new pod run, anything still sent to the closed subscriptions would have arrived too.
+    let sawRunning: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => (sawRunning = resolve));
+    const stopBarrier = await watcher.subscribe({ pod: 'ev' }, (e) => e.type === 'pod' && e.phase === 'Running' && sawRunning());
     await actor.deletePod({ pod: 'ev', force: true });
     await actor.runPod({ manifest: pod('ev'), fileName: 'ev.yaml' });
-    await new Promise((r) => setTimeout(r, 100));
+    await within(running, 'the new pod on the open subscription');
     assert.equal(seen.length, before, 'nothing after unsubscribing');
+    await stopBarrier();
     watcher.close();
     actor.close();
   });

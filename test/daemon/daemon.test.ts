@@ -9,7 +9,7 @@ import { DaemonError } from '../../engine/client/daemon-client';
 import { daemonPaths } from '../../engine/daemon/paths';
 import { PodError } from '../../engine/pods/types';
 import { alive } from './support/process-runtime';
-import { within } from '../support/wait';
+import { killChild, within } from '../support/wait';
 import { cleanupHome, daemonPid, makeHome, processesOf, startTestDaemon, stopDaemon, testDaemonCommand, waitFor } from './support/harness';
 
 const homes: string[] = [];
@@ -42,10 +42,11 @@ after(async () => {
 });
 
 describe('podsmith daemon', () => {
-  it('runs once per home: a second daemon refuses and names the first', async () => {
+  it('runs once per home: a second daemon refuses and names the first', async (t) => {
     const h = home();
     const pid = await startTestDaemon(h);
     const second = spawn(process.execPath, testDaemonCommand().args, { env: { ...process.env, PODSMITH_HOME: h }, stdio: ['ignore', 'ignore', 'pipe'] });
+    t.after(() => killChild(second)); // should it not refuse, it must not outlive the test
     let err = '';
     second.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number | null>((r) => second.on('close', r));

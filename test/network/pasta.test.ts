@@ -294,7 +294,7 @@ describe('pasta outbound connectivity (behind a fake host of our own)', { skip: 
         { encoding: 'utf8', timeout: 5000 }, // not wget -T: busybox 1.35's wget crashes with it
       );
       body = r.status === 0 ? r.stdout : '';
-      if (!body) await new Promise((r) => setTimeout(r, 50)); // httpd may still be starting
+      if (!body) await new Promise((r) => setTimeout(r, 50)); // httpd may still be starting: it says nothing when it listens
     }
     assert.equal(body, 'upstream says hi\n');
 

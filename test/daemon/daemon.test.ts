@@ -147,11 +147,16 @@ describe('podsmith daemon', () => {
     const [watcher, actor] = await Promise.all([connect(h), connect(h)]);
     const seen: string[] = [];
     const progress: string[] = [];
-    const stop = await watcher.subscribe({ pod: 'ev' }, (e) => seen.push(e.type === 'pull' ? `pull:${e.progress.type}` : e.type === 'pod' ? `pod:${e.phase}` : `container:${e.state}`));
+    let sawExit: () => void = () => undefined;
+    const exited = new Promise<void>((resolve) => (sawExit = resolve));
+    const stop = await watcher.subscribe({ pod: 'ev' }, (e) => {
+      seen.push(e.type === 'pull' ? `pull:${e.progress.type}` : e.type === 'pod' ? `pod:${e.phase}` : `container:${e.state}`);
+      if (e.type === 'container' && e.state === 'terminated') sawExit();
+    });
     const stopAll = await watcher.subscribe({ progress: true }, (e) => e.type === 'pull' && progress.push(e.progress.type));
     await actor.runPod({ manifest: pod('ev', 'exit 0'), fileName: 'ev.yaml' });
     await actor.runPod({ manifest: pod('other'), fileName: 'other.yaml' });
-    await waitFor('the container exit event', () => seen.includes('container:terminated'));
+    await within(exited, 'the container exit event');
     assert.deepEqual(seen.slice(0, 4), ['pull:resolve', 'pull:done', 'container:running', 'pod:Running']);
     assert.ok(progress.includes('blob-progress'), 'progress subscribers also get byte counts');
     await stop();

@@ -73,3 +73,56 @@ export async function someoneWaitsForLock(path: string, timeoutMs = 15_000): Pro
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** Text as it arrives (stream data, io callbacks), with waits that resolve on the very arrival that satisfies them. */
+export class TextSink {
+  text = '';
+  private readonly waiters = new Set<() => void>();
+
+  readonly add = (chunk: string | Buffer): void => {
+    this.text += chunk.toString();
+    for (const w of [...this.waiters]) w();
+  };
+
+  until(what: string, test: (text: string) => boolean, timeoutMs = 15_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!test(this.text)) return;
+        finish();
+        resolve(this.text);
+      };
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.text.slice(-500))}`));
+      }, timeoutMs);
+      this.waiters.add(check);
+      check();
+    });
+  }
+}
+
+/** Resolves once `test` holds for the content of `path` ('' while missing), re-read on every fs.watch event of its directory. */
+export function fileSatisfies(path: string, what: string, test: (content: string) => boolean, timeoutMs = 15_000): Promise<string> {
+  const read = (): string => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+  return new Promise((resolve, reject) => {
+    const watcher = watch(dirname(path));
+    const done = (err?: Error, content?: string): void => {
+      clearTimeout(timer);
+      watcher.close();
+      if (err) reject(err);
+      else resolve(content!);
+    };
+    const look = (): void => {
+      const content = read();
+      if (test(content)) done(undefined, content);
+    };
+    const timer = setTimeout(() => done(new Error(`timed out waiting for ${what} in ${path}; it holds ${JSON.stringify(read().slice(-500))}`)), timeoutMs);
+    watcher.on('change', look);
+    watcher.on('error', (err) => done(err));
+    look();
+  });
+}

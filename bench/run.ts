@@ -7,7 +7,9 @@
 // (e) pods: a 2-container native pod up and down vs podman kube play/down and a bare runc floor (bench/pods.ts).
 // (f) wasm: a 3-module wasm pod vs a native pod of the same shape (bench/wasm.ts).
 // (g) schema: the schema validator alone, warm and cold, vs kubernetes-models' Pod validator (bench/schema.ts).
-// `--only manifest|pull|pods|wasm|schema` runs one part; each part rewrites only its own keys of latest.json.
+// (h) port-forward: podsmith's netns dialer vs nsenter+nc and pasta, against direct loopback (bench/port-forward.ts).
+// `--only manifest|pull|pods|wasm|schema|port-forward` runs one part; each part rewrites only its own keys of
+// latest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -22,6 +24,7 @@ import { runPullBench } from './pull';
 import { runPodsBench } from './pods';
 import { runWasmBench } from './wasm';
 import { runSchemaBench } from './schema';
+import { runPortForwardBench, whyNoPortForwardBench } from './port-forward';
 import { whyNoNativePods } from '../test/pods/fixtures';
 
 const ROOT = resolve(__dirname, '..');
@@ -221,11 +224,12 @@ async function main(): Promise<void> {
   log(`wrote ${join('bench', 'results', 'latest.json')}`);
 }
 
-// --- parts: `--only manifest|pull|pods|wasm|schema`; each part's numbers live under its own key of latest.json ---
-const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema'] as const;
+// --- parts: `--only manifest|pull|pods|wasm|schema|port-forward`; each part's numbers live under its own key of
+// latest.json ---
+const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward'] as const;
 type Part = (typeof PARTS)[number];
 /** The keys of latest.json that parts other than `manifest` own. */
-const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema'] as const;
+const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward'] as const;
 
 function onlyPart(argv: string[]): Part | undefined {
   const i = argv.indexOf('--only');
@@ -280,6 +284,15 @@ async function schemaPart(): Promise<void> {
   savePart('schema', r.json);
 }
 
+/** (h) the paths into a pod's loopback: podsmith's netns dialer, nsenter+nc, pasta, against direct loopback. */
+async function portForwardPart(): Promise<void> {
+  const skip = whyNoPortForwardBench();
+  if (skip) return log(`port-forward bench skipped: ${skip}`);
+  const r = await runPortForwardBench();
+  process.stdout.write(r.text + '\n');
+  savePart('portForward', r.json);
+}
+
 async function selected(): Promise<void> {
   const only = onlyPart(process.argv.slice(2));
   if (!only || only === 'manifest') await main();
@@ -287,6 +300,7 @@ async function selected(): Promise<void> {
   if (!only || only === 'pods') await podsPart();
   if (!only || only === 'wasm') await wasmPart();
   if (!only || only === 'schema') await schemaPart();
+  if (!only || only === 'port-forward') await portForwardPart();
 }
 // --- end parts ---
 

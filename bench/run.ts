@@ -6,7 +6,10 @@
 // (d) pull: `podsmith pull` + unpack vs `skopeo copy` + `umoci unpack` from a local registry (bench/pull.ts).
 // (e) pods: a 2-container native pod up and down vs podman kube play/down and a bare runc floor (bench/pods.ts).
 // (f) wasm: a 3-module wasm pod vs a native pod of the same shape (bench/wasm.ts).
-// `--only manifest|pull|pods|wasm` runs one part; each part rewrites only its own keys of latest.json.
+// (g) schema: the schema validator alone, warm and cold, vs kubernetes-models' Pod validator (bench/schema.ts).
+// (h) port-forward: podsmith's netns dialer vs nsenter+nc and pasta, against direct loopback (bench/port-forward.ts).
+// `--only manifest|pull|pods|wasm|schema|port-forward` runs one part; each part rewrites only its own keys of
+// latest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -20,6 +23,8 @@ import { ratios, summarize, type Ratios, type Stats } from './stats';
 import { runPullBench } from './pull';
 import { runPodsBench } from './pods';
 import { runWasmBench } from './wasm';
+import { runSchemaBench } from './schema';
+import { runPortForwardBench, whyNoPortForwardBench } from './port-forward';
 import { whyNoNativePods } from '../test/pods/fixtures';
 
 const ROOT = resolve(__dirname, '..');
@@ -219,11 +224,12 @@ async function main(): Promise<void> {
   log(`wrote ${join('bench', 'results', 'latest.json')}`);
 }
 
-// --- parts: `--only manifest|pull|pods|wasm`; each part's numbers live under its own key of latest.json ---
-const PARTS = ['manifest', 'pull', 'pods', 'wasm'] as const;
+// --- parts: `--only manifest|pull|pods|wasm|schema|port-forward`; each part's numbers live under its own key of
+// latest.json ---
+const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward'] as const;
 type Part = (typeof PARTS)[number];
 /** The keys of latest.json that parts other than `manifest` own. */
-const OTHER_PARTS = ['pull', 'pods', 'wasm'] as const;
+const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward'] as const;
 
 function onlyPart(argv: string[]): Part | undefined {
   const i = argv.indexOf('--only');
@@ -271,12 +277,30 @@ async function wasmPart(): Promise<void> {
   savePart('wasm', await runWasmBench());
 }
 
+/** (g) the schema validator alone, warm and cold, vs kubernetes-models' Pod validator. */
+async function schemaPart(): Promise<void> {
+  const r = await runSchemaBench();
+  process.stdout.write(r.text + '\n');
+  savePart('schema', r.json);
+}
+
+/** (h) the paths into a pod's loopback: podsmith's netns dialer, nsenter+nc, pasta, against direct loopback. */
+async function portForwardPart(): Promise<void> {
+  const skip = whyNoPortForwardBench();
+  if (skip) return log(`port-forward bench skipped: ${skip}`);
+  const r = await runPortForwardBench();
+  process.stdout.write(r.text + '\n');
+  savePart('portForward', r.json);
+}
+
 async function selected(): Promise<void> {
   const only = onlyPart(process.argv.slice(2));
   if (!only || only === 'manifest') await main();
   if (!only || only === 'pull') await pullPart();
   if (!only || only === 'pods') await podsPart();
   if (!only || only === 'wasm') await wasmPart();
+  if (!only || only === 'schema') await schemaPart();
+  if (!only || only === 'port-forward') await portForwardPart();
 }
 // --- end parts ---
 

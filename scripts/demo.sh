@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo: Podsmith's main job, for real, on the built-in default image. Installs, builds, then
+# The demo: Podsmith's main job, for real, on the built-in default image. Installs what running pods needs
+# (scripts/setup.sh pods: no compiler, registry or browser), builds, then
 #   1. lints the bundled examples (a clean folder, a broken one with every mistake found),
 #   2. runs a two-container pod (examples/demo/hello-pod.yaml) on runc/crun under conmon,
 #   3. shows it (ps, describe), reads its logs, execs into it, stops it and deletes it.
@@ -7,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh >/dev/null
+bash scripts/setup.sh pods >/dev/null
 npm run --silent build
 podsmith() { node dist/podsmith.js "$@"; }
 step() { printf '\n\033[1m$ podsmith %s\033[0m\n' "$*"; }

@@ -1,32 +1,52 @@
 #!/usr/bin/env bash
-# Installs everything the project needs on a fresh Debian 12 machine: apt packages, then npm packages.
-# Idempotent: a second run only checks.
+# Installs what the project needs on a fresh Debian 12 machine: apt packages, then npm packages.
+#   bash scripts/setup.sh pods   what running pods needs (the demo): the container tools and npm ci
+#   bash scripts/setup.sh test   that plus what the tests need: a compiler for wasm, a registry, chromium, ...
+# No argument means `test` (everything). Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(
-  chromium          # headless browser for the extension's UI tests
-  docker-registry   # a real OCI registry on loopback for the image tests
-  skopeo            # pushes test images into it
-  apache2-utils     # htpasswd, for the basic-auth registry
-  openssl           # keys and certificates for the token-auth registry
-  zstd              # zstd-compressed test layers
-  busybox-static    # the rootfs of test and demo images
-  util-linux        # flock, for the image store's cross-process locks
+profile="${1:-test}"
+case "$profile" in
+  pods | test) ;;
+  *)
+    echo "usage: bash scripts/setup.sh [pods|test]" >&2
+    exit 2
+    ;;
+esac
+
+# Running pods (podsmith run, the demo).
+POD_PACKAGES=(
   runc              # the OCI runtime native pods run on (crun is preferred where it works)
   crun
   conmon            # supervises each container: exit codes, CRI logs, exec, terminals
   catatonit         # the pause process holding a pod's namespaces
   passt             # pasta: outbound connectivity and port forwards for pods
   iproute2          # ip, for pod loopback and test network namespaces
+  util-linux        # flock (the image store's cross-process locks), nsenter, unshare
+  busybox-static    # the built-in image podsmith.local/busybox:1, and test images
+)
+
+# Only the tests.
+TEST_PACKAGES=(
   clang             # compiles the WebAssembly pods' test programs (C to wasm32-wasi)
   lld               # wasm-ld, clang's linker for wasm32
   wasi-libc         # the C library of WASI programs
   libclang-rt-14-dev-wasm32  # compiler builtins for wasm32
+  docker-registry   # a real OCI registry on loopback for the image tests
+  skopeo            # pushes test images into it
+  apache2-utils     # htpasswd, for the basic-auth registry
+  openssl           # keys and certificates for the token-auth registry
+  zstd              # zstd-compressed test layers
+  file              # tells a static busybox from a dynamic one (the bundle tests run it under runc)
+  chromium          # headless browser for the extension's UI tests
 )
 
+packages=("${POD_PACKAGES[@]}")
+if [ "$profile" = test ]; then packages+=("${TEST_PACKAGES[@]}"); fi
+
 missing=()
-for p in "${APT_PACKAGES[@]}"; do
+for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -39,7 +59,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm ci only when the lockfile changed since the last install.
+# npm ci only when the lockfile changed since the last install (the build needs the dev dependencies too).
 stamp=node_modules/.podsmith-lock-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "setup: npm ci"

@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh
+bash scripts/setup.sh test
 npm run --silent build
 npx tsc -p . --noEmit
 echo "== unit and integration tests"
-node scripts/run-tests.mjs
+# Setup has installed every tool the tests use, so a test that skips here fails the run (scripts/run-tests.mjs).
+PODSMITH_SETUP_DONE=1 node scripts/run-tests.mjs
 echo "== VS Code extension-host and UI tests"
 bash test/vscode/test.sh

@@ -10,7 +10,9 @@ import { MIB, multiDocYaml, podYaml, toggleSite, TOGGLE_VALUE } from '../../benc
 import { podsmithValidator, yamlLanguageServerValidator } from '../../bench/inprocess';
 import { LspSession, measureKeystrokes } from '../../bench/lsp';
 import { percentile, ratios, summarize } from '../../bench/stats';
-import { exportSchema } from '../../engine/manifest/schema/index';
+import { brokenPod, kubernetesModelsSchema, lineCount, podsmithSchema, sanityProblems, typicalPod } from '../../bench/schema';
+import { exportSchema, validateSchema } from '../../engine/manifest/schema/index';
+import { RICH_POD } from '../schema/pods';
 
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle));
 
@@ -93,6 +95,17 @@ describe('bench LSP client', () => {
     } finally {
       await session.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bench schema validators', () => {
+  it('the typical pod is about 200 lines, and both validators accept it and reject its five mistakes', () => {
+    const typical = typicalPod();
+    assert.ok(Math.abs(lineCount(typical) - 200) <= 30, `typical pod has ${lineCount(typical)} lines`);
+    for (const pod of [typical, RICH_POD]) {
+      assert.equal(validateSchema('Pod', brokenPod(pod)).length, 5, 'Podsmith finds each of the five mistakes');
+      for (const v of [podsmithSchema, kubernetesModelsSchema]) assert.deepEqual(sanityProblems(v, pod, brokenPod(pod)), []);
     }
   });
 });

@@ -10,6 +10,7 @@ import { logsCommand } from '../../engine/cli/commands/logs';
 import type { Io } from '../../engine/cli/io';
 import { spawnInPty } from '../../native/pty';
 import { cleanupHome, cli, makeHome, REPO, runMain, startTestDaemon, TSX, waitFor } from './support/harness';
+import { fileSatisfies, TextSink } from '../support/wait';
 
 let home: string;
 let files: string;
@@ -173,13 +174,13 @@ describe('podsmith logs', () => {
 
 describe('podsmith logs -f', () => {
   it('follows until interrupted, then exits 0', async () => {
-    let out = '';
-    const io: Io = { out: (s) => void (out += s), err: (s) => void (out += s) };
+    const out = new TextSink();
+    const io: Io = { out: out.add, err: out.add };
     const ac = new AbortController();
     const following = logsCommand(['-f', '--tail', '1', 'web'], io, { signal: ac.signal });
-    await waitFor('the last line', () => out === 'warn\n');
+    await out.until('the last line', (t) => t === 'warn\n');
     appendFileSync(join(home, 'test-runtime', 'web-app.log'), 'appended\n');
-    await waitFor('the appended line', () => out === 'warn\nappended\n');
+    await out.until('the appended line', (t) => t === 'warn\nappended\n');
     ac.abort();
     assert.equal(await following, 0);
   });
@@ -207,26 +208,26 @@ describe('podsmith exec', () => {
 
   it('with -it on a real terminal: raw mode, the window size and SIGWINCH resizes reach the command', async () => {
     const resizes = join(home, 'test-runtime', 'resizes.log');
-    const seen = (): string => (existsSync(resizes) ? readFileSync(resizes, 'utf8') : '');
-    const start = seen().length;
+    const start = existsSync(resizes) ? readFileSync(resizes, 'utf8').length : 0;
+    const resized = (what: string, size: string) => fileSatisfies(resizes, what, (s) => s.slice(start).includes(size));
     const entry = join(REPO, 'engine/cli/main.ts');
     const p = spawnInPty(process.execPath, ['--import', TSX, entry, 'exec', '-i', '-t', 'web', '--', 'sh', '-c', 'read x; echo got-$x; exit 4'], {
       size: { cols: 101, rows: 31 },
       env: { ...process.env, PODSMITH_HOME: home },
     });
-    let out = '';
-    p.terminal.on('data', (b: Buffer) => (out += b.toString()));
+    const out = new TextSink();
+    p.terminal.on('data', out.add);
     const exited = new Promise<number | null>((r) => p.child.on('exit', r));
-    await waitFor('the initial size', () => seen().slice(start).includes('101x31'));
+    await resized('the initial size', '101x31');
     p.terminal.resize({ cols: 133, rows: 44 });
-    await waitFor('the resize', () => seen().slice(start).includes('133x44'));
+    await resized('the resize', '133x44');
     p.terminal.resize({ cols: 90, rows: 20 });
-    await waitFor('another resize', () => seen().slice(start).includes('90x20'));
+    await resized('another resize', '90x20');
     p.terminal.write('typed\n');
     assert.equal(await exited, 4);
-    await waitFor('the output', () => out.includes('got-typed'));
+    const text = await out.until('the output', (t) => t.includes('got-typed'));
     // Raw mode: the local terminal did not echo the input (the only "typed" is the command's output).
-    assert.equal(out.split('typed').length - 1, 1, JSON.stringify(out));
+    assert.equal(text.split('typed').length - 1, 1, JSON.stringify(text));
     p.terminal.destroy();
   });
 
@@ -256,14 +257,14 @@ describe('podsmith events', () => {
   });
 
   it('--watch prints new events until interrupted', async () => {
-    let out = '';
-    const io: Io = { out: (s) => void (out += s), err: () => {} };
+    const out = new TextSink();
+    const io: Io = { out: out.add, err: () => {} };
     const ac = new AbortController();
     const watching = eventsCommand(['--watch', 'late'], io, { signal: ac.signal });
-    await waitFor('the watch header', () => out.startsWith('LAST SEEN'));
+    await out.until('the watch header', (t) => t.startsWith('LAST SEEN'));
     writeFileSync(join(files, 'late.yaml'), podYaml('late', 'while true; do sleep 1; done'));
     assert.equal((await runMain(['run', '-q', '-f', join(files, 'late.yaml')])).code, 0);
-    await waitFor('the late pod events', () => /Started container app/.test(out) && /Pod is Running/.test(out));
+    await out.until('the late pod events', (t) => /Started container app/.test(t) && /Pod is Running/.test(t));
     ac.abort();
     assert.equal(await watching, 0);
   });

@@ -9,6 +9,7 @@ import { DaemonError } from '../../engine/client/daemon-client';
 import { daemonPaths } from '../../engine/daemon/paths';
 import { PodError } from '../../engine/pods/types';
 import { alive } from './support/process-runtime';
+import { killChild, within } from '../support/wait';
 import { cleanupHome, daemonPid, makeHome, processesOf, startTestDaemon, stopDaemon, testDaemonCommand, waitFor } from './support/harness';
 
 const homes: string[] = [];
@@ -41,10 +42,11 @@ after(async () => {
 });
 
 describe('podsmith daemon', () => {
-  it('runs once per home: a second daemon refuses and names the first', async () => {
+  it('runs once per home: a second daemon refuses and names the first', async (t) => {
     const h = home();
     const pid = await startTestDaemon(h);
     const second = spawn(process.execPath, testDaemonCommand().args, { env: { ...process.env, PODSMITH_HOME: h }, stdio: ['ignore', 'ignore', 'pipe'] });
+    t.after(() => killChild(second)); // should it not refuse, it must not outlive the test
     let err = '';
     second.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number | null>((r) => second.on('close', r));
@@ -146,20 +148,31 @@ describe('podsmith daemon', () => {
     const [watcher, actor] = await Promise.all([connect(h), connect(h)]);
     const seen: string[] = [];
     const progress: string[] = [];
-    const stop = await watcher.subscribe({ pod: 'ev' }, (e) => seen.push(e.type === 'pull' ? `pull:${e.progress.type}` : e.type === 'pod' ? `pod:${e.phase}` : e.type === 'container' ? `container:${e.state}` : e.type));
+    let sawExit: () => void = () => undefined;
+    const exited = new Promise<void>((resolve) => (sawExit = resolve));
+    const stop = await watcher.subscribe({ pod: 'ev' }, (e) => {
+      seen.push(e.type === 'pull' ? `pull:${e.progress.type}` : e.type === 'pod' ? `pod:${e.phase}` : e.type === 'container' ? `container:${e.state}` : e.type);
+      if (e.type === 'container' && e.state === 'terminated') sawExit();
+    });
     const stopAll = await watcher.subscribe({ progress: true }, (e) => e.type === 'pull' && progress.push(e.progress.type));
     await actor.runPod({ manifest: pod('ev', 'exit 0'), fileName: 'ev.yaml' });
     await actor.runPod({ manifest: pod('other'), fileName: 'other.yaml' });
-    await waitFor('the container exit event', () => seen.includes('container:terminated'));
+    await within(exited, 'the container exit event');
     assert.deepEqual(seen.slice(0, 4), ['pull:resolve', 'pull:done', 'container:running', 'pod:Running']);
     assert.ok(progress.includes('blob-progress'), 'progress subscribers also get byte counts');
     await stop();
     await stopAll();
     const before = seen.length;
+    // A subscription still open on the same connection: events reach a connection in order, so once it has seen
+    // the new pod run, anything still sent to the closed subscriptions would have arrived too.
+    let sawRunning: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => (sawRunning = resolve));
+    const stopBarrier = await watcher.subscribe({ pod: 'ev' }, (e) => e.type === 'pod' && e.phase === 'Running' && sawRunning());
     await actor.deletePod({ pod: 'ev', force: true });
     await actor.runPod({ manifest: pod('ev'), fileName: 'ev.yaml' });
-    await new Promise((r) => setTimeout(r, 100));
+    await within(running, 'the new pod on the open subscription');
     assert.equal(seen.length, before, 'nothing after unsubscribing');
+    await stopBarrier();
     watcher.close();
     actor.close();
   });

@@ -14,6 +14,7 @@ import type { DaemonClient } from '../../engine/client/daemon-client';
 import { buildBusyboxLayout, IMAGE, whyNoNativePods } from '../pods/fixtures';
 import { LeakTracker } from '../support/leaks';
 import { cleanupHome, cli, daemonPid, makeHome, runMain, waitFor } from './support/harness';
+import { TextSink } from '../support/wait';
 import { alive } from './support/process-runtime';
 
 const skip = whyNoNativePods();
@@ -83,14 +84,14 @@ describe('podsmith CLI on the real pod-containers runtime', { skip }, () => {
 
   it('logs prints and follows the container output', async () => {
     await waitFor('the first line', async () => (await runMain(['logs', 'web'])).out.includes('hello from a real container'));
-    let out = '';
-    const io: Io = { out: (s) => void (out += s), err: (s) => void (out += s) };
+    const out = new TextSink();
+    const io: Io = { out: out.add, err: out.add };
     const ac = new AbortController();
     const following = logsCommand(['-f', 'web'], io, { signal: ac.signal });
-    await waitFor('the followed log', () => out.includes('hello from a real container'));
+    await out.until('the followed log', (t) => t.includes('hello from a real container'));
     const echo = await runMain(['exec', 'web', '--', 'sh', '-c', 'echo to-the-log > /proc/1/fd/1']);
     assert.equal(echo.code, 0, echo.err);
-    await waitFor('a line written while following', () => out.includes('to-the-log'));
+    await out.until('a line written while following', (t) => t.includes('to-the-log'));
     ac.abort();
     assert.equal(await following, 0);
   });
@@ -107,22 +108,22 @@ describe('podsmith CLI on the real pod-containers runtime', { skip }, () => {
   });
 
   it('Ctrl-C on exec ends the command in the container, not only the stream', async () => {
-    let out = '';
-    const io: Io = { out: (s) => void (out += s), err: (s) => void (out += s) };
+    const out = new TextSink();
+    const io: Io = { out: out.add, err: out.add };
     const ac = new AbortController();
     const running = execCommand(['web', '--', 'sh', '-c', 'echo $$ > /tmp/exec.pid; echo started; exec sleep 1000'], io, { signal: ac.signal });
-    await waitFor('the command to start', () => out.includes('started'));
+    await out.until('the command to start', (t) => t.includes('started'));
     ac.abort();
     assert.equal(await running, 130);
     await waitFor('the command to be gone', async () => (await runMain(['exec', 'web', '--', 'sh', '-c', 'kill -0 $(cat /tmp/exec.pid) 2>/dev/null && echo alive || echo gone'])).out === 'gone\n');
   });
 
   it('port-forward reaches a port on the pod\'s own loopback from the host', async () => {
-    let out = '';
-    const io: Io = { out: (s) => void (out += s), err: (s) => void (out += s) };
+    const sink = new TextSink();
+    const io: Io = { out: sink.add, err: sink.add };
     const ac = new AbortController();
     const forwarding = portForwardPodCommand(['web', ':8080'], io, { signal: ac.signal });
-    await waitFor('the listener', () => /Forwarding from 127\.0\.0\.1:\d+ -> 8080/.test(out) || /error|failed/i.test(out));
+    const out = await sink.until('the listener', (t) => /Forwarding from 127\.0\.0\.1:\d+ -> 8080/.test(t) || /error|failed/i.test(t));
     const port = Number(/127\.0\.0\.1:(\d+) ->/.exec(out)?.[1]);
     assert.ok(port > 0, out);
     // httpd may still be starting: a refused forward is retried until it answers.

@@ -2,7 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -13,6 +13,7 @@ import { PodError } from '../../engine/pods/types';
 import { FrameDecoder } from '../../engine/protocol/frames';
 import { ATTACH_PREFIX, Frame } from '../../engine/protocol/messages';
 import { cleanupHome, makeHome, startTestDaemon, testDaemonCommand, waitFor } from './support/harness';
+import { fileSatisfies, TextSink } from '../support/wait';
 import { alive } from './support/process-runtime';
 
 let home: string;
@@ -85,7 +86,7 @@ describe('exec through the daemon', () => {
     const s = await client.exec({ pod: 'shell', command: ['sh', '-c', 'read x; echo got-$x'], tty: true, stdin: true, size: { columns: 100, rows: 30 } });
     const out = collect(s.stdout);
     s.resize({ columns: 132, rows: 43 });
-    await waitFor('the resize', () => existsSync(join(home, 'test-runtime', 'resizes.log')) && readFileSync(join(home, 'test-runtime', 'resizes.log'), 'utf8').includes('132x43'));
+    await fileSatisfies(join(home, 'test-runtime', 'resizes.log'), 'the resize', (s) => s.includes('132x43'));
     s.stdin.end('yes\n');
     assert.deepEqual(await s.ended, { kind: 'exit', code: 0 });
     assert.equal((await out).toString(), 'got-yes\n');
@@ -112,7 +113,7 @@ describe('exec through the daemon', () => {
     const marker = '/tmp/.psd-hangup-' + process.pid;
     const s = await client.exec({ pod: 'shell', command: ['sh', '-c', `echo $$ > ${marker}; cat >/dev/null; echo finished >> ${marker}`], tty: false, stdin: true });
     s.stdin.write('partial');
-    await waitFor('the command to start', () => existsSync(marker) && readFileSync(marker, 'utf8').trim() !== '');
+    await fileSatisfies(marker, 'the command to start', (s) => s.trim() !== '');
     const pid = Number(readFileSync(marker, 'utf8').trim());
     s.close();
     await waitFor('the command to be killed', () => !alive(pid));
@@ -137,16 +138,16 @@ describe('logs through the daemon', () => {
   it('follows new lines until the client closes, and the daemon then stops following', async () => {
     const log = join(home, 'test-runtime', 'shell-main.log');
     const f = await client.logs({ pod: 'shell', follow: true, tail: 1 });
-    let text = '';
-    f.stream.on('data', (b: Buffer) => (text += b.toString()));
-    await waitFor('the tail', () => text === 'line-3\n');
+    const text = new TextSink();
+    f.stream.on('data', text.add);
+    await text.until('the tail', (t) => t === 'line-3\n');
     appendFileSync(log, 'later-1\n');
-    await waitFor('a followed line', () => text.endsWith('later-1\n'));
+    await text.until('a followed line', (t) => t.endsWith('later-1\n'));
     appendFileSync(log, 'later-2\n');
-    await waitFor('another followed line', () => text.endsWith('later-2\n'));
+    await text.until('another followed line', (t) => t.endsWith('later-2\n'));
     f.close();
     const ended = join(home, 'test-runtime', 'follows-ended');
-    await waitFor('the daemon to end the follow', () => existsSync(ended) && readFileSync(ended, 'utf8').includes('shell-main.log'));
+    await fileSatisfies(ended, 'the daemon to end the follow', (s) => s.includes('shell-main.log'));
   });
 
   it('fails on an unknown pod with NOT_FOUND', async () => {

@@ -3,14 +3,21 @@ import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { after, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import { instanceLogPath, LogRotator, openContainerLogs, openLog, type LogEntry, type LogReadStats } from '../../engine/logs/index';
 import { readEntries, rec, tempDir } from './support/log-fixtures';
 import { sequenceProblems } from './support/sequence';
 import type { WriterConfig } from './support/cri-writer';
+import { killChild } from '../support/wait';
 
 const WRITER = join(__dirname, 'support', 'cri-writer.ts');
 const ABORTER = join(__dirname, 'support', 'follow-abort.ts');
+
+/** Writers started by the running test: a failed assertion must not leave one waiting for its `go`. */
+const writers: ChildProcess[] = [];
+afterEach(async () => {
+  await Promise.all(writers.splice(0).map(killChild));
+});
 
 function startWriter(cfg: WriterConfig): {
   child: ChildProcess;
@@ -20,6 +27,7 @@ function startWriter(cfg: WriterConfig): {
   seen: (e: LogEntry) => void;
 } {
   const child = fork(WRITER, [JSON.stringify(cfg)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  writers.push(child);
   let finished = false;
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
@@ -71,6 +79,28 @@ function collect(stream: Readable, ms: number, onEntry?: (e: LogEntry, all: LogE
 
 const newStats = (): LogReadStats => ({ malformed: 0, truncations: 0 });
 
+/**
+ * The `isDone` of a follow, and the reader's own signal that it has caught up: the follower asks isDone only when
+ * its files hold nothing new, just before it waits. The second ask after `caughtUp()` is called comes after a
+ * read that started after the call, so everything written before the call has been read (and emitted, or held
+ * as a partial line). No sleeping, whatever the machine's speed. `waiting()` resolves on the next ask: the
+ * follower has found nothing new and is about to wait.
+ */
+function followControl(): { isDone: () => boolean; caughtUp: () => Promise<void>; waiting: () => Promise<void>; finish: () => void } {
+  let done = false;
+  let waiters: { asks: number; resolve: () => void }[] = [];
+  return {
+    isDone: () => {
+      for (const w of waiters) if (--w.asks === 0) w.resolve();
+      waiters = waiters.filter((w) => w.asks > 0);
+      return done;
+    },
+    caughtUp: () => new Promise<void>((resolve) => waiters.push({ asks: 2, resolve })),
+    waiting: () => new Promise<void>((resolve) => waiters.push({ asks: 1, resolve })),
+    finish: () => void (done = true),
+  };
+}
+
 describe('follow', () => {
   const tmp = tempDir();
   after(() => tmp.cleanup());
@@ -80,7 +110,7 @@ describe('follow', () => {
     const lines = 20_000;
     const stats = newStats();
     const writer = startWriter({
-      path, mode: 'rename', lines, rotateEvery: 1500, keep: 4, linger: 3, splitEvery: 7, pauseEvery: 250, pauseMs: 1,
+      path, mode: 'rename', lines, rotateEvery: 1500, keep: 4, linger: 3, splitEvery: 7,
       gate: { every: 500, lag: 3000 },
     });
     // Started before the file exists: the follower waits for it.
@@ -98,7 +128,7 @@ describe('follow', () => {
     const lines = 20_000;
     const policy = { maxBytes: 64 * 1024, maxFiles: 3 };
     // About 1450 lines per 64 KiB file: a lag of 1000 lines keeps the follower within the two kept rotated files.
-    const writer = startWriter({ path, mode: 'reopen', lines, splitEvery: 5, pauseEvery: 100, pauseMs: 1, gate: { every: 250, lag: 1000 } });
+    const writer = startWriter({ path, mode: 'reopen', lines, splitEvery: 5, gate: { every: 250, lag: 1000 } });
     // The writer's "FIFO": its IPC channel, open while it runs.
     const reopen = () => (writer.child.connected ? { request: () => void writer.child.send('reopen'), close: () => undefined } : undefined);
     const errors: unknown[] = [];
@@ -140,17 +170,17 @@ describe('follow', () => {
     // An older rotated file exists: the follower must not go back to it when its file disappears.
     writeFileSync(`${path}.1`, rec(0, 'stdout', 'older'));
     writeFileSync(path, rec(1, 'stdout', 'a'));
-    let done = false;
-    const stream = await openLog(path, { follow: true, tail: 1, output: 'entries', isDone: () => done, pollMs: 20 });
+    const control = followControl();
+    const stream = await openLog(path, { follow: true, tail: 1, output: 'entries', isDone: control.isDone, pollMs: 20 });
     const result = collect(stream, 10_000);
-    await new Promise((r) => setTimeout(r, 100));
+    await control.caughtUp();
     appendFileSync(path, rec(2, 'stdout', 'b'));
     writeFileSync(`${path}.tmp`, rec(3, 'stdout', 'c'));
     renameSync(`${path}.tmp`, path);
-    await new Promise((r) => setTimeout(r, 100));
+    await control.caughtUp();
     appendFileSync(path, rec(4, 'stdout', 'd'));
-    await new Promise((r) => setTimeout(r, 100));
-    done = true;
+    await control.caughtUp();
+    control.finish();
     assert.deepEqual((await result).map((e) => e.line), ['a', 'b', 'c', 'd']);
   });
 
@@ -172,15 +202,15 @@ describe('follow', () => {
   it('starts after a tail and keeps the filters while following', async () => {
     const path = join(tmp.dir, 'tail-then-follow.log');
     writeFileSync(path, rec(0, 'stdout', 'old 1') + rec(1, 'stderr', 'old err') + rec(2, 'stdout', 'old 2'));
-    let done = false;
-    const stream = await openLog(path, { follow: true, tail: 1, output: 'entries', streams: ['stdout'], isDone: () => done, pollMs: 20 });
+    const control = followControl();
+    const stream = await openLog(path, { follow: true, tail: 1, output: 'entries', streams: ['stdout'], isDone: control.isDone, pollMs: 20 });
     const result = collect(stream, 10_000);
-    await new Promise((r) => setTimeout(r, 100));
+    await control.caughtUp();
     appendFileSync(path, rec(3, 'stderr', 'new err') + rec(4, 'stdout', 'new ', true));
-    await new Promise((r) => setTimeout(r, 100));
+    await control.caughtUp(); // the partial line has been read: its end must join it from a later read
     appendFileSync(path, rec(5, 'stdout', '1'));
-    await new Promise((r) => setTimeout(r, 100));
-    done = true;
+    await control.caughtUp();
+    control.finish();
     assert.deepEqual(
       (await result).map((e) => e.line),
       ['old 2', 'new 1'],
@@ -190,13 +220,13 @@ describe('follow', () => {
   it('drops the rest of a line that started before the tail instead of printing its end', async () => {
     const path = join(tmp.dir, 'tail-zero.log');
     writeFileSync(path, rec(0, 'stdout', 'done') + rec(1, 'stdout', 'half ', true));
-    let done = false;
-    const stream = await openLog(path, { follow: true, tail: 0, output: 'entries', isDone: () => done, pollMs: 20 });
+    const control = followControl();
+    const stream = await openLog(path, { follow: true, tail: 0, output: 'entries', isDone: control.isDone, pollMs: 20 });
     const result = collect(stream, 10_000);
-    await new Promise((r) => setTimeout(r, 100));
+    await control.caughtUp();
     appendFileSync(path, rec(2, 'stdout', 'line') + rec(3, 'stdout', 'next'));
-    await new Promise((r) => setTimeout(r, 100));
-    done = true;
+    await control.caughtUp();
+    control.finish();
     assert.deepEqual((await result).map((e) => e.line), ['next']);
   });
 
@@ -204,17 +234,17 @@ describe('follow', () => {
     const dir = join(tmp.dir, 'ctr');
     mkdirSync(dir);
     writeFileSync(instanceLogPath(dir, 0), rec(0, 'stdout', 'first run'));
-    let done = false;
-    const stream = await openContainerLogs(dir, { follow: true, output: 'entries', isDone: () => done, pollMs: 20 });
+    const control = followControl();
+    const stream = await openContainerLogs(dir, { follow: true, output: 'entries', isDone: control.isDone, pollMs: 20 });
     const result = collect(stream, 10_000);
-    await new Promise((r) => setTimeout(r, 100));
+    await control.caughtUp();
     appendFileSync(instanceLogPath(dir, 0), rec(1, 'stdout', 'last words') + rec(2, 'stdout', 'cut off', true));
     writeFileSync(instanceLogPath(dir, 1), rec(3, 'stdout', 'second run'));
-    await new Promise((r) => setTimeout(r, 150));
+    await control.caughtUp();
     appendFileSync(instanceLogPath(dir, 1), rec(4, 'stdout', 'still second'));
     writeFileSync(instanceLogPath(dir, 1) + '.tmp', ''); // conmon's cut in progress: not a log of its own
-    await new Promise((r) => setTimeout(r, 150));
-    done = true;
+    await control.caughtUp();
+    control.finish();
     const entries = await result;
     assert.deepEqual(
       entries.map((e) => [e.line, e.partial ?? false]),
@@ -232,9 +262,10 @@ describe('follow', () => {
     const path = join(tmp.dir, 'abort.log');
     writeFileSync(path, rec(0, 'stdout', 'a'));
     const controller = new AbortController();
-    const stream = await openLog(path, { follow: true, output: 'entries', pollMs: 60_000 }, controller.signal);
+    const control = followControl(); // never finished: only the abort ends this follow
+    const stream = await openLog(path, { follow: true, output: 'entries', isDone: control.isDone, pollMs: 60_000 }, controller.signal);
     const result = collect(stream, 5_000);
-    await new Promise((r) => setTimeout(r, 100));
+    await control.waiting(); // the follower has read the file and now waits (up to 60 s) for more
     controller.abort();
     assert.deepEqual((await result).map((e) => e.line), ['a']);
   });

@@ -5,12 +5,15 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { conmonLogArgs, conmonReopenChannel, LogRotator, type ReopenChannel } from '../../engine/logs/index';
 import { tempDir } from './support/log-fixtures';
+import { within } from '../support/wait';
 
-/** A writer that reopens like conmon: a new, empty PATH on request. */
-function fakeWriter(path: string): { requests: number; open: () => ReopenChannel | undefined; gone: boolean } {
+/** A writer that reopens like conmon: a new, empty PATH on request. `requested` resolves on the first request. */
+function fakeWriter(path: string): { requests: number; open: () => ReopenChannel | undefined; gone: boolean; requested: Promise<void> } {
+  let first: () => void = () => undefined;
   const w = {
     requests: 0,
     gone: false,
+    requested: new Promise<void>((resolve) => (first = resolve)),
     open: (): ReopenChannel | undefined =>
       w.gone
         ? undefined
@@ -18,6 +21,7 @@ function fakeWriter(path: string): { requests: number; open: () => ReopenChannel
             request: () => {
               w.requests++;
               writeFileSync(path, '');
+              first();
             },
             close: () => undefined,
           },
@@ -102,6 +106,7 @@ describe('LogRotator', () => {
     const rotator = await new LogRotator(path, open, { maxBytes: 4, maxFiles: 3 }, { pollMs: 10 }).start();
     assert.equal(requests.length, 1);
     // Conmon has not answered yet: more checks must not ask again (a second reopen deletes the first new file).
+    // The 100 ms are deliberate: about ten of the rotator's own 10 ms checks, none of which may ask.
     await new Promise((r) => setTimeout(r, 100));
     rotator.check();
     await rotator.stop();
@@ -141,8 +146,8 @@ describe('LogRotator', () => {
     const writer = fakeWriter(path);
     const rotator = await new LogRotator(path, writer.open, { maxBytes: 100, maxFiles: 3 }, { pollMs: 60_000 }).start();
     writeFileSync(path, 'x'.repeat(150));
-    const deadline = Date.now() + 5000;
-    while (rotator.rotations === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // fs.watch woke the rotator (its polling is once a minute): it renamed the file and asked for a reopen.
+    await within(writer.requested, 'the rotation');
     await rotator.stop();
     assert.equal(rotator.rotations, 1);
     assert.deepEqual(files(dir), ['0.log', '0.log.1']);

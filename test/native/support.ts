@@ -150,6 +150,7 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** Polls `probe` until it answers, within `timeoutMs`: for what sends no event (files conmon writes, processes that are not our children). */
 export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000, everyMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

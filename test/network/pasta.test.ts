@@ -159,7 +159,7 @@ describe('pasta attached to a pod namespace', { skip: !HAVE_PASTA && 'pasta is n
       ],
     });
     try {
-      assert.ok(rec.startMs > 0 && rec.startMs < 10_000);
+      assert.ok(rec.startMs > 0, 'the record says how long pasta took to start');
       assert.deepEqual(readPastaRecord(stateFile), rec);
       assert.equal(pastaStatus(stateFile).running, true);
       assert.ok(!readFileSync(`/proc/${rec.pid}/status`, 'utf8').includes(`PPid:\t${process.pid}\n`), 'pasta is daemonized, not our child');
@@ -294,7 +294,7 @@ describe('pasta outbound connectivity (behind a fake host of our own)', { skip: 
         { encoding: 'utf8', timeout: 5000 }, // not wget -T: busybox 1.35's wget crashes with it
       );
       body = r.status === 0 ? r.stdout : '';
-      if (!body) await new Promise((r) => setTimeout(r, 50)); // httpd may still be starting
+      if (!body) await new Promise((r) => setTimeout(r, 50)); // httpd may still be starting: it says nothing when it listens
     }
     assert.equal(body, 'upstream says hi\n');
 

@@ -12,6 +12,7 @@ import { portForward, startPortForward } from '../../engine/network/port-forward
 import { parseListenAddresses, parsePortSpec } from '../../engine/network/port-spec';
 import { processAlive } from '../../engine/network/process-identity';
 import { startEchoServer, startNetnsHolder, type EchoServer, type NetnsHolder } from './support/netns-fixtures';
+import { killChild } from '../support/wait';
 
 describe('parsePortSpec', () => {
   it('reads LOCAL:REMOTE, PORT and :REMOTE', () => {
@@ -80,7 +81,7 @@ describe('port-forward through a real network namespace', () => {
       let res: { status: number; body: string } | undefined;
       for (let i = 0; i < 100 && !res; i++) {
         res = await httpGet(s.ports[0].local, '/index.html').catch(async () => {
-          await new Promise((r) => setTimeout(r, 20)); // httpd may still be starting
+          await new Promise((r) => setTimeout(r, 20)); // httpd may still be starting: it says nothing when it listens
           return undefined;
         });
       }
@@ -168,19 +169,23 @@ describe('port-forward through a real network namespace', () => {
 describe('port-forward when its owner is killed', () => {
   it('takes the helper and its socket directory with it, even on SIGKILL', async () => {
     const holder = await startNetnsHolder();
+    let owner: ChildProcess | undefined;
     try {
       const mod = resolve(__dirname, '../../engine/network/port-forward.ts');
       const code = `require(${JSON.stringify(mod)}).portForward(${holder.pid}, 0, 80).then((s) => console.log('port ' + s.ports[0].local))`;
-      const owner = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-      await new Promise<void>((r) => owner.stdout!.on('data', (d: Buffer) => /port \d+/.test(d.toString()) && r()));
-      const helpers = helperPids(owner.pid!);
+      const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+      owner = child;
+      await new Promise<void>((r) => child.stdout!.on('data', (d: Buffer) => /port \d+/.test(d.toString()) && r()));
+      const helpers = helperPids(child.pid!);
       assert.equal(helpers.length, 1);
       const dirs = helperDirs(helpers);
-      owner.kill('SIGKILL');
+      child.kill('SIGKILL');
+      // The helper is not our child: no exit event reaches this process, so poll (bounded) for it to be gone.
       for (let i = 0; i < 200 && helpers.some(processAlive); i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(helpers.some(processAlive), false, 'helper exited on stdin EOF');
       for (const dir of dirs) assert.equal(existsSync(dir), false, `${dir} removed`);
     } finally {
+      if (owner) await killChild(owner); // a failed assertion before the SIGKILL above must not leave it running
       await holder.stop();
     }
   });

@@ -71,7 +71,11 @@ export async function podTestEnv(options: Partial<NativeRuntimeOptions> = {}): P
   };
 }
 
-/** Polls `fn` (real state) until it returns a value other than undefined/false, within `timeoutMs`. */
+/**
+ * Polls `fn` (real state) until it returns a value other than undefined/false, within `timeoutMs`. For state that
+ * sends this process no event (another process's files, sockets, exits); where an event exists, wait on it
+ * (`nextEvent`, test/support/wait.ts).
+ */
 export async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let delay = 10;

@@ -81,7 +81,8 @@ describe('conmon and the OCI runtime', { skip }, () => {
     const state = await runtime.state('pause1');
     assert.equal(state?.status, 'running');
     assert.equal(state?.pid, c.pid);
-    // `runc start` returns once it has released the container's init, which then execs catatonit.
+    // `runc start` returns once it has released the container's init, which then execs catatonit. Another
+    // process's exec sends no event here, so this polls its cmdline (bounded).
     const deadline = Date.now() + 5000;
     let cmdline = '';
     while ((cmdline = readFileSync(`/proc/${c.pid}/cmdline`, 'utf8')) !== '/catatonit\0-P\0' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));

@@ -103,27 +103,22 @@ describe('language server: diagnostics', () => {
     assert.ok(seen.length < 20, `stale versions were skipped (published ${seen.join(', ')})`);
   });
 
-  it('measures keystroke-to-diagnostics latency', async () => {
-    const uri = 'file:///work/latency.yaml';
+  // Keystroke-to-diagnostics latency is measured against yaml-language-server by `npm run bench` (scenario c).
+  it('publishes diagnostics for every change it is given time to lint, each for its own version', async () => {
+    const uri = 'file:///work/each-change.yaml';
     const opened = h.diagnostics(uri);
     await h.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text: BAD_POD } });
-    await opened;
-    const times: number[] = [];
-    for (let v = 2; v <= 31; v++) {
+    const first = codes(await opened);
+    assert.ok(first.length > 0, 'the bad pod has findings');
+    for (let v = 2; v <= 6; v++) {
       const got = h.diagnostics(uri, (p) => p.version === v);
-      const t0 = process.hrtime.bigint();
       await h.connection.sendNotification('textDocument/didChange', {
         textDocument: { uri, version: v },
         contentChanges: [{ range: { start: { line: 3, character: 11 }, end: { line: 3, character: 11 } }, text: 'a' }],
       });
-      await got;
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      // Adding a letter to the pod name changes none of the findings.
+      assert.deepEqual(codes(await got), first, `version ${v}`);
     }
-    times.sort((a, b) => a - b);
-    const median = times[Math.floor(times.length / 2)];
-    const p95 = times[Math.floor(times.length * 0.95)];
-    console.log(`# didChange → publishDiagnostics: median ${median.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms`);
-    assert.ok(median < 100, `median latency ${median} ms`);
   });
 
   it('applies podsmith.rules from workspace/configuration, and relints on didChangeConfiguration', async () => {

@@ -99,18 +99,33 @@ function probe(url: string): Promise<number> {
   });
 }
 
-/** Polls `/v2/` until the registry answers (200, or 401 with auth), the process dies, or the bound passes. */
+/**
+ * Waits for the registry's own "listening on" log line (it has bound its port then), its exit, or the bound;
+ * then checks that `/v2/` answers (200, or 401 with auth).
+ */
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  while (Date.now() < deadline) {
-    if (exited) throw new Error('registry exited during start');
-    const status = await probe(url);
-    if (status === 200 || status === 401) return;
-    await new Promise((r) => setTimeout(r, 25));
+  let log = '';
+  let timer: NodeJS.Timeout | undefined;
+  let onData: (s: string) => void = () => undefined;
+  let onExit: () => void = () => undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      onData = (s) => {
+        log = (log + s).slice(-4000);
+        if (/msg="listening on /.test(log)) resolve();
+      };
+      onExit = () => reject(new Error('registry exited during start'));
+      timer = setTimeout(() => reject(new Error(`registry at ${url} not listening after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      child.stderr!.on('data', onData);
+      child.once('exit', onExit);
+    });
+  } finally {
+    clearTimeout(timer);
+    child.stderr!.off('data', onData);
+    child.off('exit', onExit);
   }
-  throw new Error(`registry at ${url} not ready after ${READY_TIMEOUT_MS} ms`);
+  const status = await probe(url);
+  if (status !== 200 && status !== 401) throw new Error(`registry at ${url} listens but answers /v2/ with ${status}`);
 }
 
 /** A self-signed certificate for 127.0.0.1 (openssl, argument arrays). */
@@ -147,7 +162,8 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       const port = await freePort();
       const config = {
         version: '0.1',
-        log: { level: 'error', accesslog: { disabled: true } },
+        // info, for the "listening on" line waitReady waits for; no access log.
+        log: { level: 'info', accesslog: { disabled: true } },
         storage: { filesystem: { rootdirectory: join(dir, 'storage') }, delete: { enabled: true } },
         http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex'), ...(tls ? { tls } : {}) },
         ...(auth === 'none' ? {} : { auth: authConfig }),

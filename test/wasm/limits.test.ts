@@ -24,7 +24,6 @@ describe('pod-wasm limits', { skip }, () => {
     until(`${name} to be stopped`, async () => container(await env.runtime.podStatus(pod), name).state.terminated, 20_000);
 
   it('stops a module that spends its instruction budget, and only that one', async () => {
-    const began = Date.now();
     await env.runtime.runPod({
       manifest: wasmPod(
         'spinner',
@@ -43,7 +42,6 @@ describe('pod-wasm limits', { skip }, () => {
     assert.equal(t.reason, 'FuelExhausted');
     assert.equal(t.exitCode, 137);
     assert.match(t.message ?? '', /instruction budget of 20000000/);
-    assert.ok(Date.now() - began < 15_000);
     const s = await env.runtime.podStatus('spinner');
     assert.ok(container(s, 'calm').state.running, 'the other module runs on');
     assert.equal(s.phase, 'Running');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { isAlive } from '../../engine/runtime/processes';
 import { listSandboxIds } from '../../engine/pods/wasm/sandbox';
 import { IMAGES, until, wasmLeaks, wasmPod, wasmTestEnv, whyNoWasm, type WasmTestEnv } from './fixtures';
+import { killChild, TextSink } from '../support/wait';
 
 const skip = whyNoWasm();
 const serve = (name: string) => wasmPod(name, { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: IMAGES.tool, command: ['tool.wasm', 'serve'] }] });
@@ -66,13 +67,14 @@ describe('pod-wasm spare supervisor', { skip }, () => {
     assert.equal((await env.runtime.podStatus('outlives')).uid, status.uid);
   });
 
-  it('an idle spare leaves by itself when the process that started it dies', async () => {
+  it('an idle spare leaves by itself when the process that started it dies', async (t) => {
     const childEnv = { ...process.env };
     delete childEnv.NODE_TEST_CONTEXT;
     const host = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'spare-host.ts'), env.home], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv });
-    let out = '';
-    host.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    const pid = await until('the host to report its spare', () => (/^(\d+)\n/.exec(out) ? Number(/^(\d+)\n/.exec(out)![1]) : undefined), 30_000);
+    t.after(() => killChild(host)); // a failed assertion before the SIGKILL below must not leave it running
+    const out = new TextSink();
+    host.stdout!.on('data', out.add);
+    const pid = Number(/^(\d+)\n/.exec(await out.until('the host to report its spare', (t) => /^\d+\n/.test(t), 30_000))![1]);
     assert.ok(isAlive(pid));
     const exited = new Promise((r) => host.once('exit', r));
     host.kill('SIGKILL');

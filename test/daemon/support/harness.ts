@@ -31,6 +31,7 @@ export function daemonPid(home: string): number | undefined {
   }
 }
 
+/** Polls `check` until it holds, within `timeoutMs`: for state that sends no event (other processes, the daemon's answers); output and files have event-driven waits in test/support/wait.ts. */
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

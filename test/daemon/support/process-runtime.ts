@@ -6,10 +6,10 @@
 // a daemon restart like a real pod. State lives in $PODSMITH_HOME/test-runtime/state.json; reconcile() re-reads
 // it and checks which pids still live, and counts its calls in reconcile-count for the tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 import { lintText } from '../../../engine/manifest';
@@ -211,14 +211,37 @@ export class ProcessRuntime implements PodRuntime {
   private async killAll(p: PState, sig: NodeJS.Signals, graceMs: number): Promise<void> {
     const live = p.containers.filter((c) => !c.exit && alive(c.pid));
     for (const c of live) killGroup(c.pid, sig);
-    const deadline = Date.now() + graceMs;
-    while (live.some((c) => alive(c.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await Promise.all(live.map((c) => this.exited(c.pid, graceMs)));
     for (const c of live) if (alive(c.pid)) killGroup(c.pid, 'SIGKILL');
-    while (live.some((c) => alive(c.pid))) await new Promise((r) => setTimeout(r, 20));
-    // Let the exit handlers record the codes.
-    await new Promise((r) => setTimeout(r, 50));
+    await Promise.all(live.map((c) => this.exited(c.pid, 30_000)));
     for (const c of live) c.exit ??= { code: 137, finishedAt: new Date().toISOString() };
     this.save();
+  }
+
+  /**
+   * Resolves once `pid` has exited (true) or `timeoutMs` passed (false). A child of this process has its exit
+   * event, which comes after track()'s own listener recorded the code. A container started by an earlier daemon
+   * is not our child: no event reaches us for it, so that case polls.
+   */
+  private exited(pid: number, timeoutMs: number): Promise<boolean> {
+    const child = this.children.get(pid);
+    if (child) {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+    }
+    return (async () => {
+      const deadline = Date.now() + timeoutMs;
+      while (alive(pid)) {
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return true;
+    })();
   }
 
   private find(pod: string): PState {
@@ -290,16 +313,37 @@ async function* follow(path: string, from: number, head: string, signal?: AbortS
 async function* tail(path: string, from: number, head: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
   if (head) yield Buffer.from(head);
   let at = from;
-  while (!signal?.aborted) {
-    const size = existsSync(path) ? statSync(path).size : at;
-    if (size > at) {
-      const fh = await open(path, 'r');
-      const buf = Buffer.alloc(size - at);
-      await fh.read(buf, 0, buf.length, at);
-      await fh.close();
-      at = size;
-      yield buf;
-    } else await new Promise((r) => setTimeout(r, 30));
+  // Appends to the log show up as events on its directory; one watcher for the whole follow, so none is missed
+  // between two reads.
+  let changed = true;
+  let wake: (() => void) | undefined;
+  const watcher = watch(dirname(path), () => {
+    changed = true;
+    wake?.();
+  });
+  const onAbort = (): void => wake?.();
+  signal?.addEventListener('abort', onAbort);
+  try {
+    while (!signal?.aborted) {
+      if (!changed) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      changed = false;
+      const size = existsSync(path) ? statSync(path).size : at;
+      if (size > at) {
+        const fh = await open(path, 'r');
+        const buf = Buffer.alloc(size - at);
+        await fh.read(buf, 0, buf.length, at);
+        await fh.close();
+        at = size;
+        yield buf;
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    watcher.close();
   }
 }
 

@@ -154,9 +154,8 @@ describe('integrity and limits', () => {
 describe('timeouts', () => {
   it('a stalled response fails with TIMEOUT after the idle timeout', async () => {
     proxy.add({ method: 'GET', path: layerPath(), fault: { kind: 'stall' }, times: Infinity });
-    const t0 = Date.now();
+    // The message says which timeout fired: the idle one, not the 30 s total.
     await assert.rejects(pullImage(`${proxy.host}/bb:1`, opts({ timeouts: { idleMs: 150, totalMs: 30_000 }, retry: { ...FAST_RETRY, attempts: 2 } })), isCode('TIMEOUT', /idle timeout/));
-    assert.ok(Date.now() - t0 < 5000);
   });
 
   it('a body that stops mid-way fails with TIMEOUT and keeps the partial', async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { openStore, type ImageStore } from '../../../engine/image/store';
 import { ImageError } from '../../../engine/image/types';
 import { sha256 } from '../unpack/craft';
+import { someoneWaitsForLock } from '../../support/wait';
 
 let root: string;
 let store: ImageStore;
@@ -117,7 +118,7 @@ describe('blob writer', () => {
     let bResolved = false;
     const bPromise = store.blobs.writer(d, data.length).then((w) => ((bResolved = true), w));
     await a.write(data.subarray(0, 32_000));
-    await new Promise((r) => setTimeout(r, 100));
+    await someoneWaitsForLock(store.paths.ingestLock(d));
     assert.equal(bResolved, false, 'the second writer waits while the first holds the ingest lock');
     await a.write(data.subarray(32_000));
     await a.commit();

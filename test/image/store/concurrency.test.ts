@@ -1,6 +1,6 @@
 // Several processes on one store: writers of the same blob, prune during an ingest or a lease-holding pull,
 // two unpacks of the same image. Nothing may be corrupted and nothing needed may be deleted.
-import { describe, it, before, beforeEach, after } from 'node:test';
+import { describe, it, before, beforeEach, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import { openStore, type ImageStore } from '../../../engine/image/store';
 import { unpackImage } from '../../../engine/image/unpack';
 import { ImageError } from '../../../engine/image/types';
 import { buildImage, dir, file, sha256, tarOf, type BuiltBlobs } from '../unpack/craft';
+import { killChild, someoneWaitsForLock } from '../../support/wait';
 
 const REPO = join(__dirname, '..', '..', '..');
 const WORKER = join(__dirname, 'worker.ts');
@@ -23,8 +24,15 @@ interface Worker {
   exit: Promise<{ code: number | null; stderr: string }>;
 }
 
+/** Workers of the running test: killed after it, so a failed assertion leaves none waiting for its `go`. */
+const workers: ChildProcess[] = [];
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map(killChild));
+});
+
 function worker(args: string[]): Worker {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+  workers.push(child);
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const it = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
@@ -85,13 +93,17 @@ describe('concurrent processes on one store', () => {
     const src = join(root, 'same-blob');
     writeFileSync(src, data);
     const d = sha256(data);
-    const a = worker(['write', home, d, src, String(256 * 1024), '5']);
-    const b = worker(['write', home, d, src, String(256 * 1024), '5']);
+    const a = worker(['write', home, d, src, String(256 * 1024)]);
+    assert.equal(JSON.parse(await a.line()).offset, 0, 'the first writer starts from nothing');
+    assert.equal(await a.line(), 'wrote');
+    // The second writer comes while the first holds the blob's ingest lock, half-way: it must wait for it.
+    const b = worker(['write', home, d, src, String(256 * 1024)]);
+    await someoneWaitsForLock(store.paths.ingestLock(d));
+    a.send('go');
     const [ra, rb] = await Promise.all([a.exit, b.exit]);
     assert.equal(ra.code, 0, ra.stderr);
     assert.equal(rb.code, 0, rb.stderr);
-    const starts = [JSON.parse(await a.line()), JSON.parse(await b.line())].map((s) => s.offset).sort((x, y) => x - y);
-    assert.deepEqual(starts, [0, data.length], 'exactly one wrote; the other found the blob complete');
+    assert.equal(JSON.parse(await b.line()).offset, data.length, 'the second writer found the blob complete: nothing to write');
     assert.deepEqual(readFileSync(store.blobs.path(d)), data);
     assert.deepEqual(readdirSync(store.paths.ingest), []);
   });
@@ -126,7 +138,7 @@ describe('concurrent processes on one store', () => {
   });
 
   it('prune waits for a process holding the store lease (a pull), or fails with BUSY', async () => {
-    const w = worker(['lease', home, '800']);
+    const w = worker(['lease', home]);
     assert.equal(await w.line(), 'leased');
     await assert.rejects(store.prune({ timeoutMs: 100 }), (e: unknown) => e instanceof ImageError && e.code === 'BUSY');
     let released = false;
@@ -134,7 +146,12 @@ describe('concurrent processes on one store', () => {
       assert.equal(l, 'releasing');
       released = true;
     });
-    await store.prune({ timeoutMs: 30_000 });
+    let pruned = false;
+    const pruning = store.prune({ timeoutMs: 30_000 }).then(() => (pruned = true));
+    await someoneWaitsForLock(store.paths.storeLock);
+    assert.equal(pruned, false, 'prune waits for the lease');
+    w.send('go');
+    await pruning;
     await lineDone;
     assert.ok(released, 'prune ran only after the lease was given back');
     assert.equal((await w.exit).code, 0);

@@ -2,7 +2,6 @@
 // stdout in lines (`ready`, JSON results) and waits for `go` on stdin where a test needs to interleave.
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore } from '../../../engine/image/store';
 import { pullImage } from '../../../engine/image/pull';
 import { unpackImage } from '../../../engine/image/unpack';
@@ -21,15 +20,19 @@ async function main(): Promise<void> {
   const [cmd, home, ...args] = process.argv.slice(2);
   const store = await openStore(home);
   switch (cmd) {
-    // write DIGEST FILE CHUNK DELAY_MS: writes the file's bytes as that blob, slowly.
+    // write DIGEST FILE CHUNK: writes the file's bytes as that blob, a chunk at a time; after the first chunk it
+    // says `wrote` and waits for "go" (so the test can start a second writer while this one holds the lock).
     case 'write': {
-      const [digest, path, chunk, delay] = args;
+      const [digest, path, chunk] = args;
       const data = readFileSync(path);
       const w = await store.blobs.writer(digest, data.length);
       say(JSON.stringify({ started: true, offset: w.offset }));
       for (let off = w.offset; off < data.length; off += Number(chunk)) {
         await w.write(data.subarray(off, off + Number(chunk)));
-        await sleep(Number(delay));
+        if (off === 0) {
+          say('wrote');
+          await waitFor('go');
+        }
       }
       await w.commit();
       say(JSON.stringify({ done: true, offset: w.offset }));
@@ -61,11 +64,11 @@ async function main(): Promise<void> {
       say('tagged');
       break;
     }
-    // lease MS: holds the store lease (as a pull does) for MS milliseconds.
+    // lease: holds the store lease (as a pull does) until "go".
     case 'lease': {
       await store.withLease(async () => {
         say('leased');
-        await sleep(Number(args[0]));
+        await waitFor('go');
         say('releasing');
       });
       break;

@@ -1,8 +1,8 @@
 // Through a real registry (Debian's docker-registry on loopback): pull + unpack of good images, a hostile
 // image that pulls fine but is refused at unpack, and several processes pulling into one store at once.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { createRootfs, removeRootfs } from '../../../engine/image/unpack';
 import { ImageError } from '../../../engine/image/types';
 import { createTestImages, pushTestImage, type TestImages } from '../../support/images';
 import { startRegistry, type TestRegistry } from '../../support/registry';
+import { entryAppears, killChild } from '../../support/wait';
 import { buildImage, file, hardlink, symlink, tarOf, writeLayout } from './craft';
 
 const REPO = join(__dirname, '..', '..', '..');
@@ -100,9 +101,16 @@ describe('pull then unpack', () => {
 });
 
 describe('processes pulling into one store at once', () => {
+  /** Pullers of the running test: killed after it, so a failed assertion leaves none running. */
+  const pullers: ChildProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(pullers.splice(0).map(killChild));
+  });
+
   function pullInChild(home: string, ref: string): Promise<{ code: number | null; out: string; err: string }> {
     return new Promise((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', WORKER, 'pull', home, ref, reg.host], { cwd: REPO });
+      pullers.push(child);
       let out = '';
       let err = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -113,11 +121,10 @@ describe('processes pulling into one store at once', () => {
 
   it('three processes pull the same image while a prune runs: all succeed, the image is intact', async () => {
     const { home, store } = await fresh();
+    // The prune starts the moment a pull has begun writing into the store (a partial or its lock in ingest/).
+    const writing = entryAppears(store.paths.ingest, () => true, 60_000);
     const pulls = [pullInChild(home, `${reg.host}/bb:1`), pullInChild(home, `${reg.host}/bb:1`), pullInChild(home, `${reg.host}/ml:1`)];
-    const pruned = (async () => {
-      await new Promise((r) => setTimeout(r, 150));
-      return store.prune({ graceMs: 0, timeoutMs: 60_000 });
-    })();
+    const pruned = writing.then(() => store.prune({ graceMs: 0, timeoutMs: 60_000 }));
     const results = await Promise.all(pulls);
     for (const r of results) assert.equal(r.code, 0, r.err);
     await pruned;

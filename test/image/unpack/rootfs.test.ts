@@ -1,6 +1,6 @@
 // Good images: unpacked layers are cached once and assembled into working root filesystems, by overlay where
 // this host allows and by copy otherwise, with the same result either way.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -119,13 +119,15 @@ describe('rootfs from the busybox test image', () => {
 describe('layer semantics', () => {
   for (const method of ['overlay', 'copy'] as const) {
     describe(`assembled by ${method}`, () => {
-      before((t) => {
-        if (method === 'overlay' && !overlayHere) (t as unknown as { skip(m: string): void }).skip?.('overlayfs is not available here');
-      });
-      const maybe = (): boolean => method === 'copy' || overlayHere;
+      // overlayHere is known only once the file's before hook ran, so each test skips itself (a skip, never a pass).
+      const unavailable = (t: TestContext): boolean => {
+        if (method === 'copy' || overlayHere) return false;
+        t.skip('overlayfs is not available here');
+        return true;
+      };
 
-      it('applies whiteouts and opaque directories (multi-layer test image)', async () => {
-        if (!maybe()) return;
+      it('applies whiteouts and opaque directories (multi-layer test image)', async (t) => {
+        if (unavailable(t)) return;
         const loaded = await loadImage(store, (await images.multiLayer()).layout, { name: 'multilayer:test' });
         const r = await rootfs(loaded.images[0].digest, method);
         const names = listTree(r.path);
@@ -138,8 +140,8 @@ describe('layer semantics', () => {
         assert.ok(names.includes('bin/busybox'));
       });
 
-      it('follows in-root relative symlinks of lower layers (usrmerge: bin -> usr/bin)', async () => {
-        if (!maybe()) return;
+      it('follows in-root relative symlinks of lower layers (usrmerge: bin -> usr/bin)', async (t) => {
+        if (unavailable(t)) return;
         const digest = await layerImage([
           [dir('usr'), dir('usr/bin'), symlink('bin', 'usr/bin'), file('usr/bin/old', 'old')],
           [file('bin/tool', 'tool\n', 0o755)],
@@ -150,16 +152,16 @@ describe('layer semantics', () => {
         assert.equal(readFileSync(join(r.path, 'usr/bin/old'), 'utf8'), 'old');
       });
 
-      it('copies a hardlink to a lower layer file, keeps hardlinks within a layer', async () => {
-        if (!maybe()) return;
+      it('copies a hardlink to a lower layer file, keeps hardlinks within a layer', async (t) => {
+        if (unavailable(t)) return;
         const digest = await layerImage([[dir('a'), file('a/f', 'shared\n')], [hardlink('b', 'a/f'), file('c', 'c'), hardlink('d', 'c')]]);
         const r = await rootfs(digest, method);
         assert.equal(readFileSync(join(r.path, 'b'), 'utf8'), 'shared\n');
         assert.equal(lstatSync(join(r.path, 'c')).ino, lstatSync(join(r.path, 'd')).ino);
       });
 
-      it('handles a whiteout and a re-creation of the same name in one layer, and char 0/0 whiteouts', async () => {
-        if (!maybe()) return;
+      it('handles a whiteout and a re-creation of the same name in one layer, and char 0/0 whiteouts', async (t) => {
+        if (unavailable(t)) return;
         const digest = await layerImage([
           [dir('x'), file('x/old', 'old'), file('y', 'y'), dir('z'), file('z/deep', 'deep')],
           [file('.wh.x'), dir('x'), file('x/new', 'new'), { name: 'y', type: 'character-device', devmajor: 0, devminor: 0 }, file('.wh.z')],
@@ -170,8 +172,8 @@ describe('layer semantics', () => {
         assert.equal(existsSync(join(r.path, 'z')), false);
       });
 
-      it('replaces a directory by a file and a file by a directory across layers', async () => {
-        if (!maybe()) return;
+      it('replaces a directory by a file and a file by a directory across layers', async (t) => {
+        if (unavailable(t)) return;
         const digest = await layerImage([
           [dir('d'), file('d/inner', 'i'), file('f', 'f')],
           [file('d', 'now a file'), dir('f'), file('f/child', 'c')],
@@ -181,8 +183,8 @@ describe('layer semantics', () => {
         assert.deepEqual(readdirSync(join(r.path, 'f')), ['child']);
       });
 
-      it('keeps modes (setuid, sticky), owners and mtimes', async () => {
-        if (!maybe()) return;
+      it('keeps modes (setuid, sticky), owners and mtimes', async (t) => {
+        if (unavailable(t)) return;
         const digest = await layerImage([[dir('bin'), { name: 'bin/su', data: 'x', mode: 0o4755 }, { name: 'home', type: 'directory', mode: 0o1777 }, { name: 'owned', data: 'o', uid: 1000, gid: 100 }]]);
         const r = await rootfs(digest, method);
         assert.equal((statSync(join(r.path, 'bin/su')).mode & 0o7777).toString(8), '4755');
@@ -191,8 +193,8 @@ describe('layer semantics', () => {
         assert.equal(statSync(join(r.path, 'owned')).mtime.toISOString(), '2024-01-01T00:00:00.000Z');
       });
 
-      it('unpacks zstd and uncompressed layers, and trusts magic bytes over a wrong media type', async () => {
-        if (!maybe()) return;
+      it('unpacks zstd and uncompressed layers, and trusts magic bytes over a wrong media type', async (t) => {
+        if (unavailable(t)) return;
         const l1 = await tarOf([file('from-zstd', 'z')]);
         const l2 = await tarOf([file('from-plain', 'p')]);
         const l3 = await tarOf([file('labelled-gzip-but-plain', 'g')]);

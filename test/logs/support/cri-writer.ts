@@ -25,9 +25,6 @@ export interface WriterConfig {
   keep?: number;
   linger?: number;
   splitEvery?: number;
-  /** Sleep this long every `pauseEvery` lines (keeps a slow follower within the kept files). */
-  pauseEvery?: number;
-  pauseMs?: number;
   gate?: { every: number; lag: number };
 }
 
@@ -76,6 +73,7 @@ async function rotate(n: number): Promise<void> {
     }
     renameSync(cfg.path, `${cfg.path}.1`);
     for (let i = 0; i < (cfg.linger ?? 0); i++) put(formatCriRecord(now(), 'stdout', true, ''));
+    // Deliberate, not a wait: a slow writer leaves a moment with no live file, which the follower must ride out.
     await sleep(2);
     closeSync(fd);
     fd = openSync(cfg.path, 'a');
@@ -98,7 +96,6 @@ async function main(): Promise<void> {
   for (let n = 1; n <= cfg.lines; n++) {
     writeLine(n);
     if (cfg.rotateEvery && n % cfg.rotateEvery === 0 && n < cfg.lines) await rotate(n);
-    if (cfg.pauseEvery && n % cfg.pauseEvery === 0) await sleep(cfg.pauseMs ?? 1);
     if (cfg.gate && n % cfg.gate.every === 0 && n - cfg.gate.lag > 0) await waitForGo(n - cfg.gate.lag);
   }
   finished = true;

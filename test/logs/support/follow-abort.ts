@@ -17,13 +17,24 @@ async function main(): Promise<void> {
     writeFileSync(path, s);
   }
   const controller = new AbortController();
-  const stream = await openLog(path, { follow: true, output: 'entries', pollMs: 50 }, controller.signal);
+  // The follower asks isDone when it has found nothing new, just before it waits: in `waiting` mode the abort
+  // comes right after the first ask, so it lands in the wait.
+  const isDone = (): boolean => {
+    if (mode === 'waiting') setImmediate(() => controller.abort());
+    return false;
+  };
+  const stream = await openLog(path, { follow: true, output: 'entries', pollMs: 50, isDone }, controller.signal);
   const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
   if (mode === 'paused') {
-    // Read a little, then stop: the buffer fills and the source is left suspended.
+    // Read a little, then stop: the buffer fills and the source is left suspended. A stream has no event for
+    // "buffer full", so this polls that condition (each turn of the event loop, bounded).
     await new Promise<void>((resolve) => stream.once('readable', () => resolve()));
     stream.read();
-    await new Promise((r) => setTimeout(r, 200));
+    const deadline = Date.now() + 20_000;
+    while (stream.readableLength < stream.readableHighWaterMark) {
+      if (Date.now() > deadline) throw new Error('the stream buffer never filled');
+      await new Promise((r) => setImmediate(r));
+    }
     controller.abort();
     stream.resume(); // drains what was buffered, then ends
   } else if (mode === 'reading') {
@@ -33,7 +44,6 @@ async function main(): Promise<void> {
     });
   } else {
     stream.resume();
-    setTimeout(() => controller.abort(), 300);
   }
   await closed;
   process.stdout.write(`closed ${mode}\n`);

@@ -16,6 +16,9 @@ const TIOCGWINSZ = 0x5413;
 const TIOCSWINSZ = 0x5414;
 const TIOCGPTPEER = 0x5441;
 const TCSANOW = 0;
+// struct termios: c_iflag, c_oflag, ... (tcflag_t = 32 bits); ONLCR as in the generic Linux ABI.
+const C_OFLAG_OFFSET = 4;
+const ONLCR = 0o4;
 const EIO = 5;
 // glibc's struct termios is 60 bytes on Linux; the buffer is opaque to us (cfmakeraw edits it), so over-allocate.
 const TERMIOS_BYTES = 256;
@@ -111,6 +114,9 @@ export function setRawMode(fd: number): void {
   const t = Buffer.alloc(TERMIOS_BYTES);
   check('tcgetattr', f.tcgetattr(fd, t));
   f.cfmakeraw(t);
+  // cfmakeraw clears OPOST but leaves ONLCR set; a child that turns OPOST back on (runc's SetRaw on its stdin
+  // does) would then translate \n again. c_oflag is the second 32-bit field of struct termios.
+  t.writeUInt32LE(t.readUInt32LE(C_OFLAG_OFFSET) & ~ONLCR, C_OFLAG_OFFSET);
   check('tcsetattr', f.tcsetattr(fd, TCSANOW, t));
 }
 

@@ -135,6 +135,8 @@ test('setRawMode on the master turns off echo, line editing and output translati
   const out = await collect(terminal);
   assert.match(out, /-icanon/);
   assert.match(out, /-echo\b/);
+  // ONLCR too: a child that turns OPOST back on (runc's SetRaw) must still not translate.
+  assert.match(out, /-onlcr\b/);
   assert.doesNotMatch(out, /\r\n/, 'raw mode: no \\n to \\r\\n translation');
 });
 

@@ -74,6 +74,17 @@ describe('exec and logs', { skip }, () => {
     assert.match(out, /\/dev\/pts\/\d+/);
   });
 
+  it('a terminal exec ends every line with \\r\\n, however quickly the command writes', async () => {
+    // runc clears ONLCR on the container's terminal only once it holds it: a command that prints at once could
+    // come out as \r\r\n (2 in 40 runs before the fix). Many quick runs, each must read the same.
+    for (let i = 0; i < 25; i++) {
+      const ex = await env.runtime.exec({ pod: 'shell', command: ['sh', '-c', 'tty; echo two'], tty: true, stdin: false });
+      const [out, code] = await Promise.all([text(ex.stdout), ex.exit]);
+      assert.equal(code, 0);
+      assert.match(out, /^\/dev\/pts\/\d+\r\ntwo\r\n$/, `run ${i}: ${JSON.stringify(out)}`);
+    }
+  });
+
   it('refuses exec into an unknown container or pod', async () => {
     await assert.rejects(env.runtime.exec({ pod: 'shell', container: 'nope', command: ['true'], tty: false, stdin: false }), (e: PodError) => e.code === 'NOT_FOUND');
     await assert.rejects(env.runtime.exec({ pod: 'ghost', command: ['true'], tty: false, stdin: false }), (e: PodError) => e.code === 'NOT_FOUND');

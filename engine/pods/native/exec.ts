@@ -9,6 +9,7 @@ import { PodError, type ContainerState } from '../types';
 import type { RuntimeContext } from './context';
 import { execPidFile, killExecCommand, signalNumber } from './exec-command';
 import { StartGate } from './exec-start';
+import { TerminalNewlines } from './terminal-newlines';
 import { PodPaths } from './paths';
 import { readPod } from './state';
 import { findPod } from './stop-pod';
@@ -42,7 +43,9 @@ export async function execInPod(ctx: RuntimeContext, req: ExecRequest): Promise<
     const { child, terminal } = native.spawnInPty(file, args, { size, raw: true });
     // runc's own error would land on the terminal: the gate turns it into a message and an exit code.
     const stdout = new StartGate(pidFile, '\r\n');
-    terminal.pipe(stdout);
+    // runc clears ONLCR on the container's terminal only after the command may have written (a race inside
+    // runc), so a line can arrive as \r\n or \n; our pty translates nothing and every line leaves as \r\n.
+    terminal.pipe(new TerminalNewlines()).pipe(stdout);
     const exit = exitOf(child, stdout, pidFile).finally(forget);
     return {
       kill: killer(child),

@@ -104,7 +104,9 @@ describe('daemon killed with SIGKILL inside pod operations', { skip }, () => {
       await crashed(pid);
 
       const next = await daemon();
-      const pod = await next.getPod('crash-stop');
+      // The stop resumes in the background with the deadline it had (Terminating until then).
+      let pod = await next.getPod('crash-stop');
+      await waitFor('the resumed stop to finish', async () => !(pod = await next.getPod('crash-stop')).deletionTimestamp);
       assert.equal(pod.uid, running.uid);
       assert.ok(pod.phase === 'Succeeded' || pod.phase === 'Failed', `phase ${pod.phase}`);
       for (const c of pod.containerStatuses) assert.ok(c.state.terminated, `${c.name} ${JSON.stringify(c.state)}`);

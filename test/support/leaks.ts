@@ -73,9 +73,13 @@ export class LeakTracker {
 
     for (const name of ['runc', 'crun', 'youki']) {
       const root = join(home, 'runtime', name);
-      const r = spawnSync(name, ['--root', root, 'list', '--format', 'json'], { encoding: 'utf8' });
-      if (r.status !== 0) continue;
-      for (const s of (JSON.parse(r.stdout.trim() || '[]') ?? []) as { id: string; status: string }[]) leaks.push(`${name} container ${s.id} (${s.status})`);
+      // runc 1.1's list fails as a whole when a container folder vanishes mid-read (another home's pod being
+      // deleted meanwhile): try again rather than miss a leak; and the folder itself names every container.
+      let r = spawnSync(name, ['--root', root, 'list', '--format', 'json'], { encoding: 'utf8' });
+      for (let attempt = 0; attempt < 5 && r.status !== 0 && !r.error; attempt++) r = spawnSync(name, ['--root', root, 'list', '--format', 'json'], { encoding: 'utf8' });
+      const listed = r.status === 0 ? ((JSON.parse(r.stdout.trim() || '[]') ?? []) as { id: string; status: string }[]) : [];
+      for (const s of listed) leaks.push(`${name} container ${s.id} (${s.status})`);
+      for (const id of readdirSafe(root)) if (!listed.some((s) => s.id === id)) leaks.push(`${name} state folder ${id}`);
     }
     for (const name of readdirSafe(join(home, 'runtime')).filter((n) => n.startsWith('probe-'))) leaks.push(`runtime probe directory ${name}`);
 
@@ -112,7 +116,13 @@ export function homeLeaks(home: string): string[] {
     if (point && (point === home || point.startsWith(home + '/'))) leaks.push(`mount ${point}`);
   }
   for (const root of POD_ROOT_DIRS) for (const uid of readdirSafe(join(home, root))) leaks.push(`pod directory ${root}/${uid}`);
-  for (const name of readdirSafe(join(home, 'pod-names'))) leaks.push(`pod name link ${name} -> ${readlinkSafe(join(home, 'pod-names', name))}`);
+  // pod-names/<namespace>/<name> links (the namespace folders themselves stay), and links of the old flat layout.
+  const names = join(home, 'pod-names');
+  for (const entry of readdirSafe(names)) {
+    const path = join(names, entry);
+    if (existsDir(path)) for (const name of readdirSafe(path)) leaks.push(`pod name link ${entry}/${name} -> ${readlinkSafe(join(path, name))}`);
+    else leaks.push(`pod name link ${entry} -> ${readlinkSafe(path)}`);
+  }
   return leaks;
 }
 

@@ -1,7 +1,8 @@
 // exec: a command in a running container through `runc exec`, streamed. Without a tty the command gets
 // pipes (stdin only when asked); with a tty it runs on a pty from native/ (runc sees a terminal on its side
 // and proxies it into the container), and resize goes to that pty. The exit code is the command's (128 +
-// signal when a signal ended it).
+// signal when a signal ended it). An exec with neither a terminal nor stdin is killed after 300 s (TIMEOUT);
+// one a person may be typing into never is.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
@@ -61,9 +62,30 @@ export async function execInPod(ctx: RuntimeContext, req: ExecRequest): Promise<
   }
 
   const child = spawn(file, args, { stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-  const exit = new Promise<number>((resolve) => {
+  // A command nobody is typing into (no terminal, no stdin) is ended after the exec time limit.
+  const limitMs = req.stdin ? undefined : ctx.execTimeoutMs();
+  let timedOut = false;
+  const timer =
+    limitMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          killExecCommand(pidFile);
+          child.kill('SIGKILL');
+        }, limitMs);
+  const exit = new Promise<number>((resolve, reject) => {
     child.on('error', () => resolve(126));
-    child.on('close', (code, signal) => resolve(exitCodeOf(code, signal)));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (!timedOut) return resolve(exitCodeOf(code, signal));
+      reject(
+        new PodError(
+          `exec in container "${c.name}" of pod ${record.name}: the command did not finish within ${limitMs! / 1000} s (the limit for an exec without a terminal or stdin) and was killed; 'podsmith exec -i' or '-t' runs without a limit`,
+          'TIMEOUT',
+          { container: c.name },
+        ),
+      );
+    });
   }).finally(forget);
   child.stdin?.on('error', () => undefined);
   return { ...(child.stdin ? { stdin: child.stdin } : {}), stdout: child.stdout!, stderr: child.stderr!, resize: () => undefined, exit, kill: killer(child) };

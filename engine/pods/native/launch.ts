@@ -98,6 +98,7 @@ export async function launchInstance(ctx: RuntimeContext, record: PodRecord, con
   const created = await createUnderConmon({
     conmon: ctx.conmon(),
     runtime,
+    timeoutMs: ctx.containerStartMs(),
     id,
     socketId,
     name: `${record.name}/${name}`,
@@ -112,7 +113,7 @@ export async function launchInstance(ctx: RuntimeContext, record: PodRecord, con
   });
   // Recorded before start: a failed start must still be cleaned up by its id.
   container.process = { id, socketId, pid: created.pid, conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
-  await runtime.start(id);
+  await runtime.start(id, ctx.containerStartMs());
   container.state = { running: { startedAt: new Date().toISOString() } };
   delete container.backoff;
   // Without probes a running container is started and ready at once; with them the probes decide.

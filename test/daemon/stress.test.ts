@@ -1,5 +1,6 @@
 // Concurrency stress on the real `pod-containers` engine through the real daemon: three clients (each its own
-// connection) issue run, stop, delete and delete --force on overlapping pod names with seeded random timing.
+// connection) issue run, stop, delete and delete --force on overlapping pod names with seeded random timing,
+// with status, list, logs and exec requests in between (what an editor asks while it shows pods).
 // Every result must be a success or a named PodError that fits the operation (never a raw error, never a
 // hang), a name never holds two pods, and after every round the leak checker finds nothing: no container,
 // conmon, pasta, cgroup, mount, bundle or name left. PODSMITH_STRESS_SEED replays a failing case.
@@ -19,12 +20,12 @@ import { alive } from './support/process-runtime';
 const skip = whyNoNativePods();
 const SEED = Number(process.env.PODSMITH_STRESS_SEED ?? 20261207);
 const ROUNDS = 8;
-const OPS_PER_CLIENT = 20;
+const OPS_PER_CLIENT = 25;
 const NAMES = ['s0', 's1', 's2', 's3'];
 /** Far above what any operation here takes (grace periods are at most 2 s): past it, an operation hangs. */
 const HANG_MS = 60_000;
 
-type Op = 'run' | 'stop' | 'delete' | 'delete --force';
+type Op = 'run' | 'stop' | 'delete' | 'delete --force' | 'get' | 'list' | 'logs' | 'exec';
 
 /** The named errors each operation may end with when others act on the same name at the same time. */
 const ALLOWED: Record<Op, PodErrorCode[]> = {
@@ -32,7 +33,15 @@ const ALLOWED: Record<Op, PodErrorCode[]> = {
   stop: ['NOT_FOUND', 'BUSY'],
   delete: ['NOT_FOUND', 'BUSY'],
   'delete --force': ['NOT_FOUND'],
+  get: ['NOT_FOUND'],
+  list: [],
+  logs: ['NOT_FOUND'],
+  // A container that is not running (starting, stopping, stopped) cannot take an exec.
+  exec: ['NOT_FOUND', 'BUSY'],
 };
+
+/** What the editor does beside: status, lists, logs and execs, on the same names. */
+const READS: Op[] = ['get', 'list', 'logs', 'exec'];
 
 /** A pod manifest; `network: none` skips pasta (its start and stop cost about 40 ms each). */
 function pod(name: string, spec: Record<string, unknown>, network = true): string {
@@ -86,9 +95,25 @@ describe('three clients run, stop and delete overlapping pods at random', { skip
     const failures: string[] = [];
 
     const perform = async (client: DaemonClient, op: Op, name: string, pick: () => number): Promise<void> => {
-      const call = (): Promise<unknown> => {
+      const call = async (): Promise<unknown> => {
         if (op === 'run') return client.runPod({ manifest: manifest(name, pick) });
         if (op === 'stop') return client.stopPod({ pod: name, gracePeriodSeconds: pick() < 0.5 ? undefined : Math.floor(pick() * 3) });
+        if (op === 'get') return client.getPod(name);
+        if (op === 'list') return client.listPods();
+        if (op === 'logs') {
+          const logs = await client.logs({ pod: name, tail: 5 });
+          logs.stream.resume();
+          return logs.done;
+        }
+        if (op === 'exec') {
+          const session = await client.exec({ pod: name, command: ['true'], tty: false, stdin: false });
+          session.stdout.resume();
+          session.stderr.resume();
+          // Any exit code will do (the container may be killed meanwhile); a session error would not.
+          const end = await session.ended;
+          if (end.kind !== 'exit') throw new Error(`exec session ended with ${JSON.stringify(end)}`);
+          return end;
+        }
         return client.deletePod({ pod: name, force: op === 'delete --force' });
       };
       let timer: NodeJS.Timeout | undefined;
@@ -111,7 +136,7 @@ describe('three clients run, stop and delete overlapping pods at random', { skip
           const inFlight: Promise<void>[] = [];
           for (let n = 0; n < OPS_PER_CLIENT; n++) {
             const r = pick();
-            const op: Op = r < 0.4 ? 'run' : r < 0.6 ? 'stop' : r < 0.8 ? 'delete' : 'delete --force';
+            const op: Op = r < 0.3 ? 'run' : r < 0.45 ? 'stop' : r < 0.6 ? 'delete' : r < 0.75 ? 'delete --force' : READS[Math.floor(pick() * READS.length)];
             const p = perform(client, op, NAMES[Math.floor(pick() * NAMES.length)], pick);
             // Half the time the next request goes out while this one is still under way.
             if (pick() < 0.5) await p;

@@ -3,11 +3,6 @@
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<unknown>>();
 
-  /** Whether an operation on `key` is running or queued. */
-  busy(key: string): boolean {
-    return this.tails.has(key);
-  }
-
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const next = previous.then(fn, fn);

@@ -33,9 +33,9 @@ async function withPendingExits(ctx: RuntimeContext, record: PodRecord): Promise
 }
 
 async function statusOf(ctx: RuntimeContext, supervisor: Supervisor, uid: string, watched: (uid: string) => boolean): Promise<PodStatus | undefined> {
-  // Fresh exits first, unless another operation holds the pod (a stop may take its whole grace period): a
-  // status never waits for it; the record plus pending exit files say enough meanwhile.
-  if (supervisor.enabled && watched(uid) && !ctx.locks.busy(uid)) await supervisor.check(uid);
+  // Fresh exits first, unless a stop or delete holds the pod (it may take its whole grace period): a status
+  // never waits for that; the record plus pending exit files say enough meanwhile.
+  if (supervisor.enabled && watched(uid) && !ctx.terminations.has(uid)) await supervisor.check(uid);
   const record = await readPod(ctx.home, uid);
   if (!record) return undefined;
   return toPodStatus(await withPendingExits(ctx, record));

@@ -10,7 +10,6 @@ import { connectPodNetwork } from './pod-network';
 import type { RuntimeContext } from './context';
 import { uidPrefix } from './paths';
 import { listPodUids, readPod } from './state';
-import { podPhase } from './status';
 import { terminate } from './termination';
 import type { Supervisor } from './supervisor';
 import { teardownPod } from './teardown';

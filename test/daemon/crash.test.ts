@@ -5,7 +5,7 @@
 // running and deleting pods at the same time.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectDaemon } from '../../engine/client/connect';
 import type { DaemonClient } from '../../engine/client/daemon-client';
@@ -123,6 +123,17 @@ describe('daemon killed with SIGKILL inside pod operations', { skip }, () => {
     await crashed(pid);
     const next = await daemon();
     assert.deepEqual(await next.listPods(), []);
+    assert.deepEqual(await leaks.check(), []);
+  });
+
+  it('a pasta no state file names (a crash between its start and its record) is ended with its pod', async () => {
+    const client = await daemon();
+    const pod = await client.runPod({ manifest: manifest('crash-net') });
+    const state = join(home, 'pods', pod.uid, 'net', 'pasta.json');
+    assert.ok(existsSync(state), 'the pod has pasta');
+    // As a daemon killed right after pasta started would leave it: running, unrecorded.
+    rmSync(state);
+    await client.deletePod({ pod: 'crash-net', force: true });
     assert.deepEqual(await leaks.check(), []);
   });
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { DEFAULT_TIMEOUTS } from '../../engine/image/registry/limits';
 import { LIMITS } from '../../engine/limits';
 import { DEFAULT_CAPACITY } from '../../engine/pods/capacity';
 import { routePods } from '../../engine/pods/router';
@@ -59,10 +60,13 @@ describe('engine-wide caps on pods and containers, across runtimes', { skip }, (
     );
   }
 
-  it('are the seeds\' 1,024 pods and 1,024 containers by default', () => {
+  it('are the seeds\' numbers by default: 1,024 pods and containers, 60 s to start, 300 s to pull and to exec', () => {
     assert.deepEqual(DEFAULT_CAPACITY, { pods: 1024, containers: 1024 });
     assert.equal(LIMITS.podsPerEngine, 1024);
     assert.equal(LIMITS.containersPerEngine, 1024);
+    assert.equal(LIMITS.containerStartSeconds, 60);
+    assert.equal(DEFAULT_TIMEOUTS.totalMs, 300_000, 'a whole pull (its own test: test/image/registry/faults.test.ts)');
+    assert.equal(LIMITS.execSeconds, 300);
   });
 
   it('counts native and wasm pods together and refuses past either cap before allocating anything', async () => {

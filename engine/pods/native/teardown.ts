@@ -7,7 +7,7 @@ import { removeRootfs } from '../../image/unpack';
 import { cgroupPids, findExecutable, isAlive, OciRuntime, podCgroupPath, removeCgroupTree, signalProcess, waitGone } from '../../runtime';
 import type { RuntimeContext } from './context';
 import { unmountUnder } from './host-mounts';
-import { disconnectPodNetwork } from './pod-network';
+import { disconnectPodNetwork, killStrayPasta, networkWish } from './pod-network';
 import { PodPaths, uidPrefix } from './paths';
 import { releaseNamesOf } from './pod-names';
 import type { PodRecord } from './state';
@@ -67,8 +67,9 @@ export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodR
   }
   for (const c of conmons) if (isAlive(c.pid, c.startTime)) signalProcess(c.pid, 'SIGKILL');
 
-  // 2. pasta, processes that escaped their runtime (conmon lost), then the cgroups.
+  // 2. pasta (also one no state file names), processes that escaped their runtime (conmon lost), then the cgroups.
   await network;
+  if (!record || networkWish(record.pod)) await killStrayPasta(ctx, uid);
   await removeCgroupTree(podCgroupPath(uid));
 
   // 3. Root filesystems (overlay mounts and store references), then any other mount below the pod.

@@ -1,8 +1,8 @@
 // Reliability on the real `pod-containers` runtime: the daemon is SIGKILLed at named points inside run_pod,
 // stop_pod and delete_pod (PODSMITH_FAILPOINTS, engine/pods/native/failpoint.ts). The next daemon reconciles:
 // a pod caught mid-run is gone entirely, one caught mid-stop ends stopped, one caught mid-delete is deleted,
-// and the leak checker finds no container, conmon, cgroup, mount, bundle or name left. Also: two clients
-// running and deleting pods at the same time.
+// and the leak checker finds no container, conmon, pasta, cgroup, mount, bundle or name left. Also: a pasta
+// that no state file names, and two clients running and deleting pods at the same time.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync } from 'node:fs';

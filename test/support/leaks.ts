@@ -1,8 +1,9 @@
 // A leak checker for pod tests: after a test, nothing a pod runtime made may remain. It looks at the real
 // system, scoped to one PODSMITH_HOME and the pod uids the runtime announced (other tests and people may run
 // pods on the same machine at the same time):
-//   - OCI containers in this home's runtime state (runc/crun/youki --root <home>/runtime/<name>)
-//   - conmon processes started for this home (its paths are on their command line)
+//   - OCI containers in this home's runtime state (runc/crun/youki --root <home>/runtime/<name>, and any
+//     container folder there that `list` did not show)
+//   - conmon and pasta processes started for this home (its paths are on their command line)
 //   - cgroups /podsmith/<uid> in any hierarchy, and processes still in them (catatonit included)
 //   - mounts at or below the home (rootfs overlays, tmpfs volumes)
 //   - pod directories (bundles, volumes, logs) and name links

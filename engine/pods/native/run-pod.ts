@@ -3,7 +3,8 @@
 // running (postStart hooks done; startup and readiness probes are not awaited, status shows them). It is
 // atomic: any failure tears down everything made so far and rejects with a PodError naming the container.
 // The record is saved with lifecycle `creating` first, so a daemon killed midway leaves a pod that reconcile
-// removes rather than a half-made one.
+// removes rather than a half-made one. A forced delete meanwhile cancels the run: it stops at the next step
+// (a pull or the wait for an init container at once), rolls back and rejects with CANCELLED.
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';

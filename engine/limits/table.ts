@@ -23,6 +23,16 @@ export const LIMITS = {
   containerMemoryBytes: 8 * GiB,
   microvmVcpusPerPod: 8,
   microvmMemoryMiBPerPod: 4096,
+  /** Pods one engine (every runtime class together) holds at once; checked before a run allocates anything. */
+  podsPerEngine: 1024,
+  /** Containers (init and app) of every pod of one engine together. */
+  containersPerEngine: 1024,
+  /** Creating and starting one container (`runc create` under conmon, then `runc start`). */
+  containerStartSeconds: 60,
+  /** A whole image pull (engine/image/registry's DEFAULT_TIMEOUTS). */
+  imagePullSeconds: 300,
+  /** An exec with neither a terminal nor stdin; an interactive session never times out. */
+  execSeconds: 300,
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

@@ -1,8 +1,10 @@
 // One PodRuntime over several: run_pod goes to the runtime serving the pod's runtimeClassName, every other
 // operation to the runtime that holds the pod (pod names are unique across runtimes: they share the
-// `pod-names` links). The daemon serves this, so clients never need to know which runtime runs a pod.
+// `pod-names` links). The daemon serves this, so clients never need to know which runtime runs a pod. The
+// engine-wide caps on pods and containers (capacity.ts) are enforced here, across every runtime.
 import { resolveRuntimeClass } from '../limits';
 import { fastDocuments, lintText, valueAt, WORKLOADS } from '../manifest';
+import { DEFAULT_CAPACITY, PodCapacity, type CapacityLimits } from './capacity';
 import type { ExecRequest, LogsRequest, PodRuntime } from './runtime';
 import { PodError, type PodEvent, type RunPodRequest } from './types';
 
@@ -12,35 +14,60 @@ export interface RoutedRuntime {
   runtime: PodRuntime;
 }
 
-type Doc = { kind?: unknown; metadata?: { name?: unknown } };
+type PodLike = {
+  kind?: unknown;
+  metadata?: { name?: unknown; namespace?: unknown };
+  spec?: { runtimeClassName?: unknown; containers?: unknown; initContainers?: unknown };
+};
 
-/** The runtimeClassName a Pod, or a workload's pod template, asks for. */
-function runtimeClassOf(doc: Doc): unknown {
+/** The pod a document runs, as far as the router needs it: a Pod as written, a workload's template named after it. */
+function podLike(doc: PodLike): PodLike | undefined {
   const kind = typeof doc.kind === 'string' ? doc.kind : '';
-  const path = kind === 'Pod' ? [] : WORKLOADS[kind]?.template;
-  const pod = path ? valueAt(doc, path) : undefined;
-  const spec = typeof pod === 'object' && pod !== null ? (pod as { spec?: unknown }).spec : undefined;
-  return typeof spec === 'object' && spec !== null ? (spec as { runtimeClassName?: unknown }).runtimeClassName : undefined;
+  if (kind === 'Pod') return doc;
+  const path = WORKLOADS[kind]?.template;
+  const template = path ? valueAt(doc, path) : undefined;
+  if (typeof template !== 'object' || template === null) return undefined;
+  return { kind: 'Pod', metadata: { name: doc.metadata?.name, namespace: doc.metadata?.namespace }, spec: (template as PodLike).spec };
 }
 
 /**
- * The runtime class a run request asks for; undefined when the manifest does not say clearly (admission
- * will). The chosen runtime lints the manifest anyway: values are enough here, so the cheap js-yaml pass is
- * used, and the linter only for files it leaves to the full parse. Pods and workloads count, as in admission.
+ * The pod a run request asks for, as far as the router needs it: its runtime class (undefined when the
+ * manifest does not say clearly: admission will), its name and how many containers it has. The chosen
+ * runtime lints the manifest anyway: values are enough here, so the cheap js-yaml pass is used, and the
+ * linter only for files it leaves to the full parse. Pods and workloads count, as in admission.
  */
-export function requestedRuntimeClass(req: RunPodRequest): string | undefined {
+export function requestedPod(req: RunPodRequest): { runtimeClass?: string; namespace?: string; name?: string; containers: number } {
   const values = fastDocuments(req.manifest)?.map((d) => d.value) ?? lintText(req.manifest, { fileName: req.fileName ?? 'manifest' }).documents.map((d) => d.value);
-  const runnable = values.filter((v): v is Doc => {
-    const kind = typeof v === 'object' && v !== null ? (v as Doc).kind : undefined;
-    return kind === 'Pod' || (typeof kind === 'string' && kind in WORKLOADS);
+  const pods = values.flatMap((v) => {
+    const pod = typeof v === 'object' && v !== null ? podLike(v as PodLike) : undefined;
+    return pod ? [pod] : [];
   });
-  const chosen = req.podName ? runnable.find((p) => p.metadata?.name === req.podName) : runnable[0];
-  return resolveRuntimeClass(chosen ? runtimeClassOf(chosen) : undefined);
+  const chosen = req.podName ? pods.find((p) => p.metadata?.name === req.podName) : pods[0];
+  const count = (list: unknown) => (Array.isArray(list) ? list.length : 0);
+  const name = chosen?.metadata?.name;
+  const namespace = chosen?.metadata?.namespace ?? 'default';
+  const runtimeClass = resolveRuntimeClass(chosen?.spec?.runtimeClassName);
+  return {
+    ...(runtimeClass ? { runtimeClass } : {}),
+    ...(typeof name === 'string' && typeof namespace === 'string' ? { name, namespace } : {}),
+    containers: count(chosen?.spec?.containers) + count(chosen?.spec?.initContainers),
+  };
 }
 
-export function routePods(routes: RoutedRuntime[]): PodRuntime {
+export interface RouterOptions {
+  /** The engine-wide caps (default LIMITS.podsPerEngine and containersPerEngine); tests lower them. */
+  capacity?: Partial<CapacityLimits>;
+}
+
+export function routePods(routes: RoutedRuntime[], options: RouterOptions = {}): PodRuntime {
   if (routes.length === 0) throw new Error('routePods needs at least one runtime');
   const [fallback] = routes;
+  const capacity = new PodCapacity({ ...DEFAULT_CAPACITY, ...options.capacity }, async () => (await Promise.all(routes.map((r) => r.runtime.listPods()))).flat());
+  // Pods that go without a delete through here (a reconcile finishing one) free their slots too.
+  for (const r of routes)
+    r.runtime.watch((e) => {
+      if (e.type === 'pod' && (e.reason === 'Deleted' || e.reason === 'CreationInterrupted')) capacity.forgetUid(e.uid);
+    });
 
   /** Runs `op` on each runtime until one knows the pod. */
   async function onHolder<T>(pod: string, op: (r: PodRuntime) => Promise<T>): Promise<T> {
@@ -60,18 +87,31 @@ export function routePods(routes: RoutedRuntime[]): PodRuntime {
   }
 
   return {
-    runPod(req, onEvent) {
-      const cls = requestedRuntimeClass(req);
+    async runPod(req, onEvent) {
+      const wanted = requestedPod(req);
+      const cls = wanted.runtimeClass;
       // Unknown or invalid: the first runtime's admission gives the editor's findings.
       const route = cls ? routes.find((r) => r.classes.includes(cls)) : fallback;
       if (!route) {
         const served = routes.flatMap((r) => r.classes).join(', ');
-        return Promise.reject(new PodError(`runtime class ${cls} is not available here (this engine serves ${served}); 'podsmith doctor' shows what is missing`, 'NOT_SUPPORTED'));
+        throw new PodError(`runtime class ${cls} is not available here (this engine serves ${served}); 'podsmith doctor' shows what is missing`, 'NOT_SUPPORTED');
       }
-      return route.runtime.runPod(req, onEvent);
+      // Before the runtime allocates anything: a full engine refuses here.
+      const slot = await capacity.reserve(wanted.namespace, wanted.name, wanted.containers);
+      try {
+        const status = await route.runtime.runPod(req, onEvent);
+        slot.commit(status);
+        return status;
+      } catch (err) {
+        slot.release();
+        throw err;
+      }
     },
     stopPod: (req) => onHolder(req.pod, (r) => r.stopPod(req)),
-    deletePod: (req) => onHolder(req.pod, (r) => r.deletePod(req)),
+    async deletePod(req) {
+      await onHolder(req.pod, (r) => r.deletePod(req));
+      capacity.forget(req.pod);
+    },
     podStatus: (pod) => onHolder(pod, (r) => r.podStatus(pod)),
     async listPods() {
       const lists = await Promise.all(routes.map((r) => r.runtime.listPods()));

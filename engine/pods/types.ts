@@ -61,6 +61,13 @@ export interface PodStatus {
   podIPs?: string[];
   hostname: string;
   startTime?: string;
+  /**
+   * Set while the pod is being stopped or deleted (Kubernetes' metadata.deletionTimestamp: when SIGKILL is
+   * due); `ps` shows such a pod as Terminating.
+   */
+  deletionTimestamp?: string;
+  /** The grace period that set deletionTimestamp (metadata.deletionGracePeriodSeconds). */
+  deletionGracePeriodSeconds?: number;
   initContainerStatuses: ContainerStatus[];
   containerStatuses: ContainerStatus[];
 }
@@ -127,11 +134,33 @@ export type PodEvent =
   | { type: 'occurrence'; time: string; pod: string; uid: string; container?: string; severity: 'Normal' | 'Warning'; reason: string; message: string }
   | { type: 'pull'; time: string; pod?: string; image: string; progress: import('../image/types').PullProgress };
 
+/**
+ * What went wrong, for callers to branch on:
+ * - CANCELLED: a forced delete cancelled the run while the pod was starting (everything was rolled back);
+ * - RESOURCE_EXHAUSTED: the engine holds as many pods or containers as it may (LIMITS.podsPerEngine, containersPerEngine);
+ * - TIMEOUT: a container did not start, or an exec did not finish, within its time limit.
+ */
+export type PodErrorCode =
+  | 'INVALID'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'IMAGE'
+  | 'START_FAILED'
+  | 'INIT_FAILED'
+  | 'LIMIT'
+  | 'RUNTIME'
+  | 'BUSY'
+  | 'NOT_RUNNING'
+  | 'NOT_SUPPORTED'
+  | 'CANCELLED'
+  | 'RESOURCE_EXHAUSTED'
+  | 'TIMEOUT';
+
 /** Errors callers branch on. `details` names the failing container and, when `run` failed, its evidence. */
 export class PodError extends Error {
   constructor(
     message: string,
-    readonly code: 'INVALID' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'IMAGE' | 'START_FAILED' | 'INIT_FAILED' | 'LIMIT' | 'RUNTIME' | 'BUSY' | 'NOT_RUNNING' | 'NOT_SUPPORTED',
+    readonly code: PodErrorCode,
     readonly details?: { container?: string; findings?: import('../manifest/types').Finding[]; failure?: ContainerFailure },
   ) {
     super(message);

@@ -105,7 +105,16 @@ export async function createUnderConmon(o: ConmonCreateOptions): Promise<ConmonC
     };
     const timeoutMs = o.timeoutMs ?? 60_000;
     const timer = setTimeout(
-      () => finish(() => reject(new RuntimeError(`conmon did not report on container ${o.name} within ${timeoutMs / 1000} s`, 'TIMEOUT'))),
+      () =>
+        finish(() => {
+          // A hung `runtime create`: end conmon and the runtime it runs (conmon leads their process group), or
+          // they would wait forever with nobody to collect them.
+          void readFile(o.conmonPidFile, 'utf8')
+            .then((text) => killGroup(Number(text.trim())))
+            .catch(() => undefined)
+            .finally(() => killGroup(child.pid));
+          reject(new RuntimeError(`${o.runtime.name} create of container ${o.name} did not finish within ${timeoutMs / 1000} s`, 'TIMEOUT'));
+        }),
       timeoutMs,
     );
     sync.on('data', (chunk: Buffer) => {
@@ -134,4 +143,18 @@ export async function createUnderConmon(o: ConmonCreateOptions): Promise<ConmonC
   }
   const conmonPid = Number((await readFile(o.conmonPidFile, 'utf8')).trim());
   return { pid: message.data, startTime: procStat(message.data)?.startTime, conmonPid, conmonStartTime: procStat(conmonPid)?.startTime };
+}
+
+function killGroup(pid: number | undefined): void {
+  if (!pid || pid <= 0) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // gone, or not a group leader: the process alone
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
 }

@@ -43,12 +43,19 @@ async function readCache(home: string): Promise<Record<string, CacheEntry>> {
   }
 }
 
-async function writeCache(home: string, entries: Record<string, CacheEntry>): Promise<void> {
-  const file = cacheFile(home);
-  await mkdir(join(home, 'runtime'), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, JSON.stringify(entries, null, 2) + '\n', { mode: 0o600 });
-  await rename(temp, file);
+/** Cache writes of this process, one after another (each reads, adds its entry and replaces the file). */
+let writes: Promise<void> = Promise.resolve();
+
+function addToCache(home: string, path: string, entry: CacheEntry): Promise<void> {
+  const write = writes.then(async () => {
+    const file = cacheFile(home);
+    await mkdir(join(home, 'runtime'), { recursive: true, mode: 0o700 });
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(temp, JSON.stringify({ ...(await readCache(home)), [path]: entry }, null, 2) + '\n', { mode: 0o600 });
+    await rename(temp, file);
+  });
+  writes = write.catch(() => undefined);
+  return write;
 }
 
 async function versionOf(path: string): Promise<string> {
@@ -80,8 +87,21 @@ async function probe(home: string, path: string): Promise<{ reason?: string; ms:
   }
 }
 
+/** Checks under way, by home and path: the first pods run at once share one probe. */
+const checking = new Map<string, Promise<RuntimeVerdict>>();
+
 /** The verdict on one runtime binary (probing it unless a cached verdict for the same file exists). */
-export async function checkOciRuntime(home: string, path: string, name: string): Promise<RuntimeVerdict> {
+export function checkOciRuntime(home: string, path: string, name: string): Promise<RuntimeVerdict> {
+  const key = `${home}\0${path}`;
+  let check = checking.get(key);
+  if (!check) {
+    check = verdictOf(home, path, name).finally(() => checking.delete(key));
+    checking.set(key, check);
+  }
+  return check;
+}
+
+async function verdictOf(home: string, path: string, name: string): Promise<RuntimeVerdict> {
   const st = await stat(path);
   const fresh = (e: CacheEntry | undefined) => e && e.size === st.size && e.mtimeMs === st.mtimeMs;
   const key = `${home}\0${path}`;
@@ -106,7 +126,7 @@ export async function checkOciRuntime(home: string, path: string, name: string):
     mtimeMs: st.mtimeMs,
   };
   memory.set(key, entry);
-  await writeCache(home, { ...(await readCache(home)), [path]: entry });
+  await addToCache(home, path, entry);
   return entry;
 }
 

@@ -1,5 +1,6 @@
 // One OCI runtime binary (runc, crun, youki) bound to a state directory (`--root`). The three share the
 // runc command line for everything used here: state, start, kill, delete, list, exec, update.
+import { readdir } from 'node:fs/promises';
 import { RuntimeError } from './errors';
 import { runCommand, runtimeMessage } from './run-command';
 
@@ -71,8 +72,8 @@ export class OciRuntime {
     }
   }
 
-  async start(id: string): Promise<void> {
-    await this.run(['start', id], `start ${id}`);
+  async start(id: string, timeoutMs = TIMEOUT_MS): Promise<void> {
+    await this.run(['start', id], `start ${id}`, timeoutMs);
   }
 
   /** Sends `signal` to the container's init process (`all`: to every process in it). */
@@ -86,6 +87,21 @@ export class OciRuntime {
       await this.run(['delete', ...(force ? ['--force'] : []), id], `delete ${id}`);
     } catch (err) {
       if (err instanceof RuntimeError && err.code === 'NOT_FOUND') return;
+      throw err;
+    }
+  }
+
+  /**
+   * Ids of every container in the state directory (one folder per container for runc, crun and youki).
+   * Teardown and orphan sweeps use this, not `list`: runc 1.1's `list` fails as a whole when a container
+   * folder disappears while it reads them (another container being deleted at that moment), which once left
+   * a pod's containers behind. Reading the folder also saves a runtime process.
+   */
+  async ids(): Promise<string[]> {
+    try {
+      return (await readdir(this.root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
   }

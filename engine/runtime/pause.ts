@@ -1,6 +1,7 @@
 // The pause container: `catatonit -P` in a tiny read-only rootfs that holds nothing but the static catatonit
 // binary. It creates the pod's network, IPC and UTS namespaces (and the pid namespace when the pod shares
 // one), sets the pod hostname, and every other container joins it through /proc/<pid>/ns/*.
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,8 +31,9 @@ export async function ensurePauseRootfs(home: string): Promise<string> {
   const [src, dst] = await Promise.all([stat(source), stat(target).catch(() => undefined)]);
   if (dst && dst.size === src.size && dst.mtimeMs >= src.mtimeMs) return rootfs;
   for (const d of ['proc', 'dev', 'sys', 'etc']) await mkdir(join(rootfs, d), { recursive: true, mode: 0o755 });
-  // Copy under a private name then rename, so a concurrent start never runs a half-copied binary.
-  const temp = `${target}.${process.pid}.tmp`;
+  // Copy under a private name then rename, so a concurrent start never runs a half-copied binary (private to
+  // each call: the first pods run at once all get here).
+  const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await copyFile(source, temp, constants.COPYFILE_FICLONE);
   await rename(temp, target);
   return rootfs;

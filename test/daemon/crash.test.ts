@@ -1,11 +1,11 @@
 // Reliability on the real `pod-containers` runtime: the daemon is SIGKILLed at named points inside run_pod,
 // stop_pod and delete_pod (PODSMITH_FAILPOINTS, engine/pods/native/failpoint.ts). The next daemon reconciles:
 // a pod caught mid-run is gone entirely, one caught mid-stop ends stopped, one caught mid-delete is deleted,
-// and the leak checker finds no container, conmon, cgroup, mount, bundle or name left. Also: two clients
-// running and deleting pods at the same time.
+// and the leak checker finds no container, conmon, pasta, cgroup, mount, bundle or name left. Also: a pasta
+// that no state file names, and two clients running and deleting pods at the same time.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectDaemon } from '../../engine/client/connect';
 import type { DaemonClient } from '../../engine/client/daemon-client';
@@ -104,7 +104,9 @@ describe('daemon killed with SIGKILL inside pod operations', { skip }, () => {
       await crashed(pid);
 
       const next = await daemon();
-      const pod = await next.getPod('crash-stop');
+      // The stop resumes in the background with the deadline it had (Terminating until then).
+      let pod = await next.getPod('crash-stop');
+      await waitFor('the resumed stop to finish', async () => !(pod = await next.getPod('crash-stop')).deletionTimestamp);
       assert.equal(pod.uid, running.uid);
       assert.ok(pod.phase === 'Succeeded' || pod.phase === 'Failed', `phase ${pod.phase}`);
       for (const c of pod.containerStatuses) assert.ok(c.state.terminated, `${c.name} ${JSON.stringify(c.state)}`);
@@ -121,6 +123,17 @@ describe('daemon killed with SIGKILL inside pod operations', { skip }, () => {
     await crashed(pid);
     const next = await daemon();
     assert.deepEqual(await next.listPods(), []);
+    assert.deepEqual(await leaks.check(), []);
+  });
+
+  it('a pasta no state file names (a crash between its start and its record) is ended with its pod', async () => {
+    const client = await daemon();
+    const pod = await client.runPod({ manifest: manifest('crash-net') });
+    const state = join(home, 'pods', pod.uid, 'net', 'pasta.json');
+    assert.ok(existsSync(state), 'the pod has pasta');
+    // As a daemon killed right after pasta started would leave it: running, unrecorded.
+    rmSync(state);
+    await client.deletePod({ pod: 'crash-net', force: true });
     assert.deepEqual(await leaks.check(), []);
   });
 

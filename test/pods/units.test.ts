@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { totalmem } from 'node:os';
 import { admitPod } from '../../engine/pods/native/admit';
-import { requestedRuntimeClass } from '../../engine/pods/router';
+import { requestedPod } from '../../engine/pods/router';
+
+const requestedRuntimeClass = (req: Parameters<typeof requestedPod>[0]) => requestedPod(req).runtimeClass;
 import { restartDelay } from '../../engine/pods/native/backoff';
 import { podLimits } from '../../engine/pods/native/run-pod';
 import { PodPaths } from '../../engine/pods/native/paths';

@@ -1,8 +1,9 @@
 // A leak checker for pod tests: after a test, nothing a pod runtime made may remain. It looks at the real
 // system, scoped to one PODSMITH_HOME and the pod uids the runtime announced (other tests and people may run
 // pods on the same machine at the same time):
-//   - OCI containers in this home's runtime state (runc/crun/youki --root <home>/runtime/<name>)
-//   - conmon processes started for this home (its paths are on their command line)
+//   - OCI containers in this home's runtime state (runc/crun/youki --root <home>/runtime/<name>, and any
+//     container folder there that `list` did not show)
+//   - conmon and pasta processes started for this home (its paths are on their command line)
 //   - cgroups /podsmith/<uid> in any hierarchy, and processes still in them (catatonit included)
 //   - mounts at or below the home (rootfs overlays, tmpfs volumes, private subPath mounts, wasm sandbox slots)
 //   - pod directories (bundles, volumes, logs) and name links
@@ -77,9 +78,13 @@ export class LeakTracker {
 
     for (const name of ['runc', 'crun', 'youki']) {
       const root = join(home, 'runtime', name);
-      const r = spawnSync(name, ['--root', root, 'list', '--format', 'json'], { encoding: 'utf8' });
-      if (r.status !== 0) continue;
-      for (const s of (JSON.parse(r.stdout.trim() || '[]') ?? []) as { id: string; status: string }[]) leaks.push(`${name} container ${s.id} (${s.status})`);
+      // runc 1.1's list fails as a whole when a container folder vanishes mid-read (another home's pod being
+      // deleted meanwhile): try again rather than miss a leak; and the folder itself names every container.
+      let r = spawnSync(name, ['--root', root, 'list', '--format', 'json'], { encoding: 'utf8' });
+      for (let attempt = 0; attempt < 5 && r.status !== 0 && !r.error; attempt++) r = spawnSync(name, ['--root', root, 'list', '--format', 'json'], { encoding: 'utf8' });
+      const listed = r.status === 0 ? ((JSON.parse(r.stdout.trim() || '[]') ?? []) as { id: string; status: string }[]) : [];
+      for (const s of listed) leaks.push(`${name} container ${s.id} (${s.status})`);
+      for (const id of readdirSafe(root)) if (!listed.some((s) => s.id === id)) leaks.push(`${name} state folder ${id}`);
     }
     for (const name of readdirSafe(join(home, 'runtime')).filter((n) => n.startsWith('probe-'))) leaks.push(`runtime probe directory ${name}`);
 
@@ -146,7 +151,13 @@ export function homeLeaks(home: string, strict = false): string[] {
     if (point && (point === home || point.startsWith(home + '/')) && !ofSpare(point)) leaks.push(`mount ${point}`);
   }
   for (const root of POD_ROOT_DIRS) for (const uid of readdirSafe(join(home, root))) leaks.push(`pod directory ${root}/${uid}`);
-  for (const name of readdirSafe(join(home, 'pod-names'))) leaks.push(`pod name link ${name} -> ${readlinkSafe(join(home, 'pod-names', name))}`);
+  // pod-names/<namespace>/<name> links (the namespace folders themselves stay), and links of the old flat layout.
+  const names = join(home, 'pod-names');
+  for (const entry of readdirSafe(names)) {
+    const path = join(names, entry);
+    if (existsDir(path)) for (const name of readdirSafe(path)) leaks.push(`pod name link ${entry}/${name} -> ${readlinkSafe(join(path, name))}`);
+    else leaks.push(`pod name link ${entry} -> ${readlinkSafe(path)}`);
+  }
   const tag = homeTag(home);
   for (const pid of pids()) {
     if (isZombie(pid)) continue;

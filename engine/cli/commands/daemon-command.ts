@@ -47,6 +47,8 @@ const HINTS: Partial<Record<PodError['code'], string>> = {
   NOT_RUNNING: "'podsmith describe POD' shows its state, 'podsmith logs -c CONTAINER POD' its output",
   IMAGE: "check the image name; 'podsmith pull IMAGE' shows what the registry answers",
   INVALID: "'podsmith lint FILE' shows the same findings",
+  CANCELLED: 'run it again when you want the pod',
+  RESOURCE_EXHAUSTED: "'podsmith ps -a' lists the pods; 'podsmith rm' deletes the ones you no longer need",
 };
 
 export function runPodCommand(

@@ -10,8 +10,8 @@ import { runPodCommand, type PodCommandDeps } from './daemon-command';
 
 export const PS_USAGE = `Usage: podsmith ps [-a] [-o wide|json|yaml] [POD...]
 
-Lists pods: NAME READY STATUS RESTARTS AGE. Without -a only pods that are pending or running; -a adds
-pods that have stopped (Succeeded, Failed). -o wide adds the runtime class, the OCI runtime and the pod IP;
+Lists pods: NAME READY STATUS RESTARTS AGE. Without -a only pods that are pending, running or being
+stopped (Terminating); -a adds pods that have stopped (Succeeded, Failed). -o wide adds the runtime class, the OCI runtime and the pod IP;
 -o json and -o yaml print the pods as Kubernetes Pod objects (a List, or the pod itself when one POD is
 named), as 'kubectl get -o json' does. Exit 0 on success, 1 when a named pod does not exist, 2 for usage.`;
 
@@ -36,7 +36,7 @@ export function psCommand(argv: string[], io: Io, deps: PodCommandDeps = {}): Pr
     if (values.output !== undefined && !FORMATS.has(values.output)) throw new UsageError(`unknown output format "${values.output}"; use wide, json or yaml`);
     let pods: PodStatus[];
     if (positionals.length) pods = await Promise.all(positionals.map((p) => client.getPod(p)));
-    else pods = (await client.listPods()).filter((p) => values.all || !STOPPED.has(p.phase));
+    else pods = (await client.listPods()).filter((p) => values.all || !STOPPED.has(p.phase) || p.deletionTimestamp);
     pods.sort((a, b) => a.name.localeCompare(b.name));
     const now = (deps.now ?? Date.now)();
     if (values.output === 'json' || values.output === 'yaml') {

@@ -7,8 +7,10 @@ import { CommandFailed, runPodCommand, type PodCommandDeps } from './daemon-comm
 
 export const RM_USAGE = `Usage: podsmith rm [-f] POD...
 
-Deletes stopped pods with everything they own (containers, logs, volumes, network). A running pod is refused
-unless -f, which stops it first without waiting for the grace period.
+Deletes pods with everything they own (containers, logs, volumes, network). A running pod is stopped first,
+as 'podsmith stop' does (preStop hooks, SIGTERM, the grace period, then SIGKILL), and shows as Terminating
+meanwhile. -f kills at once: it also ends a stop or delete already waiting out its grace period, and cancels
+a 'podsmith run' that is still starting the pod (that run then fails with CANCELLED).
 Exit 0 on success, 1 when a pod does not exist or cannot be deleted, 2 for usage.`;
 
 export function rmCommand(argv: string[], io: Io, deps: PodCommandDeps = {}): Promise<number> {
@@ -27,7 +29,7 @@ export function rmCommand(argv: string[], io: Io, deps: PodCommandDeps = {}): Pr
       try {
         await client.deletePod({ pod, force: !!values.force });
       } catch (err) {
-        if (err instanceof PodError && err.code === 'BUSY' && !values.force) {
+        if (err instanceof PodError && err.code === 'BUSY' && !values.force && !err.message.includes('rm -f')) {
           throw new CommandFailed(`${err.message}; stop it first ('podsmith stop ${pod}') or delete it anyway with 'podsmith rm -f ${pod}'`);
         }
         throw err;

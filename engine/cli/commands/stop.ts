@@ -9,7 +9,9 @@ export const STOP_USAGE = `Usage: podsmith stop [--grace SECONDS] POD...
 
 Stops a pod's containers: preStop hooks, SIGTERM, then SIGKILL after the grace period (the pod's
 terminationGracePeriodSeconds unless --grace says otherwise; at most 300). App containers stop before
-sidecars. The pod stays listed ('podsmith ps -a') until 'podsmith rm' deletes it.
+sidecars. The pod shows as Terminating meanwhile, then stays listed ('podsmith ps -a') until 'podsmith rm'
+deletes it. A stop of a pod already stopping joins that stop: a shorter --grace takes effect at once (a
+longer one changes nothing); 'podsmith rm -f' ends it at once.
 Exit 0 on success, 1 when a pod does not exist or cannot be stopped, 2 for usage.`;
 
 export function stopCommand(argv: string[], io: Io, deps: PodCommandDeps = {}): Promise<number> {

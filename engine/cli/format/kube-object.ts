@@ -14,6 +14,7 @@ export function kubePod(p: PodStatus): Record<string, unknown> {
       namespace: p.namespace,
       uid: p.uid,
       ...(p.startTime ? { creationTimestamp: p.startTime } : {}),
+      ...(p.deletionTimestamp ? { deletionTimestamp: p.deletionTimestamp, deletionGracePeriodSeconds: p.deletionGracePeriodSeconds ?? 0 } : {}),
       ...(p.ociRuntime ? { annotations: { [OCI_RUNTIME_ANNOTATION]: p.ociRuntime } } : {}),
     },
     spec: {

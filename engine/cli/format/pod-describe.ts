@@ -1,7 +1,7 @@
 // `podsmith describe POD`: the layout of `kubectl describe pod` (labelled fields, a block per container,
 // conditions, events), plus the runtime class and which OCI runtime runs the containers.
 import type { ContainerState, ContainerStatus, PodEvent, PodStatus } from '../../pods/types';
-import { age } from './duration';
+import { age, humanDuration } from './duration';
 import { eventRow } from './event-rows';
 import { renderTable } from './pod-table';
 
@@ -32,7 +32,9 @@ export function describePod(p: PodStatus, events: PodEvent[], now: number): stri
   l.field(0, 'OCI Runtime', p.ociRuntime ?? '<none>');
   l.field(0, 'Hostname', p.hostname);
   l.field(0, 'Start Time', when(p.startTime) ?? '<none>');
-  l.field(0, 'Status', p.phase);
+  // As kubectl, Terminating and the grace period while a stop or delete is under way; plus when SIGKILL is due.
+  l.field(0, 'Status', p.deletionTimestamp ? `Terminating (SIGKILL in ${humanDuration(Math.max(0, Date.parse(p.deletionTimestamp) - now))})` : p.phase);
+  if (p.deletionTimestamp) l.field(0, 'Termination Grace Period', `${p.deletionGracePeriodSeconds ?? 0}s`);
   l.field(0, 'Reason', p.reason);
   l.field(0, 'Message', p.message);
   l.field(0, 'IP', p.podIP ?? '<none>');

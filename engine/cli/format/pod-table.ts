@@ -24,6 +24,8 @@ export function podStatusText(p: PodStatus): string {
     else if (r && c.ready) hasReadyRunning = true;
   }
   if (reason === 'Completed' && hasReadyRunning) reason = isReady(p) ? 'Running' : 'NotReady';
+  // kubectl: a pod with a deletionTimestamp is Terminating, whatever its containers say.
+  if (p.deletionTimestamp) return 'Terminating';
   return reason;
 }
 

@@ -1,6 +1,6 @@
 // Bounds on what a registry may make us download and how long it may take (the seeds' security table).
 // Timeouts and retry pacing are options so tests can make failures fast.
-import { MiB } from '../../limits/table';
+import { LIMITS, MiB } from '../../limits/table';
 
 export const REGISTRY_LIMITS = {
   /** A manifest or index document. */
@@ -35,7 +35,7 @@ export interface RetryPolicy {
   maxDelayMs?: number;
 }
 
-export const DEFAULT_TIMEOUTS: Required<Timeouts> = { idleMs: 30_000, totalMs: 300_000 };
+export const DEFAULT_TIMEOUTS: Required<Timeouts> = { idleMs: 30_000, totalMs: LIMITS.imagePullSeconds * 1000 };
 export const DEFAULT_RETRY: Required<RetryPolicy> = { attempts: 5, baseDelayMs: 250, maxDelayMs: 10_000 };
 /** Blobs downloaded at once per image. */
 export const DEFAULT_CONCURRENCY = 3;

@@ -1,6 +1,7 @@
 // What every pod operation shares inside one runtime instance: the home, the image store, per-pod locks,
 // the event listeners, and saving a record (which is also where state changes turn into PodEvents).
 import type { ConnectOptions } from '../../image/registry/connect';
+import { LIMITS } from '../../limits/table';
 import { openStore, type ImageStore } from '../../image/store';
 import type { Platform } from '../../image/types';
 import type { RotationPolicy } from '../../logs';
@@ -8,6 +9,7 @@ import type { PortForwardSession } from '../../network';
 import { findConmon, runtimeFor, type OciRuntime } from '../../runtime';
 import type { PodEvent, PodPhase } from '../types';
 import { KeyedMutex } from './keyed-mutex';
+import type { Termination } from './termination';
 import { writePod, type PodRecord } from './state';
 import { podPhase, refreshConditions } from './status';
 
@@ -26,6 +28,19 @@ export interface NativeRuntimeOptions {
   supervise?: boolean;
   /** How often disk emptyDirs with a sizeLimit are measured, ms (default 10 s, as the kubelet's housekeeping). */
   volumeUsageIntervalMs?: number;
+  /** Time limits (the seeds' CONTAINER_START_TIMEOUT and EXEC_TIMEOUT); tests shorten them. */
+  timeouts?: {
+    /** `runtime create` (under conmon) and `runtime start` of one container. Default 60 s. */
+    containerStartMs?: number;
+    /** An exec with neither a terminal nor stdin. Default 300 s. */
+    execMs?: number;
+  };
+}
+
+/** A run_pod in progress in this process: a forced delete cancels it and waits until it has rolled back. */
+export interface Creation {
+  readonly cancel: AbortController;
+  readonly settled: Promise<void>;
 }
 
 export class RuntimeContext {
@@ -33,6 +48,12 @@ export class RuntimeContext {
   readonly listeners = new Set<(e: PodEvent) => void>();
   /** hostPort forwarders this process serves for pods where pasta cannot run (they end with the process). */
   readonly forwarders = new Map<string, PortForwardSession>();
+  /** Pods being created by run_pod in this process, by uid. */
+  readonly creations = new Map<string, Creation>();
+  /** The stop or delete under way per pod (terminate.ts): later requests join it instead of queueing. */
+  readonly terminations = new Map<string, Termination>();
+  /** The last save per pod: saves of one pod are written in order (the newest state lands last). */
+  private readonly saves = new Map<string, Promise<void>>();
   private storePromise: Promise<ImageStore> | undefined;
   private conmonPath: string | undefined;
   /** Last state emitted per pod, to turn saves into change events. */
@@ -72,10 +93,27 @@ export class RuntimeContext {
   }
 
   /** Writes pod.json (conditions refreshed) and emits the pod and container changes since the last save. */
-  async save(record: PodRecord): Promise<void> {
-    refreshConditions(record);
-    await writePod(this.home, record);
-    this.announce(record);
+  save(record: PodRecord): Promise<void> {
+    const previous = this.saves.get(record.uid) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      refreshConditions(record);
+      await writePod(this.home, record);
+      this.announce(record);
+    });
+    const tail = next.catch(() => undefined);
+    this.saves.set(record.uid, tail);
+    void tail.then(() => {
+      if (this.saves.get(record.uid) === tail) this.saves.delete(record.uid);
+    });
+    return next;
+  }
+
+  containerStartMs(): number {
+    return this.options.timeouts?.containerStartMs ?? LIMITS.containerStartSeconds * 1000;
+  }
+
+  execTimeoutMs(): number {
+    return this.options.timeouts?.execMs ?? LIMITS.execSeconds * 1000;
   }
 
   announce(record: PodRecord): void {

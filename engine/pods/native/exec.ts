@@ -1,7 +1,8 @@
 // exec: a command in a running container through `runc exec`, streamed. Without a tty the command gets
 // pipes (stdin only when asked); with a tty it runs on a pty from native/ (runc sees a terminal on its side
 // and proxies it into the container), and resize goes to that pty. The exit code is the command's (128 +
-// signal when a signal ended it), or 127/126 with a one-line message when runc could not start it.
+// signal when a signal ended it), or 127/126 with a one-line message when runc could not start it. An exec
+// with neither a terminal nor stdin is killed after 300 s (TIMEOUT); one a person may be typing into never is.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import type { ExecRequest, ExecSession } from '../runtime';
@@ -66,7 +67,28 @@ export async function execInPod(ctx: RuntimeContext, req: ExecRequest): Promise<
   // runc reports a command it cannot start on stderr: see StartGate.
   const stderr = new StartGate(pidFile);
   child.stderr!.pipe(stderr);
-  const exit = exitOf(child, stderr, pidFile).finally(forget);
+  // A command nobody is typing into (no terminal, no stdin) is ended after the exec time limit.
+  const limitMs = req.stdin ? undefined : ctx.execTimeoutMs();
+  let timedOut = false;
+  const timer =
+    limitMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          killExecCommand(pidFile);
+          child.kill('SIGKILL');
+        }, limitMs);
+  const exit = exitOf(child, stderr, pidFile)
+    .then((code) => {
+      clearTimeout(timer);
+      if (!timedOut) return code;
+      throw new PodError(
+        `exec in container "${c.name}" of pod ${record.name}: the command did not finish within ${limitMs! / 1000} s (the limit for an exec without a terminal or stdin) and was killed; 'podsmith exec -i' or '-t' runs without a limit`,
+        'TIMEOUT',
+        { container: c.name },
+      );
+    })
+    .finally(forget);
   child.stdin?.on('error', () => undefined);
   return { ...(child.stdin ? { stdin: child.stdin } : {}), stdout: child.stdout!, stderr, resize: () => undefined, exit, kill: killer(child) };
 }

@@ -27,6 +27,8 @@ export async function ensureImages(
   containers: PodContainer[],
   pod: { name: string },
   onEvent?: (e: PodEvent) => void,
+  /** Ends pulls early (a forced delete cancelled the run). */
+  signal?: AbortSignal,
 ): Promise<Map<string, string>> {
   const store = await ctx.store();
   const wanted = new Map<string, { policy: Policy; container: string }>();
@@ -58,6 +60,7 @@ export async function ensureImages(
         const r = await pullImage(image, {
           store,
           ...ctx.options.pull,
+          ...(signal ? { signal } : {}),
           onProgress: (progress) => {
             const e: PodEvent = { type: 'pull', time: time(), pod: pod.name, image, progress };
             onEvent?.(e);

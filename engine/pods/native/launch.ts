@@ -118,6 +118,7 @@ export async function launchInstance(ctx: RuntimeContext, record: PodRecord, con
   const created = await createUnderConmon({
     conmon: ctx.conmon(),
     runtime,
+    timeoutMs: ctx.containerStartMs(),
     id,
     socketId,
     name: `${record.name}/${name}`,
@@ -137,7 +138,7 @@ export async function launchInstance(ctx: RuntimeContext, record: PodRecord, con
   // made the process. One clock for both, so a container that exits at once never seems to end before it
   // began (the daemon's clock once `start` returned was later than conmon's exit file).
   const startedAt = (await stat(join(bundle, 'pid')).catch(() => undefined))?.mtime ?? new Date();
-  await runtime.start(id);
+  await runtime.start(id, ctx.containerStartMs());
   container.state = { running: { startedAt: startedAt.toISOString() } };
   delete container.backoff;
   // Without probes a running container is started and ready at once; with them the probes decide.

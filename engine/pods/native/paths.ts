@@ -65,17 +65,13 @@ export class PodPaths {
   }
 }
 
-/** Folders under PODSMITH_HOME holding the pods of each runtime (pod-containers, pod-wasm); names are unique across them. */
+/** Folders under PODSMITH_HOME holding the pods of each runtime (pod-containers, pod-wasm); names are unique across them (pod-names.ts). */
 export const POD_ROOT_DIRS = ['pods', 'wasm-pods'] as const;
 
 export function podsDir(home: string): string {
   return join(home, 'pods');
 }
 
-/** `<home>/pod-names/<namespace>_<name>`: a symlink to the uid, created atomically to keep names unique. */
-export function nameLink(home: string, namespace: string, name: string): string {
-  return join(home, 'pod-names', `${namespace}_${name}`);
-}
 
 /** OCI container ids carry the pod uid's first 12 hex digits so `runc list` output groups by pod. */
 export function uidPrefix(uid: string): string {

@@ -24,6 +24,7 @@ export function toPodError(err: unknown, container?: string): PodError {
   // A bad env reference or user is Kubernetes' CreateContainerConfigError: the container cannot be made.
   if (err instanceof BundleError) return new PodError(named, 'START_FAILED', details);
   if (err instanceof ImageError) return new PodError(named, 'IMAGE', details);
+  if (err instanceof RuntimeError && err.code === 'TIMEOUT') return new PodError(named, 'TIMEOUT', details);
   if (err instanceof RuntimeError) return new PodError(named, err.code === 'NOT_INSTALLED' || err.code === 'UNUSABLE' ? 'RUNTIME' : 'START_FAILED', details);
   return new PodError(named, container ? 'START_FAILED' : 'RUNTIME', details);
 }

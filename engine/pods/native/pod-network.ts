@@ -2,8 +2,9 @@
 // outbound traffic and serves its hostPorts (engine/network). It attaches once the pause container exists,
 // before any container starts, as CNI does for the kubelet. The annotation `podsmith.io/network: none`
 // keeps a pod on loopback only (podman's `--network none`); hostPorts are still served then.
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { connectPod, disconnectPod, type HostPortMapping } from '../../network';
+import { listPids, readCmdline, signalProcess, waitGone } from '../../runtime';
 import type { RuntimeContext } from './context';
 import { PodPaths } from './paths';
 import type { PodObject } from './pod-spec';
@@ -51,4 +52,19 @@ export async function disconnectPodNetwork(ctx: RuntimeContext, uid: string): Pr
   const forwarder = ctx.forwarders.get(uid);
   ctx.forwarders.delete(uid);
   await disconnectPod(stateFile(ctx.home, uid), forwarder ? { forwarder } : undefined);
+}
+
+/**
+ * Ends pasta processes of this pod that no state file names (a daemon killed between pasta's start and its
+ * record): they are found by the pod directory on their command line (pasta's pid and log files live there).
+ */
+export async function killStrayPasta(ctx: RuntimeContext, uid: string): Promise<void> {
+  const dir = new PodPaths(ctx.home, uid).dir + '/';
+  const found: number[] = [];
+  for (const pid of listPids()) {
+    const argv = await readCmdline(pid);
+    if (!argv || !/^pas(s|ta)/.test(basename(argv[0] ?? '')) || !argv.some((a) => a.startsWith(dir))) continue;
+    if (signalProcess(pid, 'SIGKILL')) found.push(pid);
+  }
+  await Promise.all(found.map((pid) => waitGone(pid, 2000)));
 }

@@ -12,9 +12,9 @@ import { refreshConditions, toPodStatus } from './status';
 import { findPod } from './stop-pod';
 import type { Supervisor } from './supervisor';
 
-/** The record as it would be once pending exits are collected (not saved). */
-async function withPendingExits(ctx: RuntimeContext, record: PodRecord): Promise<PodRecord> {
-  if (record.lifecycle !== 'running') return record;
+/** The record as it would be once pending exits are collected (not saved); `changed` when there were any. */
+async function withPendingExits(ctx: RuntimeContext, record: PodRecord): Promise<{ record: PodRecord; changed: boolean }> {
+  if (record.lifecycle !== 'running') return { record, changed: false };
   const paths = new PodPaths(ctx.home, record.uid);
   let changed = false;
   for (const c of record.containers) {
@@ -31,14 +31,22 @@ async function withPendingExits(ctx: RuntimeContext, record: PodRecord): Promise
     changed = true;
   }
   if (changed) refreshConditions(record);
-  return record;
+  return { record, changed };
 }
 
 async function statusOf(ctx: RuntimeContext, supervisor: Supervisor, uid: string, watched: (uid: string) => boolean): Promise<PodStatus | undefined> {
-  if (supervisor.enabled && watched(uid)) await supervisor.check(uid);
-  const record = await readPod(ctx.home, uid);
-  if (!record) return undefined;
-  return toPodStatus(await withPendingExits(ctx, record));
+  // Fresh exits first, unless a stop or delete holds the pod (it may take its whole grace period): a status
+  // never waits for that; the record plus pending exit files say enough meanwhile.
+  const supervising = () => supervisor.enabled && watched(uid) && !ctx.terminations.has(uid);
+  for (let round = 0; ; round++) {
+    if (supervising()) await supervisor.check(uid);
+    const record = await readPod(ctx.home, uid);
+    if (!record) return undefined;
+    const pending = await withPendingExits(ctx, record);
+    // An exit that landed just after the check: the supervisor acts on it (a finished pod's sandbox stops)
+    // rather than the status guessing at half of it.
+    if (!pending.changed || round === 2 || !supervising()) return toPodStatus(pending.record);
+  }
 }
 
 export async function podStatus(ctx: RuntimeContext, supervisor: Supervisor, ref: string, watched: (uid: string) => boolean): Promise<PodStatus> {

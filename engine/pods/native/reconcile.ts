@@ -2,7 +2,7 @@
 // is each container's parent), so running pods are simply supervised again: exits that happened meanwhile
 // are collected from conmon's exit files (or marked unknown when conmon is gone too), restarts and probes
 // resume. Pods caught mid-creation are removed (run_pod is atomic), mid-deletion are finished, mid-stop are
-// stopped. OCI containers under this home's runtime state that belong to no pod are killed and deleted.
+// stopped (in the background, with the deadline they had, and deleted after if a delete was pending). OCI containers under this home's runtime state that belong to no pod are killed and deleted.
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { findExecutable, OciRuntime, removeCgroupTree } from '../../runtime';
@@ -11,8 +11,7 @@ import { connectPodNetwork } from './pod-network';
 import type { RuntimeContext } from './context';
 import { uidPrefix } from './paths';
 import { listPodUids, readPod } from './state';
-import { podPhase } from './status';
-import { stopRecord } from './stop-pod';
+import { terminate } from './termination';
 import type { Supervisor } from './supervisor';
 import { teardownPod } from './teardown';
 
@@ -27,7 +26,19 @@ export async function reconcile(ctx: RuntimeContext, supervisor: Supervisor): Pr
           ctx.emit({ type: 'pod', time: new Date().toISOString(), pod: record.name, uid, phase: 'Failed', reason: record.lifecycle === 'creating' ? 'CreationInterrupted' : 'Deleted' });
         return;
       }
-      if (record.lifecycle === 'stopping') return stopRecord(ctx, supervisor, record);
+      if (record.lifecycle === 'stopping' || (record.lifecycle === 'stopped' && record.deletion?.delete)) {
+        // Resumed in the background with the deadline it had: a 300 s grace period must not hold up the
+        // daemon's start, and a forced delete meanwhile still ends it at once.
+        ctx.announce(record);
+        const d = record.deletion;
+        const deadlineMs = d ? Date.parse(d.timestamp) : NaN;
+        void terminate(ctx, supervisor, uid, `${record.namespace}/${record.name}`, {
+          at: Date.now(),
+          ...(Number.isFinite(deadlineMs) ? { deadlineMs, deadlineGrace: d!.gracePeriodSeconds } : {}),
+          ...(d?.delete ? { delete: true } : {}),
+        }).catch(() => undefined);
+        return;
+      }
       ctx.announce(record);
       if (record.lifecycle !== 'running') return;
       // pasta outlives the daemon (kept when still attached); a forwarder of the last daemon ended with it.
@@ -45,11 +56,11 @@ async function removeOrphans(ctx: RuntimeContext, prefixes: Set<string>): Promis
     const path = findExecutable(name);
     if (!path || !['runc', 'crun', 'youki'].includes(name)) continue;
     const runtime = new OciRuntime({ name, path, version: '' }, join(ctx.home, 'runtime', name));
-    for (const s of await runtime.list().catch(() => [])) {
-      if (prefixes.has(s.id.split('-')[0])) continue;
-      const cgroup = await cgroupOf(runtime.root, s.id);
-      await runtime.kill(s.id, 'SIGKILL', true).catch(() => undefined);
-      await runtime.delete(s.id, true).catch(() => undefined);
+    for (const id of await runtime.ids().catch(() => [] as string[])) {
+      if (prefixes.has(id.split('-')[0])) continue;
+      const cgroup = await cgroupOf(runtime.root, id);
+      await runtime.kill(id, 'SIGKILL', true).catch(() => undefined);
+      await runtime.delete(id, true).catch(() => undefined);
       if (cgroup?.startsWith('/podsmith/')) await removeCgroupTree(dirname(cgroup));
     }
   }

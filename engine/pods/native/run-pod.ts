@@ -3,7 +3,8 @@
 // running (postStart hooks done; startup and readiness probes are not awaited, status shows them). It is
 // atomic: any failure tears down everything made so far and rejects with a PodError naming the container.
 // The record is saved with lifecycle `creating` first, so a daemon killed midway leaves a pod that reconcile
-// removes rather than a half-made one.
+// removes rather than a half-made one. A forced delete meanwhile cancels the run: it stops at the next step
+// (a pull or the wait for an init container at once), rolls back and rejects with CANCELLED.
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -52,16 +53,41 @@ function newContainer(spec: PodContainer, kind: ContainerKind): ContainerRecord 
 
 export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: RunPodRequest, onEvent?: (e: PodEvent) => void): Promise<PodStatus> {
   const admitted = admitPod(req);
+  const uid = randomUUID();
+  // Known from here on, so a forced delete can cancel this run (delete-pod.ts) and wait for its rollback.
+  const cancel = new AbortController();
+  let settle!: () => void;
+  ctx.creations.set(uid, { cancel, settled: new Promise<void>((r) => (settle = r)) });
+  try {
+    return await createPod(ctx, supervisor, req, admitted, uid, cancel.signal, onEvent);
+  } finally {
+    ctx.creations.delete(uid);
+    settle();
+  }
+}
+
+async function createPod(
+  ctx: RuntimeContext,
+  supervisor: Supervisor,
+  req: RunPodRequest,
+  admitted: ReturnType<typeof admitPod>,
+  uid: string,
+  cancelled: AbortSignal,
+  onEvent?: (e: PodEvent) => void,
+): Promise<PodStatus> {
   const { pod, namespace } = admitted;
   const name = pod.metadata.name;
-  const uid = randomUUID();
+  // Between steps: a forced delete arrived, so stop here and roll back.
+  const checkCancelled = () => {
+    if (cancelled.aborted) throw cancelled.reason;
+  };
   const paths = new PodPaths(ctx.home, uid);
   await mkdir(podsDir(ctx.home), { recursive: true, mode: 0o700 });
   // The directory exists before the name points at it, so a name link always leads somewhere real.
   await mkdir(paths.dir, { mode: 0o700 });
   const holder = await claimName(ctx.home, namespace, name, uid).catch(async (err) => {
     await rm(paths.dir, { recursive: true, force: true });
-    throw err;
+    throw toPodError(err);
   });
   if (holder) {
     await rm(paths.dir, { recursive: true, force: true });
@@ -78,6 +104,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
   let record: PodRecord | undefined;
   let pauseStarted: Promise<void> | undefined;
   try {
+    checkCancelled();
     const runtime = await selectOciRuntime(ctx.home, req.ociRuntime ?? ctx.options.ociRuntime);
     const now = new Date().toISOString();
     record = {
@@ -105,7 +132,8 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     failpoint('run_pod:recorded');
 
     const specs = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
-    const images = await ensureImages(ctx, specs, { name });
+    const images = await ensureImages(ctx, specs, { name }, undefined, cancelled);
+    checkCancelled();
     for (const c of rec.containers) c.imageID = images.get(c.image);
 
     const facts = podFacts(pod, uid);
@@ -135,6 +163,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
       const created = await createUnderConmon({
         conmon: ctx.conmon(),
         runtime,
+        timeoutMs: ctx.containerStartMs(),
         id,
         socketId: id.slice(0, 12) + 'p',
         name: `${name}/POD`,
@@ -163,7 +192,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
       // set below what is already used would fail, and nothing may run unbounded meanwhile).
       await applyPodLimits(uid, podLimits(pod, pidsLimit));
       pauseStarted = forContainer('POD', async () => {
-        await runtime.start(id);
+        await runtime.start(id, ctx.containerStartMs());
         failpoint('run_pod:pause-started');
       });
       pauseStarted.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
@@ -192,8 +221,10 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     ]);
     const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    checkCancelled();
 
     const launch = async (c: ContainerRecord) => {
+      checkCancelled();
       await forContainer(c.name, async () => {
         await launchInstance(ctx, rec, c, { freshRootfs: false, facts }).catch(failedAs(c.name, 'StartError'));
         if (c.kind === 'app') failpoint('run_pod:app-launched');
@@ -205,7 +236,8 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
       await launch(c);
       if (c.kind === 'sidecar') continue;
       const p = c.process!;
-      const result = await waitForExitFile(paths.exits, p.id, { conmonPid: p.conmonPid, conmonStartTime: p.conmonStartTime });
+      const result = await waitForExitFile(paths.exits, p.id, { conmonPid: p.conmonPid, conmonStartTime: p.conmonStartTime, signal: cancelled });
+      checkCancelled();
       await collectExit(ctx, rec, c, result);
       await ctx.save(rec);
       const t = c.state.terminated!;
@@ -220,6 +252,7 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     const appFailed = apps.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (appFailed) throw appFailed.reason;
 
+    checkCancelled();
     failpoint('run_pod:before-running');
     rec.lifecycle = 'running';
     await ctx.save(rec);
@@ -230,9 +263,10 @@ export async function runPod(ctx: RuntimeContext, supervisor: Supervisor, req: R
     supervisor.unwatch(uid);
     // The pause's start may still be under way: let it finish before tearing down.
     await pauseStarted?.catch(() => undefined);
-    const error = toPodError(err);
+    // Whatever failed after a forced delete asked to stop (a pull cut short, say), the run was cancelled.
+    const error = cancelled.aborted ? toPodError(cancelled.reason) : toPodError(err);
     // The failing container's output goes with the pod: keep its last lines first.
-    const failure = await collectEvidence(ctx.home, record, error);
+    const failure = cancelled.aborted ? undefined : await collectEvidence(ctx.home, record, error);
     try {
       await teardownPod(ctx, uid, record);
     } catch (cleanup) {

@@ -1,13 +1,15 @@
 // The pod record kept in pod.json: the admitted spec plus what the runtime knows about each container. It
 // is the only state: a new runtime instance (daemon restart) reads it back and reconciles it with conmon's
 // exit files and the OCI runtime's state. Writes are atomic (temporary file + rename).
-import { mkdir, readdir, readFile, readlink, rename, symlink, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { OciRuntimeInfo } from '../../runtime';
 import type { ContainerState, PodCondition } from '../types';
-import { nameLink, PodPaths, POD_ROOT_DIRS, podsDir } from './paths';
+import { PodPaths, podsDir } from './paths';
+import { lookupName, splitPodRef } from './pod-names';
 import type { BackoffState } from './backoff';
 import type { PodObject } from './pod-spec';
+
+export { claimName, releaseName } from './pod-names';
 
 export type ContainerKind = 'init' | 'sidecar' | 'app';
 
@@ -68,6 +70,11 @@ export interface PodRecord {
   pause?: ProcessRecord;
   containers: ContainerRecord[];
   conditions: PodCondition[];
+  /**
+   * A stop or delete under way (terminate.ts): when SIGKILL is due (Kubernetes' deletionTimestamp), the grace
+   * period that set it, and whether the pod goes once stopped. A restarted daemon resumes it from here.
+   */
+  deletion?: { timestamp: string; gracePeriodSeconds: number; delete: boolean };
   /** Pod-level reason and message (Stopped, SandboxDied, ...). */
   reason?: string;
   message?: string;
@@ -82,9 +89,12 @@ export async function readPod(home: string, uid: string): Promise<PodRecord | un
   }
 }
 
+let tempCounter = 0;
+
 export async function writePod(home: string, record: PodRecord): Promise<void> {
   const file = new PodPaths(home, record.uid).podFile;
-  const temp = `${file}.${process.pid}.tmp`;
+  // Unique per write: two saves of one pod may overlap (a termination being shortened while it runs).
+  const temp = `${file}.${process.pid}.${(tempCounter = (tempCounter + 1) % 1e9)}.tmp`;
   await writeFile(temp, JSON.stringify(record, null, 1) + '\n', { mode: 0o600 });
   await rename(temp, file);
 }
@@ -98,41 +108,10 @@ export async function listPodUids(home: string): Promise<string[]> {
   }
 }
 
-/**
- * Claims `namespace/name` for `uid`. A link left by a pod whose directory is gone (a crash mid-delete) is
- * taken over; a live one makes this return the uid that holds the name.
- */
-export async function claimName(home: string, namespace: string, name: string, uid: string): Promise<string | undefined> {
-  const link = nameLink(home, namespace, name);
-  await mkdir(dirname(link), { recursive: true, mode: 0o700 });
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await symlink(uid, link);
-      return undefined;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = await readlink(link).catch(() => undefined);
-    if (holder === undefined) continue;
-    if (await readPod(home, holder)) return holder;
-    // Held while its directory exists, in any runtime's folder (a pod being created has no record yet).
-    for (const root of POD_ROOT_DIRS) if (await readdir(join(home, root, holder)).catch(() => undefined)) return holder;
-    await unlink(link).catch(() => undefined);
-  }
-  throw new Error(`cannot claim the pod name ${namespace}/${name}`);
-}
-
-/** Releases the name if `uid` still holds it. */
-export async function releaseName(home: string, namespace: string, name: string, uid: string): Promise<void> {
-  const link = nameLink(home, namespace, name);
-  if ((await readlink(link).catch(() => undefined)) === uid) await unlink(link).catch(() => undefined);
-}
-
 /** The uid of a pod given as uid, `name` (namespace default) or `namespace/name`. */
 export async function resolvePodRef(home: string, ref: string): Promise<string | undefined> {
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(ref) && (await readPod(home, ref))) return ref;
-  const slash = ref.indexOf('/');
-  const [namespace, name] = slash < 0 ? ['default', ref] : [ref.slice(0, slash), ref.slice(slash + 1)];
-  const uid = await readlink(nameLink(home, namespace, name)).catch(() => undefined);
+  const { namespace, name } = splitPodRef(ref);
+  const uid = await lookupName(home, namespace, name);
   return uid && (await readPod(home, uid)) ? uid : undefined;
 }

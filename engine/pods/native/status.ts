@@ -90,6 +90,13 @@ function containerStatus(record: PodRecord, c: ContainerRecord): ContainerStatus
   };
 }
 
+/** deletionTimestamp and its grace period while a stop or delete is under way (Terminating). */
+function deletionOf(record: PodRecord): Pick<PodStatus, 'deletionTimestamp' | 'deletionGracePeriodSeconds'> {
+  if (record.lifecycle !== 'stopping' && record.lifecycle !== 'deleting') return {};
+  const d = record.deletion;
+  return { deletionTimestamp: d?.timestamp ?? new Date().toISOString(), deletionGracePeriodSeconds: d?.gracePeriodSeconds ?? 0 };
+}
+
 export function toPodStatus(record: PodRecord): PodStatus {
   return {
     uid: record.uid,
@@ -104,6 +111,7 @@ export function toPodStatus(record: PodRecord): PodStatus {
     hostname: record.hostname,
     ...(record.podIP ? { podIP: record.podIP, podIPs: record.podIPs ?? [record.podIP] } : {}),
     ...(record.startTime ? { startTime: record.startTime } : {}),
+    ...deletionOf(record),
     initContainerStatuses: record.containers.filter((c) => c.kind !== 'app').map((c) => containerStatus(record, c)),
     containerStatuses: record.containers.filter((c) => c.kind === 'app').map((c) => containerStatus(record, c)),
   };

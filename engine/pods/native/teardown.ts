@@ -7,10 +7,10 @@ import { removeRootfs } from '../../image/unpack';
 import { cgroupPids, findExecutable, isAlive, OciRuntime, podCgroupPath, removeCgroupTree, signalProcess, waitGone } from '../../runtime';
 import type { RuntimeContext } from './context';
 import { unmountUnder } from './host-mounts';
-import { disconnectPodNetwork } from './pod-network';
+import { disconnectPodNetwork, killStrayPasta, networkWish } from './pod-network';
 import { PodPaths, uidPrefix } from './paths';
-import { releaseName, type PodRecord } from './state';
-import { readlink, unlink } from 'node:fs/promises';
+import { releaseNamesOf } from './pod-names';
+import type { PodRecord } from './state';
 
 /** Every runtime whose state directory exists under this home (a crashed pod may not say which it used). */
 function runtimesOf(ctx: RuntimeContext, record: PodRecord | undefined): OciRuntime[] {
@@ -42,8 +42,9 @@ export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodR
   const paths = new PodPaths(ctx.home, uid);
   const prefix = `${uidPrefix(uid)}-`;
   const runtimes = runtimesOf(ctx, record);
-  // Listing is a runtime process of its own (about 10 ms): it runs while the pod's processes are killed.
-  const listings = runtimes.map((r) => r.list().catch(() => []));
+  // The runtime's state folder names every container it knows, recorded or not (a crash between create and
+  // record): read, not `runc list`, which fails as a whole while another pod's container is being deleted.
+  const listings = runtimes.map((r) => r.ids());
   const conmons = await conmonPids(paths, record);
 
   // 1. Containers: SIGKILL everything of the pod (recorded or not), then delete. Every process of the pod
@@ -56,9 +57,9 @@ export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodR
   const network = disconnectPodNetwork(ctx, uid);
   network.catch(() => undefined);
   for (const [i, runtime] of runtimes.entries()) {
-    const states = (await listings[i]).filter((s) => s.id.startsWith(prefix));
-    const ids = states.map((s) => s.id);
-    const live = inCgroup.length === 0 ? states.filter((s) => s.status !== 'stopped').map((s) => s.id) : [];
+    const ids = (await listings[i]).filter((id) => id.startsWith(prefix));
+    // Without a cgroup to kill from (none here, or already emptied), the runtime kills; a stopped one just refuses.
+    const live = inCgroup.length === 0 ? ids : [];
     await Promise.all(live.map((id) => runtime.kill(id, 'SIGKILL', true).catch(() => runtime.kill(id, 'SIGKILL').catch(() => undefined))));
     // conmon writes the exit file and leaves once its container is gone; it must be gone before its files are.
     await Promise.all(conmons.map((c) => waitGone(c.pid, 5000, c.startTime)));
@@ -66,8 +67,9 @@ export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodR
   }
   for (const c of conmons) if (isAlive(c.pid, c.startTime)) signalProcess(c.pid, 'SIGKILL');
 
-  // 2. pasta, processes that escaped their runtime (conmon lost), then the cgroups.
+  // 2. pasta (also one no state file names), processes that escaped their runtime (conmon lost), then the cgroups.
   await network;
+  if (!record || networkWish(record.pod)) await killStrayPasta(ctx, uid);
   await removeCgroupTree(podCgroupPath(uid));
 
   // 3. Root filesystems (overlay mounts and store references), then any other mount below the pod.
@@ -81,13 +83,4 @@ export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodR
   await rm(paths.dir, { recursive: true, force: true });
   await releaseNamesOf(ctx.home, uid, record);
   ctx.forget(uid);
-}
-
-/** Frees the pod's name; without a record, any name link that points at the uid. */
-async function releaseNamesOf(home: string, uid: string, record: PodRecord | undefined): Promise<void> {
-  if (record) return releaseName(home, record.namespace, record.name, uid);
-  const dir = join(home, 'pod-names');
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if ((await readlink(join(dir, name)).catch(() => undefined)) === uid) await unlink(join(dir, name)).catch(() => undefined);
-  }
 }

@@ -1,10 +1,7 @@
-// Pod names are unique across runtime classes: every runtime claims `<namespace>_<name>` in the shared
-// `$PODSMITH_HOME/pod-names/` links (engine/pods/native/state.ts), and a link pointing at a uid that has a
+// Pod names are unique across runtime classes: every runtime claims `<namespace>/<name>` in the shared
+// `$PODSMITH_HOME/pod-names/` index (engine/pods/native/pod-names.ts), and a link pointing at a uid that has a
 // directory in any runtime's tree is alive.
-import { readdir, readlink, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import { nameLink } from '../native/paths';
-import { claimName } from '../native/state';
+import { claimName, lookupName, releaseNamesOf, splitPodRef } from '../native/pod-names';
 import { readWasmPod } from './records';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -15,16 +12,8 @@ export function claimPodName(home: string, namespace: string, name: string, uid:
 }
 
 /** Releases the name if `uid` holds it; without a name, every link that points at `uid`. */
-export async function releasePodName(home: string, uid: string, pod?: { namespace: string; name: string }): Promise<void> {
-  if (pod) {
-    const link = nameLink(home, pod.namespace, pod.name);
-    if ((await readlink(link).catch(() => undefined)) === uid) await unlink(link).catch(() => undefined);
-    return;
-  }
-  const dir = join(home, 'pod-names');
-  for (const n of await readdir(dir).catch(() => [] as string[])) {
-    if ((await readlink(join(dir, n)).catch(() => undefined)) === uid) await unlink(join(dir, n)).catch(() => undefined);
-  }
+export function releasePodName(home: string, uid: string, pod?: { namespace: string; name: string }): Promise<void> {
+  return releaseNamesOf(home, uid, pod);
 }
 
 /**
@@ -33,8 +22,7 @@ export async function releasePodName(home: string, uid: string, pod?: { namespac
  */
 export async function resolveWasmPod(home: string, ref: string): Promise<string | undefined> {
   if (UUID.test(ref) && (await readWasmPod(home, ref))) return ref;
-  const slash = ref.indexOf('/');
-  const [namespace, name] = slash < 0 ? ['default', ref] : [ref.slice(0, slash), ref.slice(slash + 1)];
-  const uid = await readlink(nameLink(home, namespace, name)).catch(() => undefined);
+  const { namespace, name } = splitPodRef(ref);
+  const uid = await lookupName(home, namespace, name);
   return uid && (await readWasmPod(home, uid)) ? uid : undefined;
 }

@@ -37,7 +37,7 @@ const ALLOWED: Record<Op, PodErrorCode[]> = {
   list: [],
   logs: ['NOT_FOUND'],
   // A container that is not running (starting, stopping, stopped) cannot take an exec.
-  exec: ['NOT_FOUND', 'BUSY'],
+  exec: ['NOT_FOUND', 'BUSY', 'NOT_RUNNING'],
 };
 
 /** What the editor does beside: status, lists, logs and execs, on the same names. */

@@ -142,6 +142,23 @@ export function liveIdleSpares(home: string): Set<string> {
  * wasm sandboxes (directories, runc containers, cgroups, processes in them). Live idle spares are not leaks
  * unless `strict` (every runtime of the home is closed).
  */
+/**
+ * The live processes in this home's wasm pod sandboxes (found by their cgroup: a sandbox's environment does
+ * not carry PODSMITH_HOME), spares included.
+ */
+export function sandboxProcesses(home: string): { pid: number; sandbox: string; cgroup: string }[] {
+  const tag = homeTag(home);
+  const out: { pid: number; sandbox: string; cgroup: string }[] = [];
+  for (const pid of pids()) {
+    if (isZombie(pid)) continue;
+    const cgroup = read(`/proc/${pid}/cgroup`);
+    const at = cgroup.indexOf(`/${SANDBOX_CGROUP_ROOT}/${tag}-`);
+    if (at < 0) continue;
+    out.push({ pid, sandbox: cgroup.slice(at + SANDBOX_CGROUP_ROOT.length + 2).split(/[/\n]/)[0], cgroup });
+  }
+  return out;
+}
+
 export function homeLeaks(home: string, strict = false): string[] {
   const leaks: string[] = [];
   const spares = strict ? new Set<string>() : liveIdleSpares(home);
@@ -159,13 +176,9 @@ export function homeLeaks(home: string, strict = false): string[] {
     else leaks.push(`pod name link ${entry} -> ${readlinkSafe(path)}`);
   }
   const tag = homeTag(home);
-  for (const pid of pids()) {
-    if (isZombie(pid)) continue;
-    const cgroup = read(`/proc/${pid}/cgroup`);
-    const at = cgroup.indexOf(`/${SANDBOX_CGROUP_ROOT}/${tag}-`);
-    if (at < 0 || ofSpare(cgroup)) continue;
-    const id = cgroup.slice(at + SANDBOX_CGROUP_ROOT.length + 2).split(/[/\n]/)[0];
-    leaks.push(`process ${pid} in wasm sandbox ${id}: ${cmdline(pid).join(' ').slice(0, 200)}`);
+  for (const { pid, sandbox, cgroup } of sandboxProcesses(home)) {
+    if (ofSpare(cgroup)) continue;
+    leaks.push(`process ${pid} in wasm sandbox ${sandbox}: ${cmdline(pid).join(' ').slice(0, 200)}`);
   }
   for (const id of listSandboxIds(home)) if (!spares.has(id)) leaks.push(`wasm sandbox directory wasm-sandbox/${id}`);
   if (existsSync(join(home, 'wasm-sandbox', 'runc'))) {

@@ -9,6 +9,7 @@ import { spawnDaemon, type DaemonCommand } from '../../../engine/client/start-da
 import { main } from '../../../engine/cli/main';
 import type { Io } from '../../../engine/cli/io';
 import { alive, ProcessRuntime } from './process-runtime';
+import { sandboxProcesses } from '../../support/leaks';
 
 export const REPO = resolve(__dirname, '../../..');
 export const TSX = pathToFileURL(require.resolve('tsx')).href;
@@ -76,6 +77,8 @@ export function processesOf(home: string): number[] {
       // gone, or not ours to read
     }
   }
+  // wasm pod sandboxes (their environment is the sandbox's own) are known by their cgroup.
+  for (const { pid } of sandboxProcesses(home)) if (!out.includes(pid) && alive(pid)) out.push(pid);
   return out;
 }
 

@@ -2,7 +2,7 @@
 // operation to the runtime that holds the pod (pod names are unique across runtimes: they share the
 // `pod-names` links). The daemon serves this, so clients never need to know which runtime runs a pod.
 import { resolveRuntimeClass } from '../limits';
-import { fastDocuments, lintText } from '../manifest';
+import { fastDocuments, languageOf, lintText } from '../manifest';
 import type { ExecRequest, LogsRequest, PodRuntime } from './runtime';
 import { PodError, type PodEvent, type RunPodRequest } from './types';
 
@@ -20,7 +20,9 @@ type PodLike = { kind?: unknown; metadata?: { name?: unknown }; spec?: { runtime
  * used, and the linter only for files it leaves to the full parse.
  */
 export function requestedRuntimeClass(req: RunPodRequest): string | undefined {
-  const values = fastDocuments(req.manifest)?.map((d) => d.value) ?? lintText(req.manifest, { fileName: req.fileName ?? 'manifest' }).documents.map((d) => d.value);
+  const fileName = req.fileName ?? 'manifest';
+  const values =
+    fastDocuments(req.manifest, languageOf({ fileName }))?.map((d) => d.value) ?? lintText(req.manifest, { fileName }).documents.map((d) => d.value);
   const pods = values.filter((v): v is PodLike => typeof v === 'object' && v !== null && (v as PodLike).kind === 'Pod');
   const chosen = req.podName ? pods.find((p) => p.metadata?.name === req.podName) : pods[0];
   return resolveRuntimeClass(chosen?.spec?.runtimeClassName);

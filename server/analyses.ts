@@ -3,7 +3,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { lintText, type LintResult } from '../engine/manifest/lint';
 import { analysisOf, analyze, type Analysis } from '../engine/manifest/assist/analysis';
-import { lintFileName } from './files';
+import { languageOfDocument, lintFileName } from './files';
 import type { PodsmithSettings } from './settings';
 
 interface Entry {
@@ -25,7 +25,7 @@ export class Analyses {
     const e = this.entry(doc);
     // Settings objects are replaced, never mutated, so identity tells whether the cached lint still holds.
     if (e.lint?.settings !== settings) {
-      const result = lintText(doc.getText(), { fileName: lintFileName(doc), severities: settings.rules });
+      const result = lintText(doc.getText(), { fileName: lintFileName(doc), language: languageOfDocument(doc), severities: settings.rules });
       e.lint = { settings, result };
       // A clean fast-path lint built no syntax trees; hover and the outline build them when first asked.
       if (result.parsed) e.analysis = analysisOf(result.file);
@@ -36,7 +36,7 @@ export class Analyses {
   /** The parsed and classified text, from the lint when there was one. */
   analysis(doc: TextDocument): Analysis {
     const e = this.entry(doc);
-    if (!e.analysis) e.analysis = analyze(doc.getText());
+    if (!e.analysis) e.analysis = analyze(doc.getText(), languageOfDocument(doc));
     return e.analysis;
   }
 

@@ -53,6 +53,7 @@ export function toCompletionItem(e: CompletionEntry, snippets: boolean): Complet
     // Snippets carry their own indentation, computed from the key's column.
     insertTextMode: InsertTextMode.asIs,
     sortText: e.sortText,
+    filterText: e.filterText,
   };
 }
 

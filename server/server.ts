@@ -20,7 +20,7 @@ import { documentSymbols } from '../engine/manifest/assist/symbols';
 import { FIX_ALL_KIND, codeActions } from './actions';
 import { Analyses } from './analyses';
 import { toCompletionItem, toDiagnostic, toDocumentSymbol, toHover, toSymbolInformation } from './convert';
-import { isCheckable, lintFileName } from './files';
+import { isCheckable, languageOfDocument, lintFileName } from './files';
 import { LintScheduler } from './scheduler';
 import { SettingsStore, type PodsmithSettings } from './settings';
 
@@ -74,8 +74,9 @@ export function startServer(connection: Connection): void {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         hoverProvider: true,
-        // Space after `key:` offers values; `:` covers clients that only trigger on listed characters.
-        completionProvider: { triggerCharacters: [' ', ':'], resolveProvider: false },
+        // Space after `key:` offers values; `:` covers clients that only trigger on listed characters; a
+        // typed `"` starts a property name or a value in JSON.
+        completionProvider: { triggerCharacters: [' ', ':', '"'], resolveProvider: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
         documentSymbolProvider: { label: 'Podsmith' },
       },
@@ -122,6 +123,7 @@ export function startServer(connection: Connection): void {
     if (!t) return [];
     const entries = completeAt(t.doc.getText(), t.doc.offsetAt(params.position), {
       fileName: lintFileName(t.doc),
+      language: languageOfDocument(t.doc),
       triggerCharacter: params.context?.triggerKind === CompletionTriggerKind.TriggerCharacter ? params.context.triggerCharacter : undefined,
     });
     const snippets = client.textDocument?.completion?.completionItem?.snippetSupport === true;

@@ -56,6 +56,8 @@ export function classify(doc: ParsedDocument): ManifestDocument {
 }
 
 /** A document that declares apiVersion or kind marks the whole file as a manifest worth reporting on. */
-export function isManifestText(text: string): boolean {
+export function isManifestText(text: string, language: 'yaml' | 'json' = 'yaml'): boolean {
+  // JSON is often written on one line, so its keys are looked for anywhere.
+  if (language === 'json') return /"(apiVersion|kind)"\s*:/.test(text);
   return /^\s*"?(apiVersion|kind)"?\s*:/m.test(text);
 }

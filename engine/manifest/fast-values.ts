@@ -4,6 +4,8 @@
 // report. Anything unusual (aliases, directives, duplicate keys, any error) returns undefined: the full
 // parse of the whole file decides then.
 import { loadAll } from 'js-yaml';
+import { checkJson } from './json-strict';
+import type { ManifestLanguage } from './language';
 
 export interface FastDocument {
   /** The document's own text, from its `---` line (or the file start) to the next marker. */
@@ -16,7 +18,10 @@ export interface FastDocument {
 /** A `---` marker at the start of a line begins a document. */
 const MARKER = /^---(?=[ \t\r\n]|$)/gm;
 
-export function fastDocuments(text: string): FastDocument[] | undefined {
+export function fastDocuments(text: string, language: ManifestLanguage = 'yaml'): FastDocument[] | undefined {
+  // A JSON file that is not strict JSON gets a syntax finding, which only the full parse gives. Strict JSON
+  // is YAML too, and js-yaml reads it to the same values (a duplicate key still throws below).
+  if (language === 'json' && checkJson(text)) return undefined;
   // Suppression directives live in comments, which only the full parse keeps. Directives (`%YAML`) and
   // end markers (`...`) change where documents begin: leave those files to the full parse.
   if (text.includes('podsmith-disable') || /^(%|\.\.\.)/m.test(text)) return undefined;

@@ -2,6 +2,7 @@
 export * from './types';
 export { lintText, valueAt, type LintResult } from './lint';
 export { fastDocuments, type FastDocument } from './fast-values';
+export { languageOf, type ManifestLanguage, type LanguageHint } from './language';
 export { parseText, type ParsedFile, type ParsedDocument } from './parse';
 export { classify, isManifestText, WORKLOADS, type ManifestDocument, type DocumentRole } from './documents';
 export { isRunnable, podOf, type PodOf } from './pod-of';

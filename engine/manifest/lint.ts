@@ -6,11 +6,13 @@ import { parseText, type ParsedFile } from './parse';
 import type { FixSpec, Report } from './report';
 import { prefixReports } from './report';
 import { checkPod } from './rules/index';
+import { checkWorkload } from './rules/workloads';
 import { defaultSeverity } from './rules/registry';
 import { validateSchema, type SchemaRoot } from './schema/index';
 import { locate, nodeRange, rangeOf } from './source-map';
 import { applySuppressions } from './suppress';
 import { fastDocuments } from './fast-values';
+import { languageOf, type ManifestLanguage } from './language';
 import { LIMITS } from '../limits/table';
 import type { Finding, Fix, LintOptions, Path, Range, TextEdit } from './types';
 
@@ -29,11 +31,12 @@ export interface LintInternals {
 }
 
 export function lintText(text: string, options: LintOptions & LintInternals = {}): LintResult {
+  const language = languageOf(options);
   if (!options.fullParse && Buffer.byteLength(text, 'utf8') <= LIMITS.manifestBytes) {
-    const fast = lintByDocuments(text, options);
+    const fast = lintByDocuments(text, language, options);
     if (fast) return fast;
   }
-  return lintParsed(parseText(text), options);
+  return lintParsed(parseText(text, { language }), options);
 }
 
 const NOWHERE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -42,20 +45,20 @@ const NOWHERE: Range = { start: { line: 0, character: 0 }, end: { line: 0, chara
  * Checks every document's values, then parses with ranges only the documents that have reports.
  * Undefined when the fast path cannot decide (the caller parses the whole file).
  */
-function lintByDocuments(text: string, options: LintOptions): LintResult | undefined {
-  const slices = fastDocuments(text);
+function lintByDocuments(text: string, language: ManifestLanguage, options: LintOptions): LintResult | undefined {
+  const slices = fastDocuments(text, language);
   if (!slices) return undefined;
   const docs = slices.map((s, index) => classify({ index, value: s.value, doc: undefined as never, range: NOWHERE }));
   const findings: Finding[] = [];
   for (const [i, doc] of docs.entries()) {
     if (checkDocument(doc, docs).length === 0) continue;
-    const sub = parseText(slices[i].text);
+    const sub = parseText(slices[i].text, { language });
     if (sub.findings.length > 0 || sub.documents.length !== 1) return undefined;
     const full = classify({ ...sub.documents[0], index: i });
     const all = docs.map((d, j) => (j === i ? full : d));
     for (const r of checkDocument(full, all)) findings.push(shiftFinding(toFinding(sub, full, r), slices[i].startLine));
   }
-  return lazyResult(text, applySeverities(findings, options).sort(byPosition));
+  return lazyResult(text, language, applySeverities(findings, options).sort(byPosition));
 }
 
 function shiftRange(r: Range, lines: number): Range {
@@ -70,9 +73,9 @@ function shiftFinding(f: Finding, lines: number): Finding {
 }
 
 /** A result whose syntax trees are built only if someone asks for them (hover, outline). */
-function lazyResult(text: string, findings: Finding[]): LintResult {
+function lazyResult(text: string, language: ManifestLanguage, findings: Finding[]): LintResult {
   let full: LintResult | undefined;
-  const get = () => (full ??= lintParsed(parseText(text), {}));
+  const get = () => (full ??= lintParsed(parseText(text, { language }), {}));
   return {
     findings,
     get file() {
@@ -90,7 +93,7 @@ function lazyResult(text: string, findings: Finding[]): LintResult {
 function lintParsed(file: ParsedFile, options: LintOptions): LintResult {
   const documents = file.documents.map(classify);
   const text = file.text;
-  const manifest = documents.some((d) => d.role !== 'unrelated') || (file.rejected ? true : isManifestText(text));
+  const manifest = documents.some((d) => d.role !== 'unrelated') || (file.rejected ? true : isManifestText(text, file.language));
   // Unrelated YAML (no apiVersion or kind anywhere) gets nothing at all, not even syntax errors.
   if (!manifest) return { file, documents, findings: [], parsed: true };
 
@@ -98,7 +101,9 @@ function lintParsed(file: ParsedFile, options: LintOptions): LintResult {
   for (const doc of documents) {
     for (const r of checkDocument(doc, documents)) findings.push(toFinding(file, doc, r));
   }
-  const kept = applySuppressions(file, findings);
+  // A rejected file (too large, binary, nested past reason) has its one finding and no syntax tree worth
+  // reading comments from.
+  const kept = file.rejected ? findings : applySuppressions(file, findings);
   return { file, documents, findings: applySeverities(kept, options).sort(byPosition), parsed: true };
 }
 
@@ -114,10 +119,12 @@ function checkDocument(doc: ManifestDocument, all: ManifestDocument[]): Report[]
     reports.push({
       rule: 'api-version',
       path: ['apiVersion'],
-      message: `kind ${doc.kind} is served by apiVersion "${expected}", not ${JSON.stringify(doc.apiVersion ?? null)}.`,
+      // Nothing written in a Secret is ever quoted (see schema/reports.ts).
+      message: `kind ${doc.kind} is served by apiVersion "${expected}", not ${doc.role === 'secret' ? 'the one written here' : JSON.stringify(doc.apiVersion ?? null)}.`,
       fixes: [{ kind: 'set-value', title: `Change apiVersion to ${expected}`, value: expected, preferred: true }],
     });
   }
+  reports.push(...checkWorkload(doc));
   const root: SchemaRoot | undefined =
     doc.role === 'pod' ? 'Pod' : doc.role === 'configmap' ? 'ConfigMap' : doc.role === 'secret' ? 'Secret' : undefined;
   if (root) {
@@ -204,14 +211,17 @@ function formatValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
-function toFix(file: ParsedFile, doc: ManifestDocument, path: Path, spec: FixSpec): Fix | undefined {
+function toFix(file: ParsedFile, doc: ManifestDocument, reportPath: Path, spec: FixSpec): Fix | undefined {
+  const path = spec.at ?? reportPath;
   const loc = locate(doc, path);
   if (loc.depth !== path.length) return undefined;
   let edits: TextEdit[] | undefined;
+  // In JSON every string is double-quoted, whatever the value it replaces was.
+  const str = (node: Node | null | undefined, text: string) => (file.language === 'json' ? JSON.stringify(text) : quoteLike(node, text));
   if (spec.kind === 'rename-key' && loc.key?.range) {
-    edits = [{ range: nodeRange(file, loc.key), newText: quoteLike(loc.key, spec.to) }];
+    edits = [{ range: nodeRange(file, loc.key), newText: str(loc.key, spec.to) }];
   } else if (spec.kind === 'set-value' && loc.value?.range && isScalar(loc.value)) {
-    const newText = typeof spec.value === 'string' ? quoteLike(loc.value, spec.value) : String(spec.value);
+    const newText = typeof spec.value === 'string' ? str(loc.value, spec.value) : String(spec.value);
     edits = [{ range: nodeRange(file, loc.value), newText }];
   } else if (spec.kind === 'insert-field' && isMap(loc.value) && loc.value.items.length > 0) {
     edits = insertField(file, loc.value, spec.key, spec.value);
@@ -226,10 +236,24 @@ function insertField(file: ParsedFile, map: Node & { items: unknown[]; flow?: bo
   const at = file.positionAt(first.range[0]);
   const range = { start: at, end: at };
   if (map.flow) {
-    const quoted = isScalar(first) && first.type === Scalar.QUOTE_DOUBLE;
+    const quoted = file.language === 'json' || (isScalar(first) && first.type === Scalar.QUOTE_DOUBLE);
     const k = quoted ? JSON.stringify(key) : plainOrQuoted(key);
     return [{ range, newText: `${k}: ${JSON.stringify(value)}, ` }];
   }
   // Block mapping: a new first line at the same indentation as the existing keys.
-  return [{ range, newText: `${plainOrQuoted(key)}: ${formatValue(value)}\n${' '.repeat(at.character)}` }];
+  const indent = ' '.repeat(at.character);
+  return [{ range, newText: `${plainOrQuoted(key)}:${blockValue(value, indent)}\n${indent}` }];
+}
+
+/** A value after `key:` in block style: a scalar on the same line, a mapping of scalars nested below it. */
+function blockValue(value: unknown, indent: string): string {
+  if (!isPlainObject(value) || Object.keys(value).length === 0) return ` ${formatValue(value)}`;
+  const inner = indent + '  ';
+  return Object.entries(value)
+    .map(([k, v]) => `\n${inner}${plainOrQuoted(k)}:${blockValue(v, inner)}`)
+    .join('');
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,9 +1,13 @@
 // Parses YAML (multi-document) and JSON into documents that keep their syntax trees, so every key and
 // value can be mapped back to an exact source range. JSON is parsed by the same YAML 1.2 parser (JSON is a
-// subset of it), which keeps one code path for ranges. Hostile input never throws out of this module.
-import { Document, LineCounter, parseAllDocuments } from 'yaml';
+// subset of it), which keeps one code path for ranges; a JSON file must also pass the strict JSON check,
+// since YAML forgives what JSON does not. Hostile input never throws out of this module.
+import { LineCounter, type Document } from 'yaml';
 import { LIMITS } from '../limits/table';
+import { checkJson } from './json-strict';
+import { languageOf, type LanguageHint, type ManifestLanguage } from './language';
 import type { Finding, Position, Range } from './types';
+import { composeDocuments, MAX_NESTING } from './yaml-compose';
 
 /** Aliases allowed when turning a document into a value: enough for real manifests, far below a bomb. */
 export const MAX_ALIASES = 100;
@@ -20,6 +24,7 @@ export interface ParsedDocument {
 
 export interface ParsedFile {
   text: string;
+  language: ManifestLanguage;
   documents: ParsedDocument[];
   /** Syntax and resource findings, each pinned where the parser stopped. */
   findings: Finding[];
@@ -71,9 +76,10 @@ function fileFinding(rule: string, message: string): Finding {
   return { rule, severity: 'error', message, range: { start: zero, end: zero } };
 }
 
-export function parseText(text: string): ParsedFile {
+export function parseText(text: string, hint: LanguageHint = {}): ParsedFile {
   const mapper = makePositionMapper(text);
-  const out: ParsedFile = { text, documents: [], findings: [], rejected: false, ...mapper };
+  const language = languageOf(hint);
+  const out: ParsedFile = { text, language, documents: [], findings: [], rejected: false, ...mapper };
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > LIMITS.manifestBytes) {
     out.rejected = true;
@@ -93,25 +99,54 @@ export function parseText(text: string): ParsedFile {
   const lineCounter = new LineCounter();
   let docs: Document.Parsed[];
   try {
-    const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
-    docs = Array.isArray(parsed) ? parsed : [];
+    const composed = composeDocuments(text, { onNewLine: lineCounter.addNewLine, uniqueKeys: true, keepSourceTokens: false });
+    if ('tooDeep' in composed) {
+      out.rejected = true;
+      const at = mapper.positionAt(composed.tooDeep.offset);
+      out.findings.push({
+        rule: 'yaml-too-deep',
+        severity: 'error',
+        message: `Document nests collections more than ${MAX_NESTING} deep; this can only be hostile input.`,
+        range: { start: at, end: at },
+      });
+      return out;
+    }
+    docs = composed.docs;
   } catch (err) {
     // The parser reports exhaustion as errors; this guards against anything it does not.
     out.rejected = true;
-    out.findings.push(fileFinding('yaml-syntax', `Could not parse the file: ${(err as Error).message}`));
+    out.findings.push(fileFinding(language === 'json' ? 'json-syntax' : 'yaml-syntax', `Could not parse the file: ${(err as Error).message}`));
     return out;
   }
+  const jsonError = language === 'json' ? checkJson(text) : undefined;
+  if (jsonError) {
+    out.findings.push({
+      rule: 'json-syntax',
+      severity: 'error',
+      message: jsonError.message,
+      range: { start: mapper.positionAt(jsonError.start), end: mapper.positionAt(jsonError.end) },
+      docIndex: 0,
+    });
+  }
+  // In a JSON file, YAML's own complaints would only restate (or contradict) the JSON error; what YAML finds
+  // in valid JSON (duplicate keys) is reported under the JSON rule.
+  const syntaxRule = language === 'json' ? 'json-syntax' : 'yaml-syntax';
   docs.forEach((doc, index) => {
     const [start, , end] = doc.range;
     const range = { start: mapper.positionAt(doc.contents?.range[0] ?? start), end: mapper.positionAt(end) };
     let value: unknown;
-    const syntax = doc.errors.length > 0;
+    const syntax = doc.errors.length > 0 || jsonError !== undefined;
     for (const e of doc.errors) {
       const exhausted = e.code === 'RESOURCE_EXHAUSTION';
+      if (jsonError && !exhausted) continue;
       out.findings.push({
-        rule: exhausted ? 'yaml-too-deep' : 'yaml-syntax',
+        rule: exhausted ? 'yaml-too-deep' : syntaxRule,
         severity: 'error',
-        message: exhausted ? 'Document is nested too deeply to be a manifest.' : firstLine(e.message),
+        message: exhausted
+          ? 'Document is nested too deeply to be a manifest.'
+          : language === 'json' && e.code === 'DUPLICATE_KEY'
+            ? 'Duplicate property name: it is already set earlier in this object, and only one value can count.'
+            : firstLine(e.message),
         range: { start: mapper.positionAt(e.pos[0]), end: mapper.positionAt(Math.max(e.pos[1], e.pos[0])) },
         docIndex: index,
       });
@@ -122,7 +157,7 @@ export function parseText(text: string): ParsedFile {
       } catch (err) {
         const bomb = /alias/i.test((err as Error).message);
         out.findings.push({
-          rule: bomb ? 'yaml-alias-limit' : 'yaml-syntax',
+          rule: bomb ? 'yaml-alias-limit' : syntaxRule,
           severity: 'error',
           message: bomb
             ? `Document expands too many aliases (more than ${MAX_ALIASES}); this looks like an alias bomb.`
@@ -139,5 +174,7 @@ export function parseText(text: string): ParsedFile {
 
 function firstLine(s: string): string {
   const line = s.split('\n')[0].trim();
-  return line.replace(/ at line \d+, column \d+:?$/, '');
+  // The parser quotes a bad block scalar header whole (`|hunter2`); a message never repeats the file's text,
+  // which may be a secret.
+  return line.replace(/ at line \d+, column \d+:?$/, '').replace(/^(Block scalar header includes extra characters):.*$/, '$1.');
 }

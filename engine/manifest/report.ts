@@ -3,13 +3,17 @@
 import type { Path } from './types';
 import type { Target } from './source-map';
 
-export type FixSpec =
+export type FixSpec = (
   /** Rename the key at the report's path. */
   | { kind: 'rename-key'; title: string; to: string; preferred?: boolean }
   /** Replace the scalar value at the report's path. */
   | { kind: 'set-value'; title: string; value: string | number | boolean; preferred?: boolean }
   /** Add `key: value` to the mapping at the report's path. */
-  | { kind: 'insert-field'; title: string; key: string; value: unknown; preferred?: boolean };
+  | { kind: 'insert-field'; title: string; key: string; value: unknown; preferred?: boolean }
+) & {
+  /** Where the fix applies when that is not the report's own path (a selector fixed in the template's labels). */
+  at?: Path;
+};
 
 export interface Report {
   rule: string;
@@ -23,5 +27,9 @@ export interface Report {
 
 export function prefixReports(base: Path, reports: Report[]): Report[] {
   if (base.length === 0) return reports;
-  return reports.map((r) => ({ ...r, path: [...base, ...r.path] }));
+  return reports.map((r) => {
+    const out: Report = { ...r, path: [...base, ...r.path] };
+    if (r.fixes?.some((f) => f.at)) out.fixes = r.fixes.map((f) => (f.at ? { ...f, at: [...base, ...f.at] } : f));
+    return out;
+  });
 }

@@ -44,8 +44,10 @@ export interface Finding {
 }
 
 export interface LintOptions {
-  /** Shown in messages and used to tell JSON from YAML by extension. */
+  /** Shown in messages; its extension tells JSON from YAML when `language` is not given. */
   fileName?: string;
+  /** The manifest's syntax: `json` files must be strict JSON. Default: by `fileName`'s extension, else YAML. */
+  language?: 'yaml' | 'json';
   /** Per-rule severity overrides (`off` silences a rule). */
   severities?: Record<string, SeveritySetting>;
 }

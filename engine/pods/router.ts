@@ -3,7 +3,7 @@
 // `pod-names` links). The daemon serves this, so clients never need to know which runtime runs a pod. The
 // engine-wide caps on pods and containers (capacity.ts) are enforced here, across every runtime.
 import { resolveRuntimeClass } from '../limits';
-import { fastDocuments, lintText, valueAt, WORKLOADS } from '../manifest';
+import { fastDocuments, languageOf, lintText, valueAt, WORKLOADS } from '../manifest';
 import { DEFAULT_CAPACITY, PodCapacity, type CapacityLimits } from './capacity';
 import type { ExecRequest, LogsRequest, PodRuntime } from './runtime';
 import { PodError, type PodEvent, type RunPodRequest } from './types';
@@ -37,7 +37,9 @@ function podLike(doc: PodLike): PodLike | undefined {
  * linter only for files it leaves to the full parse. Pods and workloads count, as in admission.
  */
 export function requestedPod(req: RunPodRequest): { runtimeClass?: string; namespace?: string; name?: string; containers: number } {
-  const values = fastDocuments(req.manifest)?.map((d) => d.value) ?? lintText(req.manifest, { fileName: req.fileName ?? 'manifest' }).documents.map((d) => d.value);
+  const fileName = req.fileName ?? 'manifest';
+  const values =
+    fastDocuments(req.manifest, languageOf({ fileName }))?.map((d) => d.value) ?? lintText(req.manifest, { fileName }).documents.map((d) => d.value);
   const pods = values.flatMap((v) => {
     const pod = typeof v === 'object' && v !== null ? podLike(v as PodLike) : undefined;
     return pod ? [pod] : [];

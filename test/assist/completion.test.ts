@@ -90,8 +90,9 @@ describe('completion of field names', () => {
     assert.ok(at(`${POD_HEAD}spec:\n  restartPolicy: |\n`).length > 0);
   });
 
-  it('stays quiet in JSON', () => {
-    assert.deepEqual(complete('{"apiVersion": "v1", "kind": "Pod", "spec": {|}}', 'pod.json'), []);
+  it('stays quiet in YAML written in flow style (JSON files have their own completion)', () => {
+    assert.deepEqual(complete('{"apiVersion": "v1", "kind": "Pod", "spec": {|}}', 'pod.yaml'), []);
+    assert.ok(complete('{"apiVersion": "v1", "kind": "Pod", "spec": {|}}', 'pod.json').length > 0);
   });
 });
 

@@ -101,6 +101,22 @@ describe('podsmith lint', () => {
     assert.deepEqual(JSON.parse(off.out).filter((x: { rule: string }) => x.rule === 'schema-enum'), []);
   });
 
+  it('holds .json files to strict JSON, and YAML files to YAML', async () => {
+    const text = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'j' }, spec: { containers: [{ name: 'a', image: 'x', args: ['-g', 'daemon off;'] }] } }, null, 2)
+      .replace('"daemon off;"', '"daemon off;",');
+    mkdirSync(join(dir, 'strict'));
+    writeFileSync(join(dir, 'strict', 'trailing.json'), text);
+    writeFileSync(join(dir, 'strict', 'trailing.yaml'), text);
+    const r = await run(['lint', '--format', 'json', join(dir, 'strict')]);
+    assert.equal(r.code, 1);
+    const recs = JSON.parse(r.out) as { file: string; rule: string; line: number; column: number }[];
+    assert.equal(recs.length, 1, JSON.stringify(recs));
+    assert.match(recs[0].file, /trailing\.json$/);
+    assert.equal(recs[0].rule, 'json-syntax');
+    const line = text.split('\n').findIndex((l) => l.includes('"daemon off;",'));
+    assert.deepEqual([recs[0].line, recs[0].column], [line + 1, text.split('\n')[line].indexOf(',') + 1]);
+  });
+
   it('exits 2 for usage and I/O errors', async () => {
     assert.equal((await run(['lint'])).code, 2);
     assert.equal((await run(['lint', '--format', 'xml', dir])).code, 2);

@@ -3,7 +3,7 @@
 // where native pods cannot run (not root, runc or conmon missing).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execCommand } from '../../engine/cli/commands/exec';
 import { logsCommand } from '../../engine/cli/commands/logs';
@@ -70,6 +70,33 @@ describe('podsmith CLI on the real pod-containers runtime', { skip }, () => {
     watcher = await connectDaemon({ home, autoStart: false });
     await watcher.subscribe({}, (e) => e.type !== 'pull' && leaks.uids.add(e.uid));
     for (const p of await watcher.listPods()) leaks.uids.add(p.uid);
+  });
+
+  it('refuses a file with a wrong Secret without writing its values to daemon.log or events.jsonl', async () => {
+    // The attack: the admission error reaches the daemon's log and event history; the Secret's values must not.
+    const mark = 'c0ffee5ecret';
+    const digits = '931753';
+    const secret = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: ${digits}\n  token: {nested: ${mark}}\n---\n`;
+    writeFileSync(join(home, 'with-secret.yaml'), secret + POD.replace('name: web', 'name: leak'));
+    const r = await cli(['run', '-f', join(home, 'with-secret.yaml')], home);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.err, /stringData\.password/, 'the finding names the field');
+    // A .json manifest is held to JSON on this path too: the trailing comma kubectl rejects.
+    const json = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'json' }, spec: { containers: [{ name: 'a', image: IMAGE, args: ['-g', 'daemon off;'] }] } }, null, 2);
+    writeFileSync(join(home, 'pod.json'), json.replace('"daemon off;"', '"daemon off;",'));
+    const j = await cli(['run', '-f', join(home, 'pod.json')], home);
+    assert.equal(j.code, 1, j.out);
+    assert.match(j.err, /json-syntax/);
+    for (const file of ['daemon.log', 'events.jsonl']) {
+      let text = '';
+      try {
+        text = readFileSync(join(home, file), 'utf8');
+      } catch {
+        continue; // no history written at all: nothing leaked
+      }
+      assert.ok(!text.includes(mark) && !text.includes(digits), `${file} holds a Secret value`);
+    }
+    assert.match(readFileSync(join(home, 'daemon.log'), 'utf8'), /with-secret\.yaml/, 'the refusal itself is logged');
   });
 
   it('ps and describe show the pod and which OCI runtime runs it', async () => {

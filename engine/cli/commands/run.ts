@@ -98,6 +98,8 @@ function planJobs(paths: string[]): { jobs: PodJob[]; extras: { fileName: string
     for (const file of collectFiles([p])) {
       const r = readManifest(file);
       if (!r.ok) throw new UsageError(`${file}: ${r.message}`);
+      // Read as YAML on purpose, which forgives what strict JSON does not: a pod in a broken `.json` file is
+      // still found here, and admission (which holds the file to JSON) says what is wrong with it and where.
       const pods = parseText(r.text)
         .documents.map(classify)
         .filter(isRunnable);

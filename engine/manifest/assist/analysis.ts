@@ -1,5 +1,6 @@
 // A parsed and classified file, shared by the assist functions so the server parses each version once.
 import { classify, type ManifestDocument } from '../documents';
+import type { ManifestLanguage } from '../language';
 import { MAX_ALIASES, parseText, type ParsedDocument, type ParsedFile } from '../parse';
 
 export interface Analysis {
@@ -7,8 +8,8 @@ export interface Analysis {
   documents: ManifestDocument[];
 }
 
-export function analyze(text: string): Analysis {
-  return analysisOf(parseText(text));
+export function analyze(text: string, language?: ManifestLanguage): Analysis {
+  return analysisOf(parseText(text, { language }));
 }
 
 /**

@@ -1,7 +1,9 @@
 // Completion at the cursor: field names of the mapping being filled, and values for the field being set
 // (enums, booleans, runtime classes, and names declared elsewhere in the pod: volumes, ports, ConfigMaps).
-import { parseAllDocuments } from 'yaml';
+// YAML and JSON find the cursor differently (indentation, brackets) and write their text differently
+// (`key: $1`, `"key": "$1"`); what is offered is the same.
 import { EXPECTED_API_VERSION } from '../documents';
+import { languageOf, type ManifestLanguage } from '../language';
 import { valueAt } from '../lint';
 import { MAX_ALIASES, makePositionMapper } from '../parse';
 import type { FieldInfo } from '../schema/index';
@@ -10,7 +12,9 @@ import { LIMITS } from '../../limits/table';
 import { RUNTIME_CLASS_ALIASES, RUNTIME_CLASS_NAMES } from '../../limits/runtime-classes';
 import { cursorContext, type CursorContext } from './context';
 import type { AssistOptions } from './hover';
+import { jsonCursor } from './json-context';
 import { childFields, fieldAt, placement, type Describe } from './schema-view';
+import { composeDocuments } from '../yaml-compose';
 
 export interface CompletionEntry {
   label: string;
@@ -24,17 +28,24 @@ export interface CompletionEntry {
   snippet: boolean;
   range: Range;
   sortText?: string;
+  /** What the editor matches the typed text against, when that is not the label (`"image"` in JSON). */
+  filterText?: string;
 }
 
 export interface CompletionOptions extends AssistOptions {
+  /** Its extension tells JSON from YAML when `language` is not given. */
   fileName?: string;
+  language?: ManifestLanguage;
   /** The character that triggered an automatic completion, if one did. */
   triggerCharacter?: string;
 }
 
 export function completeAt(text: string, offset: number, options: CompletionOptions = {}): CompletionEntry[] {
-  // JSON is flow syntax throughout; indentation says nothing there.
-  if (options.fileName?.toLowerCase().endsWith('.json') || /^\s*[{[]/.test(text)) return [];
+  if (languageOf(options) === 'json') return completeJson(text, offset, options);
+  // A YAML file written in flow style throughout: indentation says nothing there.
+  if (/^\s*[{[]/.test(text)) return [];
+  // A typed quote asks for JSON property names; in YAML it only starts a string.
+  if (options.triggerCharacter === '"') return [];
   const ctx = cursorContext(text, offset);
   if (!ctx) return [];
   // A space typed while indenting is not a request for field names; a space after `key:` or `- ` is.
@@ -50,7 +61,7 @@ export function completeAt(text: string, offset: number, options: CompletionOpti
   const mapper = makePositionMapper(text);
   const range: Range = { start: mapper.positionAt(ctx.replace.start), end: mapper.positionAt(ctx.replace.end) };
   const describe = options.describe;
-  const source = new Sources(text, ctx);
+  const source = new Sources(text, ctx.replace);
   if (ctx.mode === 'key') {
     const fields = keyEntries(kind, ctx, range, describe);
     if (fields.length > 0 || ctx.keyHasColon || ctx.present.length > 0 || ctx.prefix) return fields;
@@ -60,37 +71,84 @@ export function completeAt(text: string, offset: number, options: CompletionOpti
   return valueEntries(kind, ctx.path, ctx, range, source, describe);
 }
 
+function completeJson(text: string, offset: number, options: CompletionOptions): CompletionEntry[] {
+  if (text.length > LIMITS.manifestBytes) return [];
+  const ctx = jsonCursor(text, offset);
+  if (!ctx) return [];
+  // A space after `,` or a line break is layout; after `:` it asks for a value.
+  if (options.triggerCharacter === ' ' && ctx.mode === 'key') return [];
+  // Unrelated JSON (package.json, settings) gets nothing; an empty object may become a manifest.
+  if (!ctx.manifest && !(ctx.fresh && ctx.path.length === 0)) return [];
+  const mapper = makePositionMapper(text);
+  const range: Range = { start: mapper.positionAt(ctx.replace.start), end: mapper.positionAt(ctx.replace.end) };
+  const describe = options.describe;
+  const comma = ctx.needsComma ? ',' : '';
+  const filter = (label: string) => (ctx.quoted ? JSON.stringify(label) : undefined);
+  if (ctx.mode === 'key') {
+    const unit = ctx.indent.includes('\t') ? '\t' : '  ';
+    return fieldEntries(ctx.kind, ctx.path, ctx.present, range, describe, (name, f) => {
+      if (ctx.keyHasColon) return { insertText: JSON.stringify(name), snippet: false, filterText: filter(name) };
+      const info = () => fieldAt(ctx.kind, [...ctx.path, name], describe);
+      const item = () => fieldAt(ctx.kind, [...ctx.path, name, 0], describe);
+      return { insertText: jsonFieldSnippet(name, f.type, ctx.indent, unit, info, item) + comma, snippet: true, filterText: filter(name) };
+    });
+  }
+  const values = valuesFor(ctx.kind, ctx.path, new Sources(text, ctx.replace), describe);
+  return values.map((v, i) => ({
+    label: v.label,
+    kind: v.kind ?? 'value',
+    detail: v.detail,
+    documentation: v.documentation,
+    insertText: (ctx.needsSpace ? ' ' : '') + (v.literal ? v.label : JSON.stringify(v.label)) + comma,
+    snippet: false,
+    range,
+    sortText: String(i).padStart(4, '0'),
+    filterText: filter(v.label),
+  }));
+}
+
 // ---- field names ---------------------------------------------------------------------------------------
 
-function keyEntries(kind: string | undefined, ctx: CursorContext, range: Range, describe?: Describe): CompletionEntry[] {
-  const fields = childFields(kind, ctx.path, describe);
+type FieldText = Pick<CompletionEntry, 'insertText' | 'snippet' | 'filterText'>;
+
+/** The fields the object at `path` may still take, each written by `write`. */
+function fieldEntries(
+  kind: string | undefined,
+  path: Path,
+  present: string[],
+  range: Range,
+  describe: Describe | undefined,
+  write: (name: string, f: { type: string }) => FieldText,
+): CompletionEntry[] {
+  const fields = childFields(kind, path, describe);
   if (!fields) return [];
-  const present = new Set(ctx.present);
-  const indent = ' '.repeat(ctx.column);
+  const taken = new Set(present);
   const out: CompletionEntry[] = [];
   for (const [name, f] of Object.entries(fields)) {
-    if (present.has(name)) continue;
+    if (taken.has(name)) continue;
     // Status is written by the cluster, never by the author.
-    if (ctx.path.length === 0 && name === 'status') continue;
-    let insertText = name;
-    let snippet = false;
-    if (!ctx.keyHasColon) {
-      snippet = true;
-      insertText = fieldSnippet(name, f.type, indent, () => fieldAt(kind, [...ctx.path, name], describe));
-    }
+    if (path.length === 0 && name === 'status') continue;
     out.push({
       label: name,
       kind: 'field',
       detail: f.required ? `${f.type} (required)` : f.type,
       documentation: f.description,
-      insertText,
-      snippet,
+      ...write(name, f),
       range,
       // Required fields first, then alphabetical.
       sortText: `${f.required ? 0 : 1}${name}`,
     });
   }
   return out;
+}
+
+function keyEntries(kind: string | undefined, ctx: CursorContext, range: Range, describe?: Describe): CompletionEntry[] {
+  const indent = ' '.repeat(ctx.column);
+  return fieldEntries(kind, ctx.path, ctx.present, range, describe, (name, f) =>
+    ctx.keyHasColon
+      ? { insertText: name, snippet: false }
+      : { insertText: fieldSnippet(name, f.type, indent, () => fieldAt(kind, [...ctx.path, name], describe)), snippet: true },
+  );
 }
 
 const SCALAR_TYPES = new Set(['string', 'integer', 'number', 'boolean', 'quantity', 'int-or-string']);
@@ -115,6 +173,35 @@ function escapeChoice(v: string): string {
   return v.replace(/[\\$}|,]/g, (c) => `\\${c}`);
 }
 
+/**
+ * The JSON forms: `"key": "$1"` for strings, a choice for enums and booleans, `{}` with the cursor inside
+ * for objects and maps, `[]` for lists (holding `{}` when its items are objects).
+ */
+function jsonFieldSnippet(
+  name: string,
+  type: string,
+  indent: string,
+  unit: string,
+  info: () => FieldInfo | undefined,
+  item: () => FieldInfo | undefined,
+): string {
+  const key = JSON.stringify(name).replace(/[$}\\]/g, (c) => `\\${c}`);
+  const inner = indent + unit;
+  const object = (at: string) => `{\n${at}${unit}$1\n${at}}`;
+  if (/^array\b/.test(type)) {
+    const items = item();
+    const objects = items !== undefined && (items.properties !== undefined || !SCALAR_TYPES.has(items.type));
+    return objects ? `${key}: [\n${inner}${object(inner)}\n${indent}]` : `${key}: [$1]`;
+  }
+  if (/^(object|map)\b/.test(type)) return `${key}: ${object(indent)}`;
+  if (type === 'boolean') return `${key}: \${1|true,false|}`;
+  const details = info();
+  if (details?.enum?.length) return `${key}: "\${1|${details.enum.map((v) => escapeChoice(JSON.stringify(v).slice(1, -1))).join(',')}|}"`;
+  if (!SCALAR_TYPES.has(type) && (details?.properties || !details)) return `${key}: ${object(indent)}`;
+  if (type === 'string' || type === 'quantity') return `${key}: "$1"`;
+  return `${key}: $1`;
+}
+
 // ---- values --------------------------------------------------------------------------------------------
 
 interface Value {
@@ -122,6 +209,8 @@ interface Value {
   detail?: string;
   documentation?: string;
   kind?: CompletionEntry['kind'];
+  /** A boolean: JSON writes it without quotes. */
+  literal?: boolean;
 }
 
 const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
@@ -164,7 +253,7 @@ function valuesFor(kind: string | undefined, path: Path, source: Sources, descri
   }
   const info = fieldAt(kind, path, describe);
   if (info?.enum?.length) return info.enum.map((v) => ({ label: v, detail: info.type }));
-  if (info?.type === 'boolean') return [{ label: 'true' }, { label: 'false' }];
+  if (info?.type === 'boolean') return [{ label: 'true', literal: true }, { label: 'false', literal: true }];
   return [];
 }
 
@@ -236,11 +325,12 @@ class Sources {
 
   constructor(
     private readonly text: string,
-    private readonly ctx: CursorContext,
+    /** The token under the cursor, blanked before parsing. */
+    private readonly replace: { start: number; end: number },
   ) {}
 
   current(): unknown {
-    const offset = this.ctx.replace.start;
+    const offset = this.replace.start;
     return this.all().find((d) => d.start <= offset && offset <= d.end)?.value;
   }
 
@@ -256,11 +346,12 @@ class Sources {
   private all(): { start: number; end: number; value: unknown }[] {
     if (this.docs) return this.docs;
     this.docs = [];
-    const { start, end } = this.ctx.replace;
+    const { start, end } = this.replace;
     if (this.text.length > LIMITS.manifestBytes) return this.docs;
     const patched = this.text.slice(0, start) + ' '.repeat(end - start) + this.text.slice(end);
     try {
-      for (const doc of parseAllDocuments(patched, { uniqueKeys: false })) {
+      const composed = composeDocuments(patched, { uniqueKeys: false });
+      for (const doc of 'docs' in composed ? composed.docs : []) {
         let value: unknown;
         try {
           value = doc.toJS({ maxAliasCount: MAX_ALIASES });

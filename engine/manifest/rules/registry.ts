@@ -12,7 +12,8 @@ export interface RuleInfo {
 }
 
 export const RULES: RuleInfo[] = [
-  { id: 'yaml-syntax', severity: 'error', category: 'syntax', summary: 'The file is not valid YAML or JSON.' },
+  { id: 'yaml-syntax', severity: 'error', category: 'syntax', summary: 'The file is not valid YAML.' },
+  { id: 'json-syntax', severity: 'error', category: 'syntax', summary: 'A `.json` file that is not strict JSON (trailing comma, comment, single quotes, unquoted key, NaN, duplicate key, ...): kubectl rejects it.' },
   { id: 'yaml-too-deep', severity: 'error', category: 'syntax', summary: 'Nesting so deep it can only be hostile input.' },
   { id: 'yaml-alias-limit', severity: 'error', category: 'syntax', summary: 'Too many alias expansions (an alias bomb).' },
   { id: 'not-text', severity: 'error', category: 'syntax', summary: 'The file holds binary data, not UTF-8 text.' },
@@ -53,6 +54,9 @@ export const RULES: RuleInfo[] = [
   { id: 'probe-port-undeclared', severity: 'error', category: 'semantic', summary: 'A probe or lifecycle hook naming a port the container does not declare.' },
   { id: 'requests-exceed-limits', severity: 'error', category: 'semantic', summary: 'A resource request above its limit.' },
   { id: 'duplicate-env-name', severity: 'warning', category: 'semantic', summary: 'The same env var set twice in one container; only the last value counts.' },
+  // Workloads (engine/manifest/rules/workloads.ts): what the API server refuses beside the pod template.
+  { id: 'workload-selector', severity: 'error', category: 'semantic', summary: 'A Deployment, ReplicaSet, StatefulSet, DaemonSet or Job (with manualSelector) whose selector is missing, empty, invalid or does not match its pod template\'s labels.' },
+  { id: 'workload-name', severity: 'error', category: 'semantic', summary: 'A Deployment, ReplicaSet, StatefulSet, DaemonSet, Job or CronJob name that is not an RFC 1123 subdomain (CronJob: at most 52 characters).' },
   // Runtime classes (engine/manifest/rules): what the chosen executor cannot honour.
   { id: 'unknown-runtime-class', severity: 'error', category: 'runtime', summary: 'A runtimeClassName the engine does not run (pod-containers, pod-wasm, pod-microvm-containers, alias pod-microvm).' },
   { id: 'wasm-exec', severity: 'error', category: 'runtime', summary: 'An exec probe or hook under pod-wasm: WASI preview 1 cannot start processes.' },

@@ -47,14 +47,36 @@ function quote(s: string): string {
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 37)}...` : s);
 }
 
-/** What the user wrote, for "got …". */
-function describeValue(v: unknown): string {
+/** What the user wrote, for "got …"; a value that may be secret is described by its type alone. */
+function describeValue(v: unknown, secret: boolean): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
+  if (secret) {
+    if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a number';
+    return `a ${typeof v}`;
+  }
   if (typeof v === 'string') return `string ${quote(v)}`;
   if (typeof v === 'number') return Number.isInteger(v) ? `integer ${v}` : `number ${v}`;
   return `${typeof v} ${String(v)}`;
+}
+
+/** Env var names that usually hold credentials: their values are never quoted either. */
+const SECRET_NAME = /pass|secret|token|key|cred|auth|private|cert|salt|session|cookie|signature|dsn/i;
+
+/**
+ * Whether the value at `path` may be secret. Messages end up in the daemon log, the event history, CI
+ * output and screenshots, so nothing from a Secret document is ever quoted in one, nor an env value whose
+ * name suggests a credential. They say what is wrong and where, by field name and line.
+ */
+function sensitive(ctx: Context, path: Path): boolean {
+  if (ctx.root === 'Secret') return true;
+  const n = path.length;
+  if (n >= 3 && path[n - 1] === 'value' && typeof path[n - 2] === 'number' && path[n - 3] === 'env') {
+    const name = valueAt(ctx.value, [...path.slice(0, -1), 'name']);
+    return typeof name !== 'string' || SECRET_NAME.test(name);
+  }
+  return false;
 }
 
 /** What the schema wants, for "expected …". */
@@ -107,29 +129,30 @@ function typeReport(ctx: Context, path: Path): Report {
   const fixes: FixSpec[] = [];
   let hint = '';
   const want = step ? displayType(step.node) : '';
+  const secret = sensitive(ctx, path);
   if (typeof v === 'string' && (want === 'integer' || want === 'number') && /^[+-]?\d+(\.\d+)?$/.test(v.trim())) {
     const n = Number(v.trim());
     const fits = want === 'number' || (Number.isInteger(n) && (step?.node.format !== 'int32' || (n >= INT32_MIN && n <= INT32_MAX)));
     if (fits) {
-      fixes.push({ kind: 'set-value', title: `Write ${n} as a number`, value: n, preferred: true });
+      fixes.push({ kind: 'set-value', title: secret ? 'Write it as a number' : `Write ${n} as a number`, value: n, preferred: true });
       hint = ' Remove the quotes.';
     }
   } else if (typeof v === 'string' && want === 'boolean' && /^(true|false)$/i.test(v.trim())) {
     const b = v.trim().toLowerCase() === 'true';
-    fixes.push({ kind: 'set-value', title: `Write ${b} as a boolean`, value: b, preferred: true });
+    fixes.push({ kind: 'set-value', title: secret ? 'Write it as a boolean' : `Write ${b} as a boolean`, value: b, preferred: true });
     hint = ' Remove the quotes.';
   } else if ((typeof v === 'number' || typeof v === 'boolean') && want === 'string') {
     const s = String(v);
     const allowed = step ? resolve(step.node).enum : undefined;
     if (!allowed || allowed.includes(s)) {
-      fixes.push({ kind: 'set-value', title: `Quote the value: "${s}"`, value: s, preferred: true });
+      fixes.push({ kind: 'set-value', title: secret ? 'Quote the value' : `Quote the value: "${s}"`, value: s, preferred: true });
       hint = ' Quote it.';
     }
   }
   return {
     rule: 'schema-type',
     path,
-    message: `${label}: expected ${expected}, got ${describeValue(v)}.${hint}`,
+    message: `${label}: expected ${expected}, got ${describeValue(v, secret)}.${hint}`,
     ...(fixes.length ? { fixes } : {}),
   };
 }
@@ -146,10 +169,11 @@ function enumReport(ctx: Context, path: Path, allowed: readonly string[]): Repor
     for (const a of allowed) fixes.push({ kind: 'set-value', title: `Change to ${a === '' ? '""' : a}`, value: a });
   }
   const didYouMean = guess !== undefined ? ` Did you mean ${quote(guess)}?` : '';
+  const written = sensitive(ctx, path) ? 'the value' : quote(text);
   return {
     rule: 'schema-enum',
     path,
-    message: `${label}: ${quote(text)} is not allowed; use one of ${listValues(allowed)}.${didYouMean}`,
+    message: `${label}: ${written} is not allowed; use one of ${listValues(allowed)}.${didYouMean}`,
     ...(fixes.length ? { fixes } : {}),
   };
 }
@@ -214,26 +238,29 @@ function formatReport(ctx: Context, path: Path, keyword: string, pattern: string
   const label = labelOf(step, path, ctx.root);
   const v = valueAt(ctx.value, path);
   const base = { rule: 'schema-format', path };
+  const secret = sensitive(ctx, path);
   if (keyword === 'minimum' || keyword === 'maximum') {
-    return { ...base, message: `${label}: ${String(v)} is out of range for a 32-bit integer (${INT32_MIN} to ${INT32_MAX}).` };
+    const shown = secret ? 'the value' : String(v);
+    return { ...base, message: `${label}: ${shown} is out of range for a 32-bit integer (${INT32_MIN} to ${INT32_MAX}).` };
   }
   const text = typeof v === 'string' ? v : String(v);
+  const written = secret ? 'the value' : quote(text);
   if (pattern === QUANTITY_PATTERN) {
     const repair = quantityRepair(text);
     return {
       ...base,
-      message: `${label}: ${quote(text)} is not a valid quantity; write a number with an optional suffix, e.g. 500m, 128Mi, 1Gi or 2.`,
-      ...(repair ? { fixes: [{ kind: 'set-value' as const, title: `Change to ${repair}`, value: repair, preferred: true }] } : {}),
+      message: `${label}: ${written} is not a valid quantity; write a number with an optional suffix, e.g. 500m, 128Mi, 1Gi or 2.`,
+      ...(repair ? { fixes: [{ kind: 'set-value' as const, title: secret ? 'Fix the unit' : `Change to ${repair}`, value: repair, preferred: true }] } : {}),
     };
   }
   if (pattern === DATE_TIME_PATTERN) {
-    return { ...base, message: `${label}: ${quote(text)} is not an RFC 3339 date-time such as 2024-01-31T12:00:00Z.` };
+    return { ...base, message: `${label}: ${written} is not an RFC 3339 date-time such as 2024-01-31T12:00:00Z.` };
   }
   if (pattern === BASE64_PATTERN) {
     const plain = ctx.root === 'Secret' ? 'stringData' : 'data';
     return { ...base, message: `${label}: the value is not valid base64; encode it, or put plain text under ${plain}.` };
   }
-  return { ...base, message: `${label}: ${quote(text)} is not in the expected format.` };
+  return { ...base, message: `${label}: ${written} is not in the expected format.` };
 }
 
 // ---- all errors ------------------------------------------------------------------------------------------

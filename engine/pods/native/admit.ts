@@ -102,7 +102,8 @@ export function admitPod(req: RunPodRequest, serves = 'pod-containers'): Admitte
     }
   };
   collect(documents);
-  for (const extra of req.extraManifests ?? []) collect(parseText(extra.text).documents.map(classify));
+  // A JSON file that is not strict JSON lends nothing, as `podsmith lint` would reject it.
+  for (const extra of req.extraManifests ?? []) collect(parseText(extra.text, { fileName: extra.fileName }).documents.map(classify));
 
   return { pod, namespace, configMaps, secrets, warnings: result.findings.filter((f) => f.severity !== 'error') };
 }

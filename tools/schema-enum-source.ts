@@ -1,7 +1,8 @@
 // Where the schema's enums come from. The Kubernetes OpenAPI v3 spec marks the values of every `+enum` Go
 // type in the field's description ("Possible enum values:" followed by one "- `"Value"` ..." line each).
 // @kubernetes/client-node drops those lines (and the spec's `enum` keyword), so they are read from the
-// kubernetes-models declarations, whose TSDoc keeps the descriptions verbatim. On top come the closed sets
+// release-1.36 kubernetes-models declarations (kubernetes-models 5.1, installed as kubernetes-models-1-36 beside the
+// 4.x the differential tests use), whose TSDoc keeps the descriptions verbatim. On top come the closed sets
 // that the API server enforces in validation code without an annotation (tools/schema-enums.ts) and each
 // root object's own apiVersion and kind. The generator and the drift test both call deriveEnums().
 import { readFileSync, readdirSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { VALIDATION_ENUMS } from './schema-enums';
 
-export const ENUM_SOURCE_PACKAGE = 'kubernetes-models';
+export const ENUM_SOURCE_PACKAGE = 'kubernetes-models-1-36';
 const SOURCE_DIR = join(__dirname, '..', 'node_modules', ENUM_SOURCE_PACKAGE);
 /** core/v1 only: every definition of the Pod tree lives there (meta/v1 types carry no annotations). */
 const CORE_DIR = join(SOURCE_DIR, 'v1');

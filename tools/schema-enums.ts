@@ -35,7 +35,4 @@ export const VALIDATION_ENUMS: Record<string, Record<string, ValidationEnum>> = 
     accessModes: { values: ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'], why: 'core validation of PVC specs (PersistentVolumeAccessMode is not +enum)' },
   },
   PodCertificateProjection: { keyType: { values: ['RSA3072', 'RSA4096', 'ECDSAP256', 'ECDSAP384', 'ECDSAP521', 'ED25519'], why: 'core validation of podCertificate projections' } },
-  // Release-1.35 (TaintTolerationComparisonOperators) added Lt and Gt, and the 1.35+ spec annotates them;
-  // kubernetes-models 4.5.1 carries the release-1.33 annotation (Equal, Exists) only.
-  Toleration: { operator: { values: ['Lt', 'Gt'], why: 'release-1.35 annotation, newer than the installed source' } },
 };

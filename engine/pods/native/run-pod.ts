@@ -25,6 +25,7 @@ import { runFailedReason } from './occurrences';
 import { forContainer, toPodError } from './pod-errors';
 import { PodPaths, pauseId, podsDir } from './paths';
 import { podLimits } from './pod-limits';
+import { startPauseDirectly, wantsDirectPause } from './pause-process';
 import { connectPodNetwork } from './pod-network';
 import type { PodContainer } from './pod-spec';
 import { claimName, type ContainerKind, type ContainerRecord, type PodRecord } from './state';
@@ -157,6 +158,41 @@ async function createPod(
     const startPause = async (): Promise<PodFacts> => {
       const rootfs = await ensurePauseRootfs(ctx.home);
       const id = pauseId(uid);
+      // The pod cgroup's limits hold before anything of the pod runs (a limit set below what is already used
+      // would fail, and nothing may run unbounded meanwhile).
+      const limits = () => applyPodLimits(uid, podLimits(pod, pidsLimit));
+      const direct = wantsDirectPause(ctx) ? await startPauseDirectly(ctx, { uid, id, rootfs, pod: facts, beforeStart: limits, warnings: rec.warnings }) : undefined;
+      if (direct) {
+        rec.pause = direct;
+        failpoint('run_pod:pause-started');
+      }
+      const pausePid = direct?.pid ?? (await createPauseContainer(id, rootfs));
+      // The namespace exists now: the network is ready before any container starts.
+      const net = await connectPodNetwork(ctx, uid, pod, pausePid);
+      rec.warnings.push(...net.warnings);
+      if (net.outbound) {
+        // The addresses pasta copied into the pod (the host's own), read from inside its namespace.
+        const ips = await namespaceAddresses(pausePid);
+        if (ips.length === 0 && facts.hostIP) ips.push(facts.hostIP);
+        if (ips.length) {
+          rec.podIP = ips[0];
+          rec.podIPs = ips;
+        }
+      }
+      if (!direct) {
+        // The pod cgroup exists once the pause container is created: its limits, then its start.
+        await limits();
+        pauseStarted = forContainer('POD', async () => {
+          await runtime.start(id, ctx.containerStartMs());
+          failpoint('run_pod:pause-started');
+        });
+        pauseStarted.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
+      }
+      // fieldRefs (env, downwardAPI) read status.podIP from these facts.
+      return rec.podIP ? { ...facts, podIP: rec.podIP, podIPs: rec.podIPs ?? [rec.podIP] } : facts;
+    };
+    // The pause as a container under conmon (hosts where the direct pause cannot run): created, not started.
+    const createPauseContainer = async (id: string, rootfs: string): Promise<number> => {
       const { config } = buildBundleConfig(pauseBundleInput({ pod: facts, rootfs, cgroupsPath: containerCgroupPath(uid, id) }));
       await writeBundle(paths.pause, config);
       await mkdir(join(paths.pause, 'p'), { mode: 0o700 });
@@ -176,28 +212,7 @@ async function createPod(
         logArgs: ['-l', `k8s-file:${join(paths.pause, 'pause.log')}`],
       });
       rec.pause = { id, socketId: id.slice(0, 12) + 'p', pid: created.pid, ...(created.startTime ? { startTime: created.startTime } : {}), conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
-      // The namespace exists now: the network is ready before any container starts.
-      const net = await connectPodNetwork(ctx, uid, pod, created.pid);
-      rec.warnings.push(...net.warnings);
-      if (net.outbound) {
-        // The addresses pasta copied into the pod (the host's own), read from inside its namespace.
-        const ips = await namespaceAddresses(created.pid);
-        if (ips.length === 0 && facts.hostIP) ips.push(facts.hostIP);
-        if (ips.length) {
-          rec.podIP = ips[0];
-          rec.podIPs = ips;
-        }
-      }
-      // The pod cgroup exists once the pause is created; its limits hold before any container runs (a limit
-      // set below what is already used would fail, and nothing may run unbounded meanwhile).
-      await applyPodLimits(uid, podLimits(pod, pidsLimit));
-      pauseStarted = forContainer('POD', async () => {
-        await runtime.start(id, ctx.containerStartMs());
-        failpoint('run_pod:pause-started');
-      });
-      pauseStarted.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
-      // fieldRefs (env, downwardAPI) read status.podIP from these facts.
-      return rec.podIP ? { ...facts, podIP: rec.podIP, podIPs: rec.podIPs ?? [rec.podIP] } : facts;
+      return created.pid;
     };
     // Awaited (through allSettled or the containers' preparation) below; a failure meanwhile must not go unhandled.
     const pauseReady = forContainer('POD', startPause);

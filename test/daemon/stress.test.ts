@@ -36,8 +36,9 @@ const ALLOWED: Record<Op, PodErrorCode[]> = {
   get: ['NOT_FOUND'],
   list: [],
   logs: ['NOT_FOUND'],
-  // A container that is not running (starting, stopping, stopped) cannot take an exec.
-  exec: ['NOT_FOUND', 'BUSY'],
+  // A container that is not running cannot take an exec: BUSY while its pod starts, NOT_RUNNING once it has
+  // stopped (a stopped pod stays until deleted; README, Exec).
+  exec: ['NOT_FOUND', 'BUSY', 'NOT_RUNNING'],
 };
 
 /** What the editor does beside: status, lists, logs and execs, on the same names. */

@@ -125,3 +125,29 @@ describe("the direct pause's seccomp program", { skip: directPauseUnavailable() 
     assert.equal(r.stdout, '1 1 38 ok');
   });
 });
+
+// Where the launcher cannot run (or PODSMITH_PAUSE=runtime) the pause is a container under conmon, as before.
+describe('the runtime pause (fallback)', { skip: whyNoNativePods() }, () => {
+  let env: PodTestEnv;
+  before(async () => {
+    env = await podTestEnv({ pause: 'runtime' });
+  });
+  after(async () => {
+    await env?.dispose();
+  });
+
+  it('runs the pause as a container, stops it with the pod and leaves nothing on delete', async () => {
+    const manifest = podManifest('fallback', { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: IMAGE, command: ['sleep', '1000'] }] });
+    const s = await env.runtime.runPod({ manifest });
+    const pause = (await readPod(env.home, s.uid))!.pause!;
+    assert.equal(isDirectPause(pause), false);
+    if (isDirectPause(pause)) return;
+    assert.ok(isAlive(pause.conmonPid, pause.conmonStartTime), 'the pause container has its conmon');
+    assert.equal((await execOut(env, 'fallback', ['hostname'])).trim(), 'fallback');
+    await env.runtime.stopPod({ pod: 'fallback' });
+    assert.equal(isAlive(pause.pid, pause.startTime), false, 'stop ended the pause');
+    assert.equal(isAlive(pause.conmonPid, pause.conmonStartTime), false, 'and its conmon');
+    await env.runtime.deletePod({ pod: 'fallback' });
+    assert.deepEqual(await env.cleanup(), []);
+  });
+});

@@ -124,6 +124,7 @@ function processLabel(file: string, args: readonly string[]): { label: string; k
     const m = /\/c\/([^/]+)\//.exec(p);
     return { label: `umount${args.includes('-l') ? ' -l' : ''} ${m ? m[1] : p.split('/').slice(-2).join('/')}`, kind: 'umount' };
   }
+  if (base === 'perl') return { label: 'pause launcher (perl: cgroup, namespaces, seccomp, exec catatonit)', kind: 'pause launcher' };
   if (base === 'flock') return { label: 'flock (helper: lock was contended)', kind: 'flock' };
   return { label: `${base} ${args.slice(0, 2).join(' ')}`.trim(), kind: base };
 }

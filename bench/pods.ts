@@ -18,6 +18,9 @@
 //                        (create + start each, detached, --pid-file, both in parallel as Podsmith does); then
 //                        kill + delete of all three. Bundles are written before the clock starts (one shared
 //                        read-only rootfs); only the app configs' pause pid is filled in while timed.
+//   runc floor + seccomp the same, with the seccomp profiles Podsmith gives its app containers and its pause
+//                        (runc's default spec has none; runc 1.1 spends tens of ms per container on one):
+//                        what the floor costs when it keeps the guarantee the engine keeps. Reported beside.
 //
 // Every row's pod is checked after each up (Podsmith: phase Running and every container running; podman: 3
 // running containers; floor: the apps share the pause container's network namespace), untimed. Nothing is
@@ -36,9 +39,12 @@ import { connectDaemon } from '../engine/client/connect';
 import type { DaemonClient } from '../engine/client/daemon-client';
 import { loadImage } from '../engine/image/load';
 import { openStore } from '../engine/image/store';
+import { buildBundleConfig, type BundleInput } from '../engine/image/bundle';
 import { createNativeRuntime, type NativeRuntime } from '../engine/pods/native';
 import type { PodStatus } from '../engine/pods/types';
 import { cgroupMounts } from '../engine/runtime/cgroups';
+import { hostFacts } from '../engine/runtime/host-facts';
+import { pauseBundleInput } from '../engine/runtime/pause';
 import { buildBusyboxLayout, IMAGE, whyNoNativePods } from '../test/pods/fixtures';
 import { LeakTracker } from '../test/support/leaks';
 import { profilePodsmith, type PodsProfile } from './pods-profile';
@@ -46,14 +52,14 @@ import { summarize, type Stats } from './stats';
 
 export const PODS_PLAN = { warmup: 2, runs: 10 };
 const AIM_PODMAN_RATIO = 0.5;
-const AIM_FLOOR_RATIO = 1.5;
+const AIM_FLOOR_RATIO = 1.15;
 const POD_NAME = 'bench-pod';
 const ROOT = resolve(__dirname, '..');
 /** What both app containers run: long-running, and a SIGTERM ends it at once (so a graceful stop costs no grace period). */
 const APP_COMMAND = ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"];
 
-type RowId = 'engine' | 'engineGraceful' | 'daemon' | 'cli' | 'podman' | 'floor';
-const ROWS: RowId[] = ['engine', 'engineGraceful', 'daemon', 'cli', 'podman', 'floor'];
+type RowId = 'engine' | 'engineGraceful' | 'daemon' | 'cli' | 'podman' | 'floor' | 'floorSeccomp';
+const ROWS: RowId[] = ['engine', 'engineGraceful', 'daemon', 'cli', 'podman', 'floor', 'floorSeccomp'];
 const PODSMITH_ROWS: RowId[] = ['engine', 'engineGraceful', 'daemon', 'cli'];
 const LABELS: Record<RowId, string> = {
   engine: 'Podsmith engine (in process, delete --force)',
@@ -62,6 +68,7 @@ const LABELS: Record<RowId, string> = {
   cli: 'Podsmith CLI (run -f + rm -f, 2 node starts)',
   podman: 'podman kube play + kube down',
   floor: 'runc floor (bare runc calls)',
+  floorSeccomp: 'runc floor + the default seccomp profile',
 };
 
 interface Sample {
@@ -190,6 +197,9 @@ interface Floor {
   /** Apps' config.json text with @PAUSE_PID@ and @CGROUP@ still to fill in. */
   appConfig: string;
   pauseConfig: string;
+  /** The same with Podsmith's seccomp profiles (an app container's, the pause's). */
+  appConfigSeccomp: string;
+  pauseConfigSeccomp: string;
   logFd: number;
   /** Cgroup paths the floor's containers used. */
   cgroups: Set<string>;
@@ -322,9 +332,24 @@ function setupFloor(root: string, layout: string, runcPath: string): Floor {
     prefix: `pbf-${randomBytes(4).toString('hex')}`,
     appConfig: JSON.stringify(app),
     pauseConfig: JSON.stringify(pause),
+    appConfigSeccomp: JSON.stringify({ ...app, linux: { ...app.linux, seccomp: engineSeccomp(rootfs, 'app') } }),
+    pauseConfigSeccomp: JSON.stringify({ ...pause, linux: { ...pause.linux, seccomp: engineSeccomp(rootfs, 'pause') } }),
     logFd: openSync(join(dir, 'runc.log'), 'a'),
     cgroups: new Set(),
   };
+}
+
+/** The seccomp profile Podsmith's bundle builder gives a plain app container (default capabilities), or its pause. */
+function engineSeccomp(rootfs: string, kind: 'app' | 'pause'): unknown {
+  const pod = { name: POD_NAME, namespace: 'default', uid: 'bench' };
+  const facts = hostFacts();
+  const input: BundleInput =
+    kind === 'pause'
+      ? pauseBundleInput({ pod, rootfs, cgroupsPath: '/bench' })
+      : { image: { config: {} }, container: { name: 'app-a', image: IMAGE, command: APP_COMMAND }, pod, rootfs: { path: rootfs }, cgroupsPath: '/bench', rlimitCeilings: facts.rlimitCeilings, allCapabilities: facts.allCapabilities };
+  const seccomp = buildBundleConfig(input).config.linux?.seccomp;
+  if (!seccomp) throw new Error(`Podsmith's ${kind} config has no seccomp profile`);
+  return seccomp;
 }
 
 function runc(f: Floor, args: string[]): Promise<Ran> {
@@ -427,8 +452,11 @@ async function podmanRound(w: World): Promise<Sample> {
   return { up: t1 - t0, down: t3 - t2 };
 }
 
-async function floorRound(w: World, round: number): Promise<Sample> {
+async function floorRound(w: World, round: number, seccomp = false): Promise<Sample> {
   const f = w.floor!;
+  const pauseConfig = seccomp ? f.pauseConfigSeccomp : f.pauseConfig;
+  const appConfig = seccomp ? f.appConfigSeccomp : f.appConfig;
+  if (seccomp) round += 500;
   const id = (n: string) => `${f.prefix}-r${round}-${n}`;
   const cgroup = (n: string) => {
     const c = `/${f.prefix}-r${round}-${n}`;
@@ -437,7 +465,7 @@ async function floorRound(w: World, round: number): Promise<Sample> {
   };
   const ids = [id('pause'), id('app-a'), id('app-b')];
   // Untimed: the pause bundle (its cgroup differs per round) and the stale pid files.
-  writeFileSync(join(f.bundles.pause, 'config.json'), f.pauseConfig.replace('@CGROUP@', cgroup('pause')));
+  writeFileSync(join(f.bundles.pause, 'config.json'), pauseConfig.replace('@CGROUP@', cgroup('pause')));
   const apps = [
     { id: ids[1], bundle: f.bundles.a, cg: cgroup('app-a') },
     { id: ids[2], bundle: f.bundles.b, cg: cgroup('app-b') },
@@ -452,7 +480,7 @@ async function floorRound(w: World, round: number): Promise<Sample> {
   const pausePid = readFileSync(pausePidFile, 'utf8').trim();
   await Promise.all(
     apps.map(async (a) => {
-      writeFileSync(join(a.bundle, 'config.json'), f.appConfig.replace(/@PAUSE_PID@/g, pausePid).replace('@CGROUP@', a.cg));
+      writeFileSync(join(a.bundle, 'config.json'), appConfig.replace(/@PAUSE_PID@/g, pausePid).replace('@CGROUP@', a.cg));
       await runc(f, ['create', '--bundle', a.bundle, '--pid-file', join(a.bundle, 'pid'), a.id]);
       await runc(f, ['start', a.id]);
     }),
@@ -485,6 +513,8 @@ function roundOf(w: World, row: RowId, round: number): Promise<Sample> {
       return podmanRound(w);
     case 'floor':
       return floorRound(w, round);
+    case 'floorSeccomp':
+      return floorRound(w, round, true);
   }
 }
 
@@ -675,8 +705,8 @@ function table(rows: Record<RowId, RowResult>, ratioOf: (r: RowId, base: RowId) 
       fmt(r.down.p50),
       fmt(r.total.p50),
       fmt(r.total.p95),
-      isPodsmith || id === 'floor' ? `${ratioOf(id, 'podman').toFixed(2)}×` : '',
-      isPodsmith || id === 'podman' ? `${ratioOf(id, 'floor').toFixed(2)}×` : '',
+      isPodsmith || id === 'floor' || id === 'floorSeccomp' ? `${ratioOf(id, 'podman').toFixed(2)}×` : '',
+      isPodsmith || id === 'podman' || id === 'floorSeccomp' ? `${ratioOf(id, 'floor').toFixed(2)}×` : '',
     ]);
   }
   return lines.map((l) => `  ${l[0].padEnd(48)}${l.slice(1).map((c) => c.padStart(10)).join('')}`).join('\n');
@@ -790,7 +820,8 @@ export async function runPodsBench(options: PodsBenchOptions = {}): Promise<Pods
     const ratio = (r: RowId, base: RowId) => rows[r].total.p50 / rows[base].total.p50;
     const ratios: Record<string, { p50: number; p95: number }> = {};
     for (const r of [...PODSMITH_ROWS, 'floor' as RowId]) ratios[`${r}/podman`] = { p50: ratio(r, 'podman'), p95: rows[r].total.p95 / rows.podman.total.p95 };
-    for (const r of [...PODSMITH_ROWS, 'podman' as RowId]) ratios[`${r}/floor`] = { p50: ratio(r, 'floor'), p95: rows[r].total.p95 / rows.floor.total.p95 };
+    for (const r of [...PODSMITH_ROWS, 'podman' as RowId, 'floorSeccomp' as RowId]) ratios[`${r}/floor`] = { p50: ratio(r, 'floor'), p95: rows[r].total.p95 / rows.floor.total.p95 };
+    for (const r of PODSMITH_ROWS) ratios[`${r}/floorSeccomp`] = { p50: ratio(r, 'floorSeccomp'), p95: rows[r].total.p95 / rows.floorSeccomp.total.p95 };
     // podman's kube down is often seconds here (see the note): the up half alone compares the starts.
     for (const r of PODSMITH_ROWS) ratios[`${r}/podman (up only)`] = { p50: rows[r].up.p50 / rows.podman.up.p50, p95: rows[r].up.p95 / rows.podman.up.p95 };
     const aims = PODSMITH_ROWS.flatMap((r) => [
@@ -812,6 +843,9 @@ export async function runPodsBench(options: PodsBenchOptions = {}): Promise<Pods
       `Up only (run vs kube play, p50): engine ${(rows.engine.up.p50 / rows.podman.up.p50).toFixed(2)}×, daemon ${(rows.daemon.up.p50 / rows.podman.up.p50).toFixed(2)}×, CLI ${(rows.cli.up.p50 / rows.podman.up.p50).toFixed(2)}× podman's.`,
     );
     notes.push(`CLI row: ${w.cli.note}; both Node start-ups (run, rm) are included, the daemon was already running.`);
+    notes.push(
+      `Against the floor with the default seccomp profile (every Podsmith container has one; runc's default spec has none), p50: engine ${ratio('engine', 'floorSeccomp').toFixed(2)}×, daemon ${ratio('daemon', 'floorSeccomp').toFixed(2)}×, CLI ${ratio('cli', 'floorSeccomp').toFixed(2)}×; the profile alone makes the floor ${ratio('floorSeccomp', 'floor').toFixed(2)}× slower.`,
+    );
     notes.push('Floor: app configs get the pause pid and cgroup written while timed (two small writes); everything else was prepared before. Apps start in parallel, as Podsmith starts them; the floor has no conmon, no logs, no state records.');
 
     let profile: PodsProfile | undefined;

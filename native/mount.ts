@@ -54,6 +54,18 @@ const fns = lazyBindings('mount syscalls (open_tree, mount_setattr, move_mount)'
   };
 });
 
+// mount(2) and umount2(2) alone: in every C library, so they do not wait on the new mount API's symbols.
+const plain = lazyBindings('mount syscalls (mount, umount2)', (lib) => ({
+  mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)') as (
+    source: string,
+    target: string,
+    fstype: string,
+    flags: number,
+    data: string,
+  ) => number,
+  umount2: lib.func('int umount2(const char *target, int flags)') as (target: string, flags: number) => number,
+}));
+
 export interface BindOptions {
   readOnly?: boolean;
   /** nosuid, nodev and noexec on the bind (default true: nothing a sandbox sees may gain privileges). */
@@ -88,6 +100,19 @@ export function makeSharedMount(dir: string): void {
 /** Detaches the mount at `target` (lazily: a busy mount goes once its last user leaves). */
 export function detachMount(target: string): void {
   check('umount2', fns().umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW), target);
+}
+
+/**
+ * Unmounts the mount at `target` (a symlink there is not followed); `detach`: lazily, should it be busy.
+ * Throws the errno error: EINVAL when `target` is no mount point, EBUSY when busy and not detached.
+ */
+export function unmountPath(target: string, detach = false): void {
+  check('umount2', plain().umount2(target, (detach ? MNT_DETACH : 0) | UMOUNT_NOFOLLOW), target);
+}
+
+/** Mounts a filesystem that takes no source device (overlay, tmpfs) at `target`, with its `data` options. */
+export function mountFilesystem(fstype: string, target: string, data: string, flags = 0): void {
+  check('mount', plain().mount(fstype, target, fstype, flags, data), target);
 }
 
 /** Whether this kernel and C library have the calls above (a probe: never throws). */

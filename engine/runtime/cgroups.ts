@@ -155,12 +155,16 @@ export async function cgroupPids(path: string): Promise<number[]> {
     } catch {
       return;
     }
-    try {
-      for (const line of (await readFile(join(d, 'cgroup.procs'), 'utf8')).split('\n')) if (line) pids.push(Number(line));
-    } catch {
-      // The directory went away meanwhile.
-    }
-    for (const e of entries) if (e.isDirectory()) await walk(join(d, e.name));
+    // This directory's processes and its children's, read at once (teardown waits on this walk).
+    await Promise.all([
+      readFile(join(d, 'cgroup.procs'), 'utf8').then(
+        (text) => {
+          for (const line of text.split('\n')) if (line) pids.push(Number(line));
+        },
+        () => undefined, // The directory went away meanwhile.
+      ),
+      ...entries.filter((e) => e.isDirectory()).map((e) => walk(join(d, e.name))),
+    ]);
   };
   await walk(dir);
   return pids;
@@ -191,9 +195,10 @@ export async function removeCgroupTree(path: string, timeoutMs = 3000): Promise<
   for (const pid of await cgroupPids(path)) signalProcess(pid, 'SIGKILL');
   const left: string[] = [];
   const deadline = Date.now() + timeoutMs;
-  for (const mount of cgroupMounts()) {
+  // The hierarchies one beside the other: each is a tree of its own.
+  await Promise.all(cgroupMounts().map(async (mount) => {
     const dir = cgroupDir(mount, path);
-    if (!dir) continue;
+    if (!dir) return;
     for (const d of treeDeepestFirst(dir)) {
       for (;;) {
         try {
@@ -203,7 +208,7 @@ export async function removeCgroupTree(path: string, timeoutMs = 3000): Promise<
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') break;
           if (code === 'EBUSY' && Date.now() < deadline) {
-            await new Promise((r) => setTimeout(r, 20));
+            await new Promise((r) => setTimeout(r, 5));
             continue;
           }
           left.push(d);
@@ -211,7 +216,7 @@ export async function removeCgroupTree(path: string, timeoutMs = 3000): Promise<
         }
       }
     }
-  }
+  }));
   return left;
 }
 

@@ -21,6 +21,7 @@ export {
   type PodLimits,
 } from './cgroups';
 export { ensurePauseRootfs, findCatatonit, pauseBundleInput, PAUSE_CONTAINER_NAME, PAUSE_USER } from './pause';
+export { directPauseUnavailable, markDirectPauseUnavailable, prepareDirectPauseCgroup, startDirectPause, type DirectPause } from './pause-direct';
 export { isAlive, procStat, readCmdline, signalProcess, waitGone, listPids, type ProcStat } from './processes';
 export { hostFacts, type HostFacts } from './host-facts';
 export { findExecutable } from './executables';

@@ -48,14 +48,14 @@ export async function readCmdline(pid: number): Promise<string[] | undefined> {
   }
 }
 
-/** Polls until the process is gone (or a zombie); false when `timeoutMs` passed first. */
-export async function waitGone(pid: number, timeoutMs: number, startTime?: string): Promise<boolean> {
+/** Polls until the process is gone (or a zombie), backing off to `maxDelayMs`; false when `timeoutMs` passed first. */
+export async function waitGone(pid: number, timeoutMs: number, startTime?: string, maxDelayMs = 50): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  let delay = 2;
+  let delay = Math.min(2, maxDelayMs);
   while (isAlive(pid, startTime)) {
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 50);
+    delay = Math.min(delay * 2, maxDelayMs);
   }
   return true;
 }

@@ -36,7 +36,8 @@ const ALLOWED: Record<Op, PodErrorCode[]> = {
   get: ['NOT_FOUND'],
   list: [],
   logs: ['NOT_FOUND'],
-  // A container that is not running (starting, stopping, stopped) cannot take an exec.
+  // A container that is not running cannot take an exec: BUSY while its pod starts, NOT_RUNNING once it has
+  // stopped (a stopped pod stays until deleted; README, Exec).
   exec: ['NOT_FOUND', 'BUSY', 'NOT_RUNNING'],
 };
 

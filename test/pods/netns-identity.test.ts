@@ -8,8 +8,8 @@ import { connect } from 'node:net';
 import { bringUpLoopback } from '../../engine/network/loopback';
 import { startPortForward } from '../../engine/network/port-forward';
 import { startScratchNetns, type ScratchNetns } from '../../engine/network/scratch-netns';
-import { readPod, writePod, type PodRecord } from '../../engine/pods/native/state';
-import { procStat } from '../../engine/runtime';
+import { isDirectPause, readPod, writePod, type PodRecord } from '../../engine/pods/native/state';
+import { directPauseUnavailable, procStat } from '../../engine/runtime';
 import { startEchoServer, type EchoServer } from '../network/support/netns-fixtures';
 import { IMAGE, podManifest, podTestEnv, until, whyNoNativePods, type PodTestEnv } from './fixtures';
 
@@ -23,7 +23,9 @@ function fetchOnce(port: number, text: string): Promise<string> {
   });
 }
 
-describe("a pod's network namespace, pinned", { skip: whyNoNativePods() }, () => {
+// Both kinds of pause: started directly (the default where it can run) and as a container under conmon.
+for (const pause of ['direct', 'runtime'] as const)
+describe(`a pod's network namespace, pinned (${pause} pause)`, { skip: whyNoNativePods() ?? (pause === 'direct' ? directPauseUnavailable() : undefined) }, () => {
   let env: PodTestEnv;
   let uid: string;
   let original: PodRecord;
@@ -32,7 +34,7 @@ describe("a pod's network namespace, pinned", { skip: whyNoNativePods() }, () =>
   let echo: EchoServer;
 
   before(async () => {
-    env = await podTestEnv();
+    env = await podTestEnv({ pause });
     const status = await env.runtime.runPod({
       manifest: podManifest('pinned', {
         terminationGracePeriodSeconds: 1,
@@ -75,9 +77,13 @@ describe("a pod's network namespace, pinned", { skip: whyNoNativePods() }, () =>
     // The pause exited and its pid went to `other`: the record still says the pause's start time.
     await writePod(env.home, { ...original, pause: { ...original.pause!, pid: other.pid } });
     await assert.rejects(env.runtime.podNetns!('pinned'), /pod pinned is not running/);
+    await writePod(env.home, original);
   });
 
+  // Records written before start times were kept have a pause container; a direct pause always has one.
+  if (pause === 'runtime')
   it('refuses a record without a start time whose pid is not its conmon\'s child', async () => {
+    if (isDirectPause(original.pause)) throw new Error('expected a pause container');
     const { startTime: _, ...legacy } = original.pause!;
     await writePod(env.home, { ...original, pause: { ...legacy, pid: other.pid } });
     await assert.rejects(env.runtime.podNetns!('pinned'), /pod pinned is not running/);

@@ -7,7 +7,7 @@ import { readlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { lintText } from '../../engine/manifest';
-import { pauseId } from '../../engine/pods/native';
+import { readPod } from '../../engine/pods/native/state';
 import { PodError } from '../../engine/pods/types';
 import { container, IMAGE, podManifest, podTestEnv, text, until, whyNoNativePods, type PodTestEnv } from './fixtures';
 
@@ -69,7 +69,8 @@ describe('run_pod', { skip }, () => {
     const ex = await env.runtime.exec({ pod: 'web', container: 'client', command: ['hostname'], tty: false, stdin: false });
     assert.equal((await text(ex.stdout)).trim(), 'web');
     assert.equal(await ex.exit, 0);
-    const pause = statePid(env, pauseId(status.uid));
+    // The pause is started directly (no OCI state) where it can run: its pid is in the record.
+    const pause = (await readPod(env.home, status.uid))!.pause!.pid;
     for (const c of status.containerStatuses) {
       const pid = statePid(env, c.containerID.replace('podsmith://', ''));
       for (const type of ['net', 'ipc', 'uts']) assert.equal(ns(pid, type), ns(pause, type), `${c.name} shares the ${type} namespace`);

@@ -22,7 +22,9 @@ function refFile(paths: StorePaths, dir: string): string {
 export const ROOTFS_MARKER = 'rootfs.json';
 
 export async function addRootfsRef(paths: StorePaths, ref: RootfsRef): Promise<void> {
-  await writeFileAtomic(refFile(paths, ref.dir), JSON.stringify({ ...ref, dir: resolve(ref.dir) }) + '\n', 0o600);
+  // Not flushed (it is on every container start's critical path): a ref must outlive a crash of this process,
+  // but a host crash takes the rootfs mount, and the pod, with it.
+  await writeFileAtomic(refFile(paths, ref.dir), JSON.stringify({ ...ref, dir: resolve(ref.dir) }) + '\n', 0o600, { durable: false });
 }
 
 export async function removeRootfsRef(paths: StorePaths, dir: string): Promise<void> {

@@ -2,14 +2,20 @@
 // works is probed once per process by mounting a tiny overlay with a whiteout (it needs root, and overlay on
 // overlay or on some filesystems fails inside containers); PODSMITH_ROOTFS=copy|overlay overrides the probe.
 //
-// The mount runs with its working directory in the container dir and names the lowers through short relative
-// symlinks (`l/0`, `l/1`, ...): the kernel takes at most one page of mount options, which 128 absolute layer
-// paths would overflow.
+// The lowers are named through short symlinks (`l/0`, `l/1`, ...): the kernel takes at most one page of mount
+// options, which 128 absolute layer paths would overflow. The mount and unmount are made with mount(2) and
+// umount2(2) in this process (koffi) when the options fit with absolute paths; otherwise, and where koffi is
+// missing, mount(8) runs with its working directory in the container dir and relative names, and umount(8).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { NativeUnavailableError } from '../../../native/libc';
+import { mountFilesystem, unmountPath } from '../../../native/mount';
 import { makeWhiteoutDevice } from './special-files';
+
+/** What the kernel copies of mount options: one page, less a margin. */
+const MAX_OPTIONS = 4000;
 
 function run(cmd: string, args: string[], cwd?: string): Promise<{ ok: boolean; err: string }> {
   return new Promise((resolve) => {
@@ -31,6 +37,16 @@ export async function mountOverlay(dir: string, lowers: string[]): Promise<void>
   for (let i = 0; i < lowers.length; i++) {
     await symlink(lowers[i], join(dir, 'l', String(i)));
     names.push(`l/${i}`);
+  }
+  const absolute = `lowerdir=${names.map((n) => join(dir, n)).join(':')},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`;
+  // A comma or colon in the path would split the options: those go the relative way.
+  if (absolute.length <= MAX_OPTIONS && !/[,:\\]/.test(dir)) {
+    try {
+      mountFilesystem('overlay', join(dir, 'rootfs'), absolute);
+      return;
+    } catch (err) {
+      if (!(err instanceof NativeUnavailableError)) throw new Error(`mount -t overlay failed: ${(err as Error).message}`);
+    }
   }
   const options = `lowerdir=${names.join(':')},upperdir=upper,workdir=work`;
   const r = await run('mount', ['-t', 'overlay', 'overlay', '-o', options, 'rootfs'], dir);
@@ -54,6 +70,15 @@ export async function isMountPoint(path: string): Promise<boolean> {
 }
 
 export async function unmount(path: string): Promise<void> {
+  try {
+    unmountPath(path);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // Not a mount point (EINVAL), or no such path: nothing to unmount.
+    if (code === 'EINVAL' || code === 'ENOENT') return;
+    if (!(err instanceof NativeUnavailableError)) throw new Error(`umount ${path} failed: ${(err as Error).message}`);
+  }
   if (!(await isMountPoint(path))) return;
   const r = await run('umount', [path]);
   if (!r.ok) throw new Error(`umount ${path} failed: ${r.err}`);

@@ -28,6 +28,12 @@ export interface NativeRuntimeOptions {
   supervise?: boolean;
   /** How often disk emptyDirs with a sizeLimit are measured, ms (default 10 s, as the kubelet's housekeeping). */
   volumeUsageIntervalMs?: number;
+  /**
+   * How the pod's pause starts: `direct` (catatonit launched straight into its namespaces, engine/runtime/
+   * pause-direct.ts), `runtime` (a container under conmon and the OCI runtime), or `auto` (default: direct
+   * where it can run, i.e. as root with perl, koffi and libseccomp). PODSMITH_PAUSE sets it too.
+   */
+  pause?: 'auto' | 'direct' | 'runtime';
   /** Time limits (the seeds' CONTAINER_START_TIMEOUT and EXEC_TIMEOUT); tests shorten them. */
   timeouts?: {
     /** `runtime create` (under conmon) and `runtime start` of one container. Default 60 s. */

@@ -2,6 +2,8 @@
 // (subpath-mounts.ts). Teardown unmounts everything
 // found below the pod directory in /proc/self/mountinfo, deepest first, whatever made it.
 import { readFile } from 'node:fs/promises';
+import { NativeUnavailableError } from '../../../native/libc';
+import { unmountPath } from '../../../native/mount';
 import { runCommand } from '../../runtime';
 
 function unescape(s: string): string {
@@ -36,9 +38,24 @@ export async function unmountUnder(dir: string): Promise<string[]> {
     const points = await mountsUnder(dir);
     if (points.length === 0 || points.length >= previous) return points;
     previous = points.length;
-    for (const point of points) {
-      const r = await runCommand('umount', [point], { timeoutMs: 10_000 });
-      if (r.code !== 0) await runCommand('umount', ['-l', point], { timeoutMs: 10_000 });
-    }
+    for (const point of points) await unmountOne(point);
   }
+}
+
+/** umount2(2) in this process (no umount(8) per mount), lazily when busy; umount(8) where koffi is missing. */
+async function unmountOne(point: string): Promise<void> {
+  try {
+    for (const detach of [false, true]) {
+      try {
+        return unmountPath(point, detach);
+      } catch (err) {
+        if (err instanceof NativeUnavailableError || detach) throw err;
+        // Busy: detached on the second try. What still fails shows in the next pass's mountinfo.
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof NativeUnavailableError)) return;
+  }
+  const r = await runCommand('umount', [point], { timeoutMs: 10_000 });
+  if (r.code !== 0) await runCommand('umount', ['-l', point], { timeoutMs: 10_000 });
 }

@@ -6,22 +6,22 @@ import { isAlive, procStat } from '../../runtime';
 import type { PodNetnsRef } from '../runtime';
 import { PodError } from '../types';
 import type { RuntimeContext } from './context';
-import { readPod, type ProcessRecord } from './state';
+import { isDirectPause, readPod, type PauseRecord } from './state';
 import { findPod } from './stop-pod';
 
 /**
  * The pause process's pid while it is the process that was recorded: same start time or, for records written
  * before start times were kept, still a child of its recorded conmon (the container's parent and subreaper).
  */
-export function livePausePid(pause: ProcessRecord | undefined): number | undefined {
+export function livePausePid(pause: PauseRecord | undefined): number | undefined {
   if (!pause) return undefined;
-  if (pause.startTime !== undefined) return isAlive(pause.pid, pause.startTime) ? pause.pid : undefined;
+  if (isDirectPause(pause) || pause.startTime !== undefined) return isAlive(pause.pid, pause.startTime) ? pause.pid : undefined;
   const st = procStat(pause.pid);
   return st && isAlive(pause.pid) && st.ppid === pause.conmonPid && isAlive(pause.conmonPid, pause.conmonStartTime) ? pause.pid : undefined;
 }
 
 /** A descriptor of the pause's network namespace, opened while the pause is still the recorded process. */
-export function openPauseNetns(pause: ProcessRecord | undefined): number {
+export function openPauseNetns(pause: PauseRecord | undefined): number {
   const gone = () => new Error("the pod's pause process is gone, and its network namespace with it");
   const pid = livePausePid(pause);
   if (!pid) throw gone();

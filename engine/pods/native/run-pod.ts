@@ -25,9 +25,10 @@ import { runFailedReason } from './occurrences';
 import { forContainer, toPodError } from './pod-errors';
 import { PodPaths, pauseId, podsDir } from './paths';
 import { podLimits } from './pod-limits';
+import { startPauseDirectly, wantsDirectPause } from './pause-process';
 import { connectPodNetwork } from './pod-network';
 import type { PodContainer } from './pod-spec';
-import { claimName, type ContainerKind, type ContainerRecord, type PodRecord } from './state';
+import { claimName, type ContainerKind, type ContainerRecord, type DirectPauseRecord, type PodRecord } from './state';
 import { toPodStatus } from './status';
 import type { Supervisor } from './supervisor';
 import { teardownPod } from './teardown';
@@ -103,6 +104,7 @@ async function createPod(
   if (forward) ctx.listeners.add(forward);
   let record: PodRecord | undefined;
   let pauseStarted: Promise<void> | undefined;
+  let directPause: Promise<DirectPauseRecord | undefined> | undefined;
   try {
     checkCancelled();
     const runtime = await selectOciRuntime(ctx.home, req.ociRuntime ?? ctx.options.ociRuntime);
@@ -131,12 +133,29 @@ async function createPod(
     await ctx.save(rec);
     failpoint('run_pod:recorded');
 
+    const facts = podFacts(pod, uid);
+    const pidsLimit = ctx.options.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT;
+    // The pod cgroup's limits hold before anything of the pod runs (a limit set below what is already used
+    // would fail, and nothing may run unbounded meanwhile).
+    const limits = () => applyPodLimits(uid, podLimits(pod, pidsLimit));
+    // A direct pause needs nothing the images, volumes and /etc files give: it starts while they are made.
+    directPause = wantsDirectPause(ctx)
+      ? forContainer('POD', async () => {
+          const started = await startPauseDirectly(ctx, { uid, id: pauseId(uid), rootfs: await ensurePauseRootfs(ctx.home), pod: facts, beforeStart: limits, warnings: rec.warnings });
+          if (started) {
+            rec.pause = started;
+            failpoint('run_pod:pause-started');
+          }
+          return started;
+        })
+      : undefined;
+    directPause?.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
+
     const specs = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
     const images = await ensureImages(ctx, specs, { name }, undefined, cancelled);
     checkCancelled();
     for (const c of rec.containers) c.imageID = images.get(c.image);
 
-    const facts = podFacts(pod, uid);
     if (pod.spec.hostNetwork && facts.podIP) {
       record.podIP = facts.podIP;
       record.podIPs = facts.podIPs;
@@ -149,14 +168,40 @@ async function createPod(
       configMaps: Object.fromEntries(Object.entries(admitted.configMaps).map(([k, v]) => [k, v.text])),
       secrets: Object.fromEntries(Object.entries(admitted.secrets).map(([k, v]) => [k, v.text])),
     };
-    const pidsLimit = ctx.options.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT;
 
     // The pause container and every container's rootfs and config are independent: make them together.
     // Containers join the pause's namespaces, which exist once it is created: its start goes on beside the
     // first launches (awaited before run_pod returns).
     const startPause = async (): Promise<PodFacts> => {
-      const rootfs = await ensurePauseRootfs(ctx.home);
       const id = pauseId(uid);
+      const direct = await directPause;
+      const pausePid = direct?.pid ?? (await createPauseContainer(id, await ensurePauseRootfs(ctx.home)));
+      // The namespace exists now: the network is ready before any container starts.
+      const net = await connectPodNetwork(ctx, uid, pod, pausePid);
+      rec.warnings.push(...net.warnings);
+      if (net.outbound) {
+        // The addresses pasta copied into the pod (the host's own), read from inside its namespace.
+        const ips = await namespaceAddresses(pausePid);
+        if (ips.length === 0 && facts.hostIP) ips.push(facts.hostIP);
+        if (ips.length) {
+          rec.podIP = ips[0];
+          rec.podIPs = ips;
+        }
+      }
+      if (!direct) {
+        // The pod cgroup exists once the pause container is created: its limits, then its start.
+        await limits();
+        pauseStarted = forContainer('POD', async () => {
+          await runtime.start(id, ctx.containerStartMs());
+          failpoint('run_pod:pause-started');
+        });
+        pauseStarted.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
+      }
+      // fieldRefs (env, downwardAPI) read status.podIP from these facts.
+      return rec.podIP ? { ...facts, podIP: rec.podIP, podIPs: rec.podIPs ?? [rec.podIP] } : facts;
+    };
+    // The pause as a container under conmon (hosts where the direct pause cannot run): created, not started.
+    const createPauseContainer = async (id: string, rootfs: string): Promise<number> => {
       const { config } = buildBundleConfig(pauseBundleInput({ pod: facts, rootfs, cgroupsPath: containerCgroupPath(uid, id) }));
       await writeBundle(paths.pause, config);
       await mkdir(join(paths.pause, 'p'), { mode: 0o700 });
@@ -176,28 +221,7 @@ async function createPod(
         logArgs: ['-l', `k8s-file:${join(paths.pause, 'pause.log')}`],
       });
       rec.pause = { id, socketId: id.slice(0, 12) + 'p', pid: created.pid, ...(created.startTime ? { startTime: created.startTime } : {}), conmonPid: created.conmonPid, ...(created.conmonStartTime ? { conmonStartTime: created.conmonStartTime } : {}) };
-      // The namespace exists now: the network is ready before any container starts.
-      const net = await connectPodNetwork(ctx, uid, pod, created.pid);
-      rec.warnings.push(...net.warnings);
-      if (net.outbound) {
-        // The addresses pasta copied into the pod (the host's own), read from inside its namespace.
-        const ips = await namespaceAddresses(created.pid);
-        if (ips.length === 0 && facts.hostIP) ips.push(facts.hostIP);
-        if (ips.length) {
-          rec.podIP = ips[0];
-          rec.podIPs = ips;
-        }
-      }
-      // The pod cgroup exists once the pause is created; its limits hold before any container runs (a limit
-      // set below what is already used would fail, and nothing may run unbounded meanwhile).
-      await applyPodLimits(uid, podLimits(pod, pidsLimit));
-      pauseStarted = forContainer('POD', async () => {
-        await runtime.start(id, ctx.containerStartMs());
-        failpoint('run_pod:pause-started');
-      });
-      pauseStarted.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
-      // fieldRefs (env, downwardAPI) read status.podIP from these facts.
-      return rec.podIP ? { ...facts, podIP: rec.podIP, podIPs: rec.podIPs ?? [rec.podIP] } : facts;
+      return created.pid;
     };
     // Awaited (through allSettled or the containers' preparation) below; a failure meanwhile must not go unhandled.
     const pauseReady = forContainer('POD', startPause);
@@ -262,7 +286,7 @@ async function createPod(
   } catch (err) {
     supervisor.unwatch(uid);
     // The pause's start may still be under way: let it finish before tearing down.
-    await pauseStarted?.catch(() => undefined);
+    await Promise.all([pauseStarted?.catch(() => undefined), directPause?.catch(() => undefined)]);
     // Whatever failed after a forced delete asked to stop (a pull cut short, say), the run was cancelled.
     const error = cancelled.aborted ? toPodError(cancelled.reason) : toPodError(err);
     // The failing container's output goes with the pod: keep its last lines first.

@@ -28,6 +28,22 @@ export interface ProcessRecord {
   conmonStartTime?: string;
 }
 
+/** A pause started directly (engine/runtime/pause-direct.ts): no conmon, no OCI runtime state. */
+export interface DirectPauseRecord {
+  /** The name its cgroup has below the pod's (what the runtime pause's OCI id would be). */
+  id: string;
+  pid: number;
+  startTime: string;
+  direct: true;
+}
+
+/** The pod's pause: a container under conmon (older records, hosts without the direct pause) or direct. */
+export type PauseRecord = ProcessRecord | DirectPauseRecord;
+
+export function isDirectPause(p: PauseRecord | undefined): p is DirectPauseRecord {
+  return !!p && (p as DirectPauseRecord).direct === true;
+}
+
 export interface ContainerRecord {
   name: string;
   kind: ContainerKind;
@@ -67,7 +83,7 @@ export interface PodRecord {
   podIPs?: string[];
   fileName?: string;
   pod: PodObject;
-  pause?: ProcessRecord;
+  pause?: PauseRecord;
   containers: ContainerRecord[];
   conditions: PodCondition[];
   /**

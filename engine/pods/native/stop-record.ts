@@ -5,6 +5,7 @@ import { collectExit } from './collect-exit';
 import type { RuntimeContext } from './context';
 import type { Deadline } from './deadline';
 import { failpoint } from './failpoint';
+import { stopPause } from './pause-process';
 import { disconnectPodNetwork } from './pod-network';
 import { specOf } from './spec-of';
 import type { ContainerRecord, PodRecord } from './state';
@@ -32,13 +33,7 @@ export async function stopRecord(ctx: RuntimeContext, supervisor: Supervisor, re
     if (c.state.waiting && c.lastState.terminated) c.state = c.lastState;
     delete c.backoff;
   }
-  if (record.pause) {
-    const runtime = ctx.oci(record);
-    const pause = record.pause;
-    await runtime.kill(pause.id, 'SIGKILL').catch(() => undefined);
-    await stopInstance(ctx, record, { name: 'POD', process: pause, stopSignal: 'SIGKILL' } as ContainerRecord, { deadline: Date.now(), preStop: false });
-    await runtime.delete(pause.id, true).catch(() => undefined);
-  }
+  await stopPause(ctx, record);
   await disconnectPodNetwork(ctx, record.uid);
   supervisor.unwatch(record.uid);
   record.lifecycle = 'stopped';

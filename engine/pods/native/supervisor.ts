@@ -15,12 +15,13 @@ import { runHandler, type HandlerTarget } from './handlers';
 import { launchInstance } from './launch';
 import { NetnsAgent } from './netns-agent';
 import { hookFailedMessage, occur } from './occurrences';
+import { pauseAlive, stopPause } from './pause-process';
 import { openPauseNetns } from './pod-netns';
 import { podFacts } from './pod-facts';
 import { PodPaths } from './paths';
 import type { PodContainer } from './pod-spec';
 import { ContainerProbes } from './probes';
-import { readPod, type ContainerRecord, type PodRecord } from './state';
+import { isDirectPause, readPod, type ContainerRecord, type PodRecord } from './state';
 import { podPhase, restartPolicy } from './status';
 import { graceSeconds, specOf } from './spec-of';
 import { stopInstance } from './stop-container';
@@ -310,7 +311,7 @@ export class Supervisor {
       c.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${delaySeconds}s restarting failed container=${c.name} pod=${record.name}_${record.namespace}(${record.uid})` } };
       this.scheduleRestart(uid, c.name, until.getTime() - Date.now());
     }
-    if (record.pause && !isAlive(record.pause.conmonPid, record.pause.conmonStartTime)) {
+    if (record.pause && !pauseAlive(record.pause)) {
       await this.sandboxDied(record);
       changed = true;
     } else if (changed && restartNow.length === 0 && !record.containers.some((c) => c.backoff && c.state.waiting)) {
@@ -329,7 +330,7 @@ export class Supervisor {
       await stopInstance(this.ctx, record, c, { deadline: Date.now(), preStop: false });
       await collectExit(this.ctx, record, c);
     }
-    await this.ctx.oci(record).delete(record.pause!.id, true).catch(() => undefined);
+    if (!isDirectPause(record.pause)) await this.ctx.oci(record).delete(record.pause!.id, true).catch(() => undefined);
     record.lifecycle = 'stopped';
     record.reason = 'SandboxDied';
     record.message = 'the pod sandbox (pause container) exited; its namespaces are gone';
@@ -348,12 +349,7 @@ export class Supervisor {
   }
 
   private async stopPause(record: PodRecord): Promise<void> {
-    const pause = record.pause;
-    if (!pause) return;
-    const runtime = this.ctx.oci(record);
-    await runtime.kill(pause.id, 'SIGKILL').catch(() => undefined);
-    await stopInstance(this.ctx, record, { name: 'POD', process: pause, stopSignal: 'SIGKILL' } as ContainerRecord, { deadline: Date.now(), preStop: false });
-    await runtime.delete(pause.id, true).catch(() => undefined);
+    await stopPause(this.ctx, record);
   }
 
   /** Starts the next instance of a container after its back-off. */

@@ -10,7 +10,10 @@ import { unmountUnder } from './host-mounts';
 import { disconnectPodNetwork, killStrayPasta, networkWish } from './pod-network';
 import { PodPaths, uidPrefix } from './paths';
 import { releaseNamesOf } from './pod-names';
-import type { PodRecord } from './state';
+import { isDirectPause, type PodRecord } from './state';
+
+/** How often teardown looks whether the processes it killed are gone, at most (ms). */
+const TEARDOWN_POLL_MS = 4;
 
 /** Every runtime whose state directory exists under this home (a crashed pod may not say which it used). */
 function runtimesOf(ctx: RuntimeContext, record: PodRecord | undefined): OciRuntime[] {
@@ -26,7 +29,7 @@ function runtimesOf(ctx: RuntimeContext, record: PodRecord | undefined): OciRunt
 /** conmon pids recorded in pod.json or left in bundle directories. */
 async function conmonPids(paths: PodPaths, record: PodRecord | undefined): Promise<{ pid: number; startTime?: string }[]> {
   const out: { pid: number; startTime?: string }[] = [];
-  if (record?.pause) out.push({ pid: record.pause.conmonPid, startTime: record.pause.conmonStartTime });
+  if (record?.pause && !isDirectPause(record.pause)) out.push({ pid: record.pause.conmonPid, startTime: record.pause.conmonStartTime });
   for (const c of record?.containers ?? []) if (c.process) out.push({ pid: c.process.conmonPid, startTime: c.process.conmonStartTime });
   const files = [join(paths.pause, 'conmon.pid')];
   for (const name of await readdir(join(paths.dir, 'c')).catch(() => [] as string[]))
@@ -53,6 +56,13 @@ export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodR
   // its kill worked.
   const inCgroup = await cgroupPids(podCgroupPath(uid)).catch(() => [] as number[]);
   for (const pid of inCgroup) signalProcess(pid, 'SIGKILL');
+  // A direct pause is in the pod cgroup too; by pid and start time in case its cgroup could not be read.
+  const pause = record?.pause && isDirectPause(record.pause) ? record.pause : undefined;
+  if (pause && isAlive(pause.pid, pause.startTime)) signalProcess(pause.pid, 'SIGKILL');
+  // Each recorded container's init, by OCI id: its runtime state can go as soon as it is dead.
+  const inits = new Map<string, { pid: number; startTime?: string }>();
+  for (const c of record?.containers ?? []) if (c.process) inits.set(c.process.id, { pid: c.process.pid, startTime: c.process.startTime });
+  if (record?.pause && !pause) inits.set(record.pause.id, { pid: record.pause.pid, startTime: record.pause.startTime });
   // pasta stops (its state file is in the pod directory) while the containers go.
   const network = disconnectPodNetwork(ctx, uid);
   network.catch(() => undefined);
@@ -62,9 +72,20 @@ export async function teardownPod(ctx: RuntimeContext, uid: string, record: PodR
     const live = inCgroup.length === 0 ? ids : [];
     await Promise.all(live.map((id) => runtime.kill(id, 'SIGKILL', true).catch(() => runtime.kill(id, 'SIGKILL').catch(() => undefined))));
     // conmon writes the exit file and leaves once its container is gone; it must be gone before its files are.
-    await Promise.all(conmons.map((c) => waitGone(c.pid, 5000, c.startTime)));
-    await Promise.all(ids.map((id) => runtime.delete(id, true).catch(() => undefined)));
+    // `runtime delete` needs only the container stopped: a recorded one's goes as soon as its init is dead,
+    // during that wait (polled every few ms: they all die within ms of the SIGKILL).
+    const conmonsGone = Promise.all(conmons.map((c) => waitGone(c.pid, 5000, c.startTime, TEARDOWN_POLL_MS)));
+    await Promise.all([
+      conmonsGone,
+      ...ids.map(async (id) => {
+        const init = inits.get(id);
+        if (init) await waitGone(init.pid, 5000, init.startTime, TEARDOWN_POLL_MS);
+        else await conmonsGone;
+        await runtime.delete(id, true).catch(() => undefined);
+      }),
+    ]);
   }
+  if (pause) await waitGone(pause.pid, 5000, pause.startTime, TEARDOWN_POLL_MS);
   for (const c of conmons) if (isAlive(c.pid, c.startTime)) signalProcess(c.pid, 'SIGKILL');
 
   // 2. pasta (also one no state file names), processes that escaped their runtime (conmon lost), then the cgroups.

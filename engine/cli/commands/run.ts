@@ -2,7 +2,8 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { classify, parseText } from '../../manifest';
+import { classifyValue } from '../../manifest/documents';
+import { fastDocuments } from '../../manifest/fast-values';
 import { PodError, type PodEvent } from '../../pods/types';
 import { collectFiles, readManifest, UsageError } from '../files';
 import { podStatusText } from '../format/pod-table';
@@ -96,8 +97,8 @@ function planJobs(paths: string[]): { jobs: PodJob[]; extras: { fileName: string
     for (const file of collectFiles([p])) {
       const r = readManifest(file);
       if (!r.ok) throw new UsageError(`${file}: ${r.message}`);
-      const pods = parseText(r.text)
-        .documents.map(classify)
+      const pods = documentValues(r.text)
+        .map(classifyValue)
         .filter((d) => d.role === 'pod');
       if (pods.length === 0) {
         // A file named on its own goes to the engine anyway, which explains what is wrong with it.
@@ -111,6 +112,19 @@ function planJobs(paths: string[]): { jobs: PodJob[]; extras: { fileName: string
   }
   if (jobs.length === 0) throw new UsageError(`no Pod (kind: Pod) in ${paths.join(', ')}`);
   return { jobs, extras: fromFolder ? extras : [] };
+}
+
+/**
+ * The documents' plain values, as the daemon reads them (engine/pods/router.ts): js-yaml first; the full parser,
+ * loaded only then, when js-yaml leaves the file to it. Only which documents are pods is decided here: the
+ * daemon checks each pod (lint included) itself.
+ */
+function documentValues(text: string): unknown[] {
+  const fast = fastDocuments(text);
+  if (fast) return fast.map((d) => d.value);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parseText } = require('../../manifest/parse') as typeof import('../../manifest/parse');
+  return parseText(text).documents.map((d) => d.value);
 }
 
 function statOrThrow(p: string) {

@@ -17,7 +17,8 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 // engine's (every other command, and the daemon); engine/cli/bin.ts says why. All three sit side by side in dist/.
 const cli = [
   build({ ...common, entryPoints: ['engine/cli/bin.ts'], outfile: out('podsmith.js'), banner: { js: '#!/usr/bin/env node' } }),
-  build({ ...common, entryPoints: ['engine/cli/pod-main.ts'], outfile: out('podsmith-pods.js'), external: ['koffi'], alias: JSONC_ESM }),
+  // Whitespace and syntax minified (names kept, for stack traces): about a third less to read and deserialize.
+  build({ ...common, entryPoints: ['engine/cli/pod-main.ts'], outfile: out('podsmith-pods.js'), external: ['koffi'], alias: JSONC_ESM, minifyWhitespace: true, minifySyntax: true }),
   build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: out('podsmith-engine.js'), external: ['koffi'], alias: JSONC_ESM }),
 ];
 const rest =

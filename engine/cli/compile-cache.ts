@@ -6,9 +6,10 @@
 // One file per bundle in $XDG_CACHE_HOME/podsmith/compile-cache (~/.cache/...). It is used only when all of
 // this holds; otherwise the bundle compiles from its text, as with no cache:
 // - It was made from this very bundle file. V8 checks its own version and flags, but of the source only its
-//   length, so the cache file names the bundle by path, inode, size, mtime and ctime (as Python's .pyc files
-//   name their source by mtime and size; a rebuild makes new files), and Node's version and CPU.
-// - Its bytecode has the CRC-32 its header says: a truncated or damaged file is not handed to V8.
+//   length, so the cache file names the bundle by path, inode, size, mtime, ctime and the CRC-32 of its text
+//   (Python's .pyc files go by mtime and size), and Node's version and CPU.
+// - Its bytecode has the CRC-32 its header says: a truncated or damaged file is not handed to V8, which (in
+//   Node 20) checks the lengths and its own version but not the payload, and aborts on damaged bytecode.
 // - Bytecode runs as code: the file must be a regular file (never followed through a symlink) owned by this
 //   user and writable by no one else, in a directory with the same properties. Whoever can still write it
 //   can already change this user's files.
@@ -56,14 +57,14 @@ export interface LoadedBundle {
 
 /** Loads a CommonJS bundle as require() would, through the code cache. */
 export function loadBundle(file: string, env: NodeJS.ProcessEnv = process.env): LoadedBundle {
-  const { source, stat } = readSource(file);
+  const { source, stat, crc } = readSource(file);
   // No cache for a file that changed while it was read (a build writing it): its identity names neither text.
   const root = stat ? cacheRoot(env) : undefined;
   const dir = root && compileCacheDir(root);
   // The path's CRC in the name: installs in two places do not take turns overwriting one file.
   const cacheFile = dir && join(dir, `${basename(file, '.js')}-${crc32(file).toString(16)}.v8`);
   const key = Buffer.from(
-    JSON.stringify([process.version, process.arch, file, `${stat?.dev}`, `${stat?.ino}`, `${stat?.size}`, `${stat?.mtimeNs}`, `${stat?.ctimeNs}`]),
+    JSON.stringify([process.version, process.arch, file, `${stat?.dev}`, `${stat?.ino}`, `${stat?.size}`, `${stat?.mtimeNs}`, `${stat?.ctimeNs}`, crc]),
   );
   const cachedData = dir && cacheFile ? readCache(dir, cacheFile, key) : undefined;
 
@@ -88,7 +89,7 @@ export function loadBundle(file: string, env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** The text and the identity of the file it was read from (one descriptor: the same file for both). */
-function readSource(file: string): { source: string; stat?: BigIntStats } {
+function readSource(file: string): { source: string; stat?: BigIntStats; crc: number } {
   const fd = openSync(file, 'r');
   try {
     const before = fstatSync(fd, { bigint: true });
@@ -101,7 +102,8 @@ function readSource(file: string): { source: string; stat?: BigIntStats } {
     }
     const after = fstatSync(fd, { bigint: true });
     const stable = after.ctimeNs === before.ctimeNs && after.size === before.size && n === buf.length;
-    return { source: buf.toString('utf8', 0, n), stat: stable ? after : undefined };
+    // The text's CRC too, for file systems with coarse timestamps (a same-size rebuild within their tick).
+    return { source: buf.toString('utf8', 0, n), stat: stable ? after : undefined, crc: stable ? crc32(buf.subarray(0, n)) : 0 };
   } finally {
     closeSync(fd);
   }

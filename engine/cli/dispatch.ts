@@ -6,8 +6,10 @@ import { reportError, type Io } from './io';
 
 export type Command = (argv: string[], io: Io) => number | Promise<number>;
 
+/** A UsageError, or node:util parseArgs refusing the arguments. */
 export function isUsageError(err: unknown): boolean {
-  return err instanceof UsageError || !!(err as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_PARSE_ARGS');
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
 }
 
 export async function runNamedCommand(name: string, command: Command, argv: string[], io: Io): Promise<number> {

@@ -1,7 +1,8 @@
 // `podsmith`: a thin dispatcher over the engine's commands. Exit codes: 0 success, 1 the operation
 // failed, 2 usage (or an I/O problem that stopped the command).
-import { UsageError } from './files';
+import { isUsageError, runNamedCommand, type Command } from './dispatch';
 import { processIo, reportError, type Io } from './io';
+import { POD_COMMANDS } from './pod-commands';
 import { version } from '../../package.json';
 
 const USAGE = `podsmith ${version}: write, check and run Kubernetes-style pods
@@ -40,12 +41,20 @@ Pods:
 
 Run 'podsmith COMMAND --help' for a command's options.`;
 
-type Command = (argv: string[], io: Io) => number | Promise<number>;
-
 // Each command's module loads when it runs: a pod command then never evaluates the linter, the schema or
-// the registry client, which halves the CLI's start-up (it runs twice per `run` + `rm`).
+// the registry client. (The built CLI goes further: bin.ts sends the pod commands to a bundle of their own.)
 const COMMANDS: Record<string, Command> = {
-  lint: async (argv, io) => (await import('./commands/lint')).lintCommand(argv, io, version),
+  lint: async (argv, io) => {
+    const { lintCommand, LINT_USAGE } = await import('./commands/lint');
+    try {
+      return lintCommand(argv, io, version);
+    } catch (err) {
+      if (!isUsageError(err)) throw err;
+      reportError(io, `podsmith lint: ${(err as Error).message}\n`);
+      io.err(`\n${LINT_USAGE}\n`);
+      return 2;
+    }
+  },
   rules: async (argv, io) => (await import('./commands/rules')).rulesCommand(argv, io),
   doctor: async (argv, io) => (await import('./commands/doctor')).doctorCommand(argv, io),
   schema: async (argv, io) => (await import('./commands/schema')).schemaCommand(argv, io),
@@ -57,14 +66,7 @@ const COMMANDS: Record<string, Command> = {
   prune: async (argv, io) => (await import('./commands/prune')).pruneCommand(argv, io),
   login: async (argv, io) => (await import('./commands/login')).loginCommand(argv, io),
   logout: async (argv, io) => (await import('./commands/login')).logoutCommand(argv, io),
-  run: async (argv, io) => (await import('./commands/run')).podRunCommand(argv, io),
-  ps: async (argv, io) => (await import('./commands/ps')).psCommand(argv, io),
-  describe: async (argv, io) => (await import('./commands/describe')).describeCommand(argv, io),
-  logs: async (argv, io) => (await import('./commands/logs')).logsCommand(argv, io),
-  exec: async (argv, io) => (await import('./commands/exec')).execCommand(argv, io),
-  stop: async (argv, io) => (await import('./commands/stop')).stopCommand(argv, io),
-  rm: async (argv, io) => (await import('./commands/rm')).rmCommand(argv, io),
-  events: async (argv, io) => (await import('./commands/events')).eventsCommand(argv, io),
+  ...POD_COMMANDS,
   'port-forward': async (argv, io) => (await import('./commands/port-forward')).portForwardPodCommand(argv, io),
   daemon: async (argv, io) => (await import('./commands/daemon')).daemonCommand(argv, io),
   // Internal: the per-pod supervisor process of pod-wasm (started by the daemon, not by people).
@@ -81,22 +83,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     io.out(USAGE + '\n');
     return cmd === undefined ? 2 : 0;
   }
-  const command = COMMANDS[cmd];
+  const command = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
   if (!command) {
     reportError(io, `podsmith: unknown command "${cmd}"\n\n${USAGE}\n`);
     return 2;
   }
-  try {
-    return await command(rest, io);
-  } catch (err) {
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      reportError(io, `podsmith ${cmd}: ${(err as Error).message}\n`);
-      if (cmd === 'lint') io.err(`\n${(await import('./commands/lint')).LINT_USAGE}\n`);
-      return 2;
-    }
-    reportError(io, `podsmith ${cmd}: ${(err as Error).message}\n`);
-    return 1;
-  }
+  return runNamedCommand(cmd, command, rest, io);
 }
 
 if (require.main === module) {

@@ -3,12 +3,11 @@
 // are fine: the second daemon finds the lock taken and exits, and both clients connect to the first.
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { podsmithHome } from '../home';
-import { runningDaemonPid } from '../daemon/instance-lock';
+import { socketConnection } from '../protocol/jsonrpc';
 import { daemonPaths, type DaemonPaths } from '../daemon/paths';
 import { DaemonClient, DaemonError } from './daemon-client';
-import { defaultDaemonCommand, spawnDaemon, type DaemonCommand } from './start-daemon';
+import type { DaemonCommand } from './start-daemon';
 
 const POLL_MS = 25;
 
@@ -46,9 +45,9 @@ async function connectOnce(paths: DaemonPaths, opts: ConnectOptions, env: NodeJS
     if (opts.autoStart === false) {
       throw new DaemonError(`no podsmith daemon is running for ${paths.home}; start one with 'podsmith daemon'`);
     }
-    socket = await startAndConnect(paths, opts.daemonCommand ?? defaultDaemonCommand(), env, opts.startTimeoutMs ?? 30_000);
+    socket = await startAndConnect(paths, opts.daemonCommand, env, opts.startTimeoutMs ?? 30_000);
   }
-  const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+  const conn = socketConnection(socket);
   conn.listen();
   const client = new DaemonClient(conn, socket, paths);
   let hungUp = false;
@@ -84,7 +83,11 @@ function tryConnect(paths: DaemonPaths): Promise<Socket | undefined> {
   });
 }
 
-async function startAndConnect(paths: DaemonPaths, cmd: DaemonCommand, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Socket> {
+async function startAndConnect(paths: DaemonPaths, command: DaemonCommand | undefined, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Socket> {
+  // Loaded only here: with a daemon running (the usual case) a command never loads child_process or the lock code.
+  const { defaultDaemonCommand, spawnDaemon } = await import('./start-daemon');
+  const { runningDaemonPid } = await import('../daemon/instance-lock');
+  const cmd = command ?? defaultDaemonCommand();
   const child = spawnDaemon(paths, cmd, env);
   let exit: { code: number | null; signal: string | null } | undefined;
   let spawnError: Error | undefined;

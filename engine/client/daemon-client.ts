@@ -1,10 +1,9 @@
 // A typed client over one JSON-RPC connection to the daemon: every request of messages.ts as a method,
 // PodErrors rebuilt on this side, pull progress and subscribed events routed to callbacks, and exec/logs
 // sessions attached on their own connections.
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { ResponseError, type MessageConnection, type RequestType } from 'vscode-jsonrpc';
+import { ResponseError, type MessageConnection, type RequestType } from '../protocol/jsonrpc';
 import type { DaemonPaths } from '../daemon/paths';
 import type { ExecRequest, LogsRequest } from '../pods/runtime';
 import { PodError, type DeletePodRequest, type PodEvent, type PodStatus, type RunPodRequest, type StopPodRequest } from '../pods/types';
@@ -52,6 +51,8 @@ export class DaemonClient {
   /** Events that arrived before their subscribe call returned its id. */
   private readonly early = new Map<string, PodEvent[]>();
   private subscribing = 0;
+  /** Progress tokens only need to be unique on this connection (the daemon sends progress back on it). */
+  private tokens = 0;
   private closed = false;
   /** Rejects every request still waiting when the daemon hangs up (vscode-jsonrpc leaves them pending). */
   private readonly hangup: Promise<never>;
@@ -95,7 +96,7 @@ export class DaemonClient {
   }
 
   async runPod(request: RunPodRequest, onEvent?: (e: PodEvent) => void): Promise<PodStatus> {
-    const token = onEvent ? randomUUID() : undefined;
+    const token = onEvent ? `progress-${++this.tokens}` : undefined;
     if (token && onEvent) this.progress.set(token, onEvent);
     try {
       return await this.request(RunPod, { request, progressToken: token });

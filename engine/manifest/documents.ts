@@ -41,13 +41,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export function classify(doc: ParsedDocument): ManifestDocument {
-  const v = doc.value;
-  if (!isObject(v) || !('apiVersion' in v || 'kind' in v)) return { ...doc, role: 'unrelated' };
+  return { ...doc, ...classifyValue(doc.value) };
+}
+
+/** What a document's plain value is (classify without the syntax tree: callers that have only values). */
+export function classifyValue(v: unknown): Omit<ManifestDocument, keyof ParsedDocument> {
+  if (!isObject(v) || !('apiVersion' in v || 'kind' in v)) return { role: 'unrelated' };
   const apiVersion = typeof v.apiVersion === 'string' ? v.apiVersion : undefined;
   const kind = typeof v.kind === 'string' ? v.kind : undefined;
   const meta = isObject(v.metadata) ? v.metadata : undefined;
   const name = meta && typeof meta.name === 'string' ? meta.name : undefined;
-  const base = { ...doc, apiVersion, kind, name };
+  const base = { apiVersion, kind, name };
   if (kind === 'Pod') return { ...base, role: 'pod', podPath: [] };
   if (kind === 'ConfigMap') return { ...base, role: 'configmap' };
   if (kind === 'Secret') return { ...base, role: 'secret' };

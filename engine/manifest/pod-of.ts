@@ -7,7 +7,7 @@ import type { ManifestDocument } from './documents';
 import type { Path } from './types';
 
 /** Documents `run` accepts: Pods and workloads. */
-export function isRunnable(doc: ManifestDocument): boolean {
+export function isRunnable(doc: Pick<ManifestDocument, 'role'>): boolean {
   return doc.role === 'pod' || doc.role === 'workload';
 }
 

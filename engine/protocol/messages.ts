@@ -6,7 +6,7 @@
 //
 // Each request carries the checker of its params (check.ts), typed by the params interface: the daemon runs it
 // on every request before acting, so a wrong type or size is refused with a message naming the field.
-import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import { NotificationType, RequestType } from './jsonrpc';
 import { LIMITS, MiB } from '../limits/table';
 import type { ExecRequest, LogsRequest, PodNetnsRef } from '../pods/runtime';
 import type { DeletePodRequest, PodError, PodEvent, PodStatus, RunPodRequest, StopPodRequest } from '../pods/types';

@@ -2,7 +2,9 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { classify, isRunnable, parseText } from '../../manifest';
+import { classifyValue } from '../../manifest/documents';
+import { fastDocuments } from '../../manifest/fast-values';
+import { isRunnable } from '../../manifest/pod-of';
 import { PodError, type PodEvent } from '../../pods/types';
 import { collectFiles, readManifest, UsageError } from '../files';
 import { podStatusText } from '../format/pod-table';
@@ -100,8 +102,8 @@ function planJobs(paths: string[]): { jobs: PodJob[]; extras: { fileName: string
       if (!r.ok) throw new UsageError(`${file}: ${r.message}`);
       // Read as YAML on purpose, which forgives what strict JSON does not: a pod in a broken `.json` file is
       // still found here, and admission (which holds the file to JSON) says what is wrong with it and where.
-      const pods = parseText(r.text)
-        .documents.map(classify)
+      const pods = documentValues(r.text)
+        .map(classifyValue)
         .filter(isRunnable);
       if (pods.length === 0) {
         // A file named on its own goes to the engine anyway, which explains what is wrong with it.
@@ -115,6 +117,19 @@ function planJobs(paths: string[]): { jobs: PodJob[]; extras: { fileName: string
   }
   if (jobs.length === 0) throw new UsageError(`no Pod or workload (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob) in ${paths.join(', ')}`);
   return { jobs, extras: fromFolder ? extras : [] };
+}
+
+/**
+ * The documents' plain values, as the daemon reads them (engine/pods/router.ts): js-yaml first; the full parser,
+ * loaded only then, when js-yaml leaves the file to it. Only which documents are pods is decided here: the
+ * daemon checks each pod (lint included) itself.
+ */
+function documentValues(text: string): unknown[] {
+  const fast = fastDocuments(text);
+  if (fast) return fast.map((d) => d.value);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parseText } = require('../../manifest/parse') as typeof import('../../manifest/parse');
+  return parseText(text).documents.map((d) => d.value);
 }
 
 function statOrThrow(p: string) {

@@ -2,7 +2,8 @@
 import { build } from 'esbuild';
 import { chmodSync, copyFileSync } from 'node:fs';
 
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+// mainFields: jsonc-parser's UMD build (its "main") requires its parts dynamically, which esbuild cannot follow: take its ES module.
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', mainFields: ['module', 'main'] };
 await Promise.all([
   // The client drives the engine with the CLI's own client code; koffi (used by no path the client takes) stays out.
   build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/client.js', external: ['vscode', 'koffi'] }),

@@ -1,11 +1,13 @@
 // Starting the daemon on demand: `node <podsmith entry> daemon --idle-exit D`, detached into its own session
 // with stdout and stderr appended to daemon.log, so it outlives the command that started it. Started this way
 // it leaves after D with no client and no running pod ($PODSMITH_DAEMON_IDLE, default 5m; 0 or never: stays).
+// A user who is not root gets a daemon inside their user namespace (engine/rootless/namespace.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir } from '../home';
 import type { DaemonPaths } from '../daemon/paths';
+import { launchInside, needsNamespace } from '../rootless/namespace';
 
 export interface DaemonCommand {
   command: string;
@@ -37,14 +39,21 @@ export function spawnDaemon(paths: DaemonPaths, cmd: DaemonCommand, env: NodeJS.
   try {
     // The daemon checks the value (a bad one fails its start, and the client shows why from daemon.log).
     const idle = env.PODSMITH_DAEMON_IDLE?.trim() || DEFAULT_DAEMON_IDLE;
-    const child = spawn(cmd.command, [...cmd.args, '--idle-exit', idle], {
-      detached: true,
-      stdio: ['ignore', out, out],
-      cwd: cmd.cwd ?? '/',
-      env: { ...env, PODSMITH_HOME: paths.home },
-    });
-    child.unref();
-    return child;
+    const argv = [cmd.command, ...cmd.args, '--idle-exit', idle];
+    // A plain user's daemon runs in the user's namespace (engine/rootless): joined, or made for it.
+    const inside = needsNamespace() ? launchInside(paths.home, argv) : undefined;
+    try {
+      const child = spawn(inside?.file ?? argv[0], inside?.args ?? argv.slice(1), {
+        detached: true,
+        stdio: ['ignore', out, out, ...(inside?.fds ?? [])],
+        cwd: cmd.cwd ?? '/',
+        env: { ...env, PODSMITH_HOME: paths.home },
+      });
+      child.unref();
+      return child;
+    } finally {
+      inside?.close();
+    }
   } finally {
     closeSync(out);
   }

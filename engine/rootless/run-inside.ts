@@ -1,0 +1,33 @@
+// Running a command in the foreground inside the home's user namespace (namespace.ts), for `podsmith daemon`
+// started by hand by a plain user and for `podsmith unshare`: the terminal stays the command's, signals
+// that end a foreground program are passed on, and its exit status becomes ours.
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { launchInside } from './namespace';
+
+const RELAYED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+export function runInside(home: string, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const inside = launchInside(home, argv);
+  return new Promise((resolve, reject) => {
+    let child;
+    try {
+      child = spawn(inside.file, inside.args, { stdio: ['inherit', 'inherit', 'inherit', ...inside.fds], env });
+    } finally {
+      inside.close();
+    }
+    const relay = (sig: NodeJS.Signals) => child.kill(sig);
+    for (const s of RELAYED) process.on(s, relay);
+    const done = () => {
+      for (const s of RELAYED) process.off(s, relay);
+    };
+    child.once('error', (err) => {
+      done();
+      reject(err);
+    });
+    child.once('exit', (code, signal) => {
+      done();
+      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1));
+    });
+  });
+}

@@ -23,11 +23,17 @@ export interface DaemonCommand {
  * extension's dist/client.js too).
  */
 export function defaultDaemonCommand(): DaemonCommand {
+  const cmd = podsmithCommand();
+  return { ...cmd, args: [...cmd.args, 'daemon'] };
+}
+
+/** `podsmith` itself (the same entry, from sources or the bundle), for a command run again elsewhere. */
+export function podsmithCommand(): DaemonCommand {
   if (__filename.endsWith('.ts')) {
     const repo = join(__dirname, '..', '..');
-    return { command: process.execPath, args: ['--import', 'tsx', join(repo, 'engine', 'cli', 'main.ts'), 'daemon'], cwd: repo };
+    return { command: process.execPath, args: ['--import', 'tsx', join(repo, 'engine', 'cli', 'main.ts')], cwd: repo };
   }
-  return { command: process.execPath, args: [join(__dirname, 'podsmith.js'), 'daemon'] };
+  return { command: process.execPath, args: [join(__dirname, 'podsmith.js')] };
 }
 
 /** How long an on-demand daemon waits with nothing to do before it leaves. */

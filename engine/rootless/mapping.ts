@@ -2,6 +2,7 @@
 // the first subordinate range follows at 1, so images whose files belong to other users (1..count) work.
 // Without a range (or without newuidmap/newgidmap, Debian's `uidmap`), the namespace holds one id only: root,
 // which is the user. What that cannot run is said in `limits`.
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { findExecutable } from '../runtime/executables';
 import { subordinateIds, type SubordinateRange } from './subids';
@@ -27,9 +28,8 @@ export interface MappingInputs {
 }
 
 export function planMapping(i: MappingInputs = {}): IdMapping {
-  const info = i.user === undefined ? safeUserInfo() : undefined;
-  const user = i.user ?? info?.username ?? String(i.uid ?? process.getuid?.() ?? 0);
   const uid = i.uid ?? process.getuid?.() ?? 0;
+  const user = i.user ?? (i.uid === undefined ? safeUserInfo()?.username : passwdName(uid)) ?? String(uid);
   const gid = i.gid ?? process.getgid?.() ?? 0;
   const ref = { name: user, uid };
   const subuid = subordinateIds(i.subuidFile ?? SUBUID_FILE, ref)[0];
@@ -42,6 +42,19 @@ export function planMapping(i: MappingInputs = {}): IdMapping {
   const newgidmap = find('newgidmap');
   if (!newuidmap || !newgidmap) return single('newuidmap/newgidmap are not installed (apt-get install uidmap)');
   return { kind: 'range', user, uid, gid, subuid, subgid, newuidmap, newgidmap };
+}
+
+/** The login name of `uid` in /etc/passwd (a namespace's root cannot ask userInfo() about its host uid). */
+function passwdName(uid: number): string | undefined {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 3 && Number(f[2]) === uid) return f[0];
+    }
+  } catch {
+    // no passwd file: the uid stands for itself
+  }
+  return undefined;
 }
 
 function safeUserInfo(): { username: string } | undefined {

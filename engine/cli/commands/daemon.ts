@@ -68,8 +68,7 @@ async function serve(home: string, io: Io, deps: DaemonCommandDeps, idleExitMs: 
   // A plain user's daemon runs inside the user's namespace: this process starts it there and waits.
   if (!deps.createRuntime && needsNamespace()) {
     const { command, args, cwd } = defaultDaemonCommand();
-    if (cwd) process.chdir(cwd);
-    return runInside(home, [command, ...args, ...argv], { ...(deps.env ?? process.env), PODSMITH_HOME: home });
+    return runInside(home, [command, ...args, ...argv], { ...(deps.env ?? process.env), PODSMITH_HOME: home }, cwd);
   }
   const createRuntime = deps.createRuntime ?? createDaemonRuntime;
   let code: number;

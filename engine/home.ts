@@ -9,7 +9,12 @@ export function podsmithHome(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PODSMITH_HOME) return env.PODSMITH_HOME;
   // Root of the host only: root inside a user's namespace (a rootless daemon) is that user.
   if (identity().hostRoot) return '/var/lib/podsmith';
-  const data = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return userDefaultHome(env);
+}
+
+/** A user's default home: $XDG_DATA_HOME/podsmith (~/.local/share/podsmith). */
+export function userDefaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  const data = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
   return join(data, 'podsmith');
 }
 

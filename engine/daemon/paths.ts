@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { podsmithHome } from '../home';
+import { podsmithHome, userDefaultHome } from '../home';
 import { identity } from '../rootless/identity';
 
 export interface DaemonPaths {
@@ -52,19 +52,19 @@ export function resolveDaemonPaths(env: NodeJS.ProcessEnv = process.env): Daemon
  * `$XDG_RUNTIME_DIR/podsmith` for the user's default home, `$XDG_RUNTIME_DIR/podsmith/<tag>` for any other
  * (one daemon per home); undefined for root, or when XDG_RUNTIME_DIR is unset or not the user's own directory.
  */
-export function userSocketDir(home: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (identity().hostRoot) return undefined;
+export function userSocketDir(home: string, env: NodeJS.ProcessEnv = process.env, who = { hostRoot: identity().hostRoot, uid: process.getuid?.() }): string | undefined {
+  if (who.hostRoot) return undefined;
   const xdg = env.XDG_RUNTIME_DIR;
   if (!xdg || !isAbsolute(xdg)) return undefined;
   try {
     const st = statSync(xdg);
     // Inside the user's namespace the user is uid 0, and so is what they own.
-    if (!st.isDirectory() || st.uid !== process.getuid?.()) return undefined;
+    if (!st.isDirectory() || st.uid !== who.uid) return undefined;
   } catch {
     return undefined;
   }
   const base = join(xdg, 'podsmith');
-  const defaultHome = podsmithHome({ ...env, PODSMITH_HOME: '' });
+  const defaultHome = userDefaultHome(env);
   if (resolve(home) === resolve(defaultHome)) return base;
   return join(base, createHash('sha256').update(resolve(home)).digest('hex').slice(0, 12));
 }

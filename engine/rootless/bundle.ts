@@ -5,7 +5,7 @@
 //     (hostNetwork) gets the host's /sys bound read-only instead, as rootless podman does;
 //   - in a single-id namespace there is no group 5 (tty) to own /dev/pts.
 import type { OciMount, RuntimeSpec } from '../image/bundle/oci-spec';
-import { cgroupsWritable } from './cgroup-access';
+import { cgroupAccess, type CgroupAccess } from './cgroup-access';
 import { identity, outsideId, type Identity } from './identity';
 import { SINGLE_ID_LIMITS } from './mapping';
 
@@ -30,12 +30,11 @@ export function checkIdsMapped(user: { uid: number; gid: number; additionalGids?
   );
 }
 
-export function adaptBundleForRootless(config: RuntimeSpec): RuntimeSpec {
-  const id = identity();
+export function adaptBundleForRootless<T extends RuntimeSpec>(config: T, id: Identity = identity(), access?: CgroupAccess): T {
   if (id.hostRoot) return config;
   if (config.process?.user) checkIdsMapped(config.process.user, id);
   const linux = { ...config.linux };
-  if (!cgroupsWritable()) {
+  if ((access ?? cgroupAccess()).mode === 'none') {
     delete linux.cgroupsPath;
     delete linux.resources;
   }

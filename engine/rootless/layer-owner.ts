@@ -3,12 +3,11 @@
 // maps to (the user's subordinate range): the container sees the image's own ids, with no xattrs or fuse
 // layer in between. An id beyond the range cannot be stored and fails the unpack, naming it; in a single-id
 // namespace every file becomes root's (podman's ignore_chown_errors), which is what SINGLE_ID_LIMITS says.
-import { identity, outsideId } from './identity';
+import { identity, outsideId, type Identity } from './identity';
 
 export type LayerOwner = { uid: number; gid: number } | { unmapped: string };
 
-export function layerOwner(uid: number, gid: number): LayerOwner {
-  const id = identity();
+export function layerOwner(uid: number, gid: number, id: Identity = identity()): LayerOwner {
   if (id.hostRoot) return { uid, gid };
   if (id.uidCount <= 1 || id.gidCount <= 1) return { uid: 0, gid: 0 };
   if (outsideId(id.uidMap, uid) === undefined)

@@ -15,9 +15,8 @@ export function unprivilegedPortStart(): number {
 }
 
 /** Why `what` (e.g. `hostPort 80/TCP`) cannot be bound on the host by this engine, or undefined when it can. */
-export function privilegedPortProblem(port: number, what: string): string | undefined {
-  if (identity().hostRoot || port === 0) return undefined;
-  const start = unprivilegedPortStart();
+export function privilegedPortProblem(port: number, what: string, hostRoot = identity().hostRoot, start = unprivilegedPortStart()): string | undefined {
+  if (hostRoot || port === 0) return undefined;
   if (port >= start) return undefined;
   return `${what} is below ${PORT_START_SYSCTL} (${start}): a rootless engine cannot bind it; use a port of ${start} or above, or let users bind it (as root: sysctl -w ${PORT_START_SYSCTL}=${port})`;
 }

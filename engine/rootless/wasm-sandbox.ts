@@ -7,7 +7,7 @@
 // must be reachable by that id, which the user's home and runtime directory (0700) are not: it lives in a
 // directory of the user's under the system's temporary directory instead, checked like root's /run/podsmith.
 import { join } from 'node:path';
-import { identity } from './identity';
+import { identity, type Identity } from './identity';
 import { SINGLE_ID_LIMITS } from './mapping';
 
 export interface IdSpan {
@@ -16,8 +16,7 @@ export interface IdSpan {
 }
 
 /** Where the sandbox's id is drawn from, or a reason the namespace has none to give. */
-export function sandboxIdSpan(): IdSpan | { unavailable: string } {
-  const id = identity();
+export function sandboxIdSpan(id: Identity = identity()): IdSpan | { unavailable: string } {
   if (id.hostRoot) return { base: 1_000_000_000, span: 1 << 28 };
   if (!id.nsRoot) return { unavailable: `a user who is not root runs wasm pods only inside their user namespace (this process runs as uid ${process.getuid?.()} outside one)` };
   const ids = Math.min(id.uidCount, id.gidCount);

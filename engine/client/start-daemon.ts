@@ -47,7 +47,7 @@ export function spawnDaemon(paths: DaemonPaths, cmd: DaemonCommand, env: NodeJS.
     const idle = env.PODSMITH_DAEMON_IDLE?.trim() || DEFAULT_DAEMON_IDLE;
     const argv = [cmd.command, ...cmd.args, '--idle-exit', idle];
     // A plain user's daemon runs in the user's namespace (engine/rootless): joined, or made for it.
-    const inside = needsNamespace() ? launchInside(paths.home, argv) : undefined;
+    const inside = needsNamespace() ? launchInside(paths.home, argv, cmd.cwd ?? '/') : undefined;
     try {
       const child = spawn(inside?.file ?? argv[0], inside?.args ?? argv.slice(1), {
         detached: true,

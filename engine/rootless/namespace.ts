@@ -122,7 +122,7 @@ const CLOSE_AND_EXEC = 'exec 3<&- 4<&-; exec "$@"';
  * `argv` run inside this home's user namespace. Only for a plain user outside any user namespace: root, and
  * a process already inside, run pods as they are.
  */
-export function launchInside(home: string, argv: readonly string[], mapping: IdMapping = planMapping()): InsideLaunch {
+export function launchInside(home: string, argv: readonly string[], cwd = process.cwd(), mapping: IdMapping = planMapping()): InsideLaunch {
   const live = findLiveNamespace(home);
   if (live) {
     const nsenter = tool('nsenter');
@@ -130,7 +130,8 @@ export function launchInside(home: string, argv: readonly string[], mapping: IdM
       file: nsenter,
       // The caller's uid already is root in there: nsenter keeps it (its own setgroups would fail where a
       // single-id namespace denies setgroups).
-      args: ['--preserve-credentials', '--user=/proc/self/fd/3', '--mount=/proc/self/fd/4', '--', '/bin/sh', '-c', CLOSE_AND_EXEC, 'podsmith-userns', ...argv],
+      // nsenter moves to / when it enters a mount namespace: --wd keeps the caller's directory.
+      args: ['--preserve-credentials', '--user=/proc/self/fd/3', '--mount=/proc/self/fd/4', `--wd=${cwd}`, '--', '/bin/sh', '-c', CLOSE_AND_EXEC, 'podsmith-userns', ...argv],
       fds: [live.userFd, live.mntFd],
       joined: true,
       mapping,

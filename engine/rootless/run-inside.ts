@@ -8,7 +8,7 @@ import { launchInside } from './namespace';
 const RELAYED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 export function runInside(home: string, argv: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<number> {
-  const inside = launchInside(home, argv);
+  const inside = launchInside(home, argv, cwd ?? process.cwd());
   return new Promise((resolve, reject) => {
     let child;
     try {

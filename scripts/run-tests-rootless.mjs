@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 const USER = process.env.PODSMITH_TEST_USER || 'podsmith-test';
 const REPO = resolve(new URL('..', import.meta.url).pathname);
 export const ROOTLESS_TESTS = [
-  'test/rootless',
+  'test/rootless/units.test.ts',
   'test/pods/run-pod.test.ts',
   'test/pods/exec.test.ts',
   'test/pods/init.test.ts',

@@ -120,6 +120,7 @@ interface World {
   rootClient?: DaemonClient;
   userClient?: DaemonClient;
   userDaemon?: ReturnType<typeof spawn>;
+  layout: string;
   podman: string[];
   podmanEnv: string[];
 }
@@ -183,21 +184,22 @@ function giveTo(path: string, user: TestUser): void {
   }
 }
 
-async function setup(user: TestUser): Promise<World> {
-  const root = join(tmpdir(), `podsmith-bench-rootless-${randomBytes(5).toString('hex')}`);
+/** The bench's directories and files; the rest (images, daemons) comes in prepare(), undone by cleanUp(). */
+function makeWorld(user: TestUser): World {
+  // Short: podman refuses a runroot over 50 characters.
+  const root = join(tmpdir(), `psbr-${randomBytes(4).toString('hex')}`);
   mkdirSync(root, { mode: 0o755 });
   const manifest = podYaml();
   const yamlPath = join(root, 'pod.yaml');
   writeFileSync(yamlPath, manifest);
   chmodSync(yamlPath, 0o644);
-  const layout = await buildBusyboxLayout(join(root, 'layout'));
-  spawnSync('chmod', ['-R', 'a+rX', layout]);
+  const layout = join(root, 'layout');
   const rootHome = join(root, 'root-home');
   mkdirSync(rootHome, { mode: 0o700 });
   const userDir = join(root, 'user');
   mkdirSync(userDir, { mode: 0o700 });
-  const pm = join(userDir, 'podman');
-  for (const d of ['root', 'runroot', 'tmp', 'networks', 'events']) mkdirSync(join(pm, d), { recursive: true });
+  const pm = join(userDir, 'pm');
+  for (const d of ['root', 'rr', 'tmp', 'networks', 'events']) mkdirSync(join(pm, d), { recursive: true });
   const conf = join(pm, 'containers.conf');
   writeFileSync(
     conf,
@@ -225,9 +227,17 @@ async function setup(user: TestUser): Promise<World> {
     rootHome,
     userHome,
     asUser: ['runuser', '-u', user.name, '--', 'env', '-i', `HOME=${user.home}`, `USER=${user.name}`, `PATH=${process.env.PATH}`, 'LANG=C.UTF-8', `PODSMITH_HOME=${userHome}`, 'PODSMITH_DAEMON_IDLE=never'],
-    podman: ['podman', '--root', join(pm, 'root'), '--runroot', join(pm, 'runroot'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'overlay'],
+    podman: ['podman', '--root', join(pm, 'root'), '--runroot', join(pm, 'rr'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'overlay'],
     podmanEnv: ['env', `CONTAINERS_CONF=${conf}`],
+    layout,
   };
+  return w;
+}
+
+async function prepare(w: World): Promise<void> {
+  const { layout, rootHome, userHome } = w;
+  await buildBusyboxLayout(layout);
+  spawnSync('chmod', ['-R', 'a+rX', layout]);
   // Podsmith: the image into both homes (root's in this process's way, the user's as the user).
   const cli = [process.execPath, join(ROOT, 'dist', 'podsmith.js')];
   await must([...cli, 'load', '-i', layout, '--name', IMAGE], 'podsmith load (root)', { ...process.env, PODSMITH_HOME: rootHome });
@@ -250,7 +260,6 @@ async function setup(user: TestUser): Promise<World> {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  return w;
 }
 
 async function cleanUp(w: World): Promise<string[]> {
@@ -266,7 +275,7 @@ async function cleanUp(w: World): Promise<string[]> {
   // podman's own: its pods, storage and the rootless pause process it keeps.
   await quiet(run(as(w, [...w.podmanEnv, ...w.podman, 'kube', 'down', w.yamlPath])));
   await quiet(run(as(w, [...w.podmanEnv, ...w.podman, 'system', 'reset', '-f'])));
-  const pause = join(w.root, 'user', 'podman', 'tmp', 'pause.pid');
+  const pause = join(w.root, 'user', 'pm', 'tmp', 'pause.pid');
   if (existsSync(pause)) {
     try {
       process.kill(Number(readFileSync(pause, 'utf8').trim()), 'SIGKILL');
@@ -297,11 +306,12 @@ export async function runRootlessBench(): Promise<RootlessBenchResult> {
     log(`rootless bench skipped: ${why}`);
     return { date, skipped: why };
   }
-  const w = await setup(user as TestUser);
+  const w = makeWorld(user as TestUser);
   const samples = Object.fromEntries(ROWS.map((r) => [r, [] as Sample[]])) as unknown as Record<RowId, Sample[]>;
   let result: RootlessBenchResult = { date };
   let leftovers: string[] = [];
   try {
+    await prepare(w);
     const total = ROOTLESS_PLAN.warmup + ROOTLESS_PLAN.runs;
     for (let i = 0; i < total; i++) {
       const order = i % 2 === 0 ? ROWS : [...ROWS].reverse();

@@ -8,7 +8,8 @@
 // (f) wasm: a 3-module wasm pod vs a native pod of the same shape (bench/wasm.ts).
 // (g) schema: the schema validator alone, warm and cold, vs kubernetes-models' Pod validator (bench/schema.ts).
 // (h) port-forward: podsmith's netns dialer vs nsenter+nc and pasta, against direct loopback (bench/port-forward.ts).
-// `--only manifest|pull|pods|wasm|schema|port-forward` runs one part; each part rewrites only its own keys of
+// (i) rootless: the same pod rootless (the test user's daemon and CLI) vs root's daemon vs rootless podman (bench/rootless.ts).
+// `--only manifest|pull|pods|wasm|schema|port-forward|rootless` runs one part; each part rewrites only its own keys of
 // latest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { runPodsBench } from './pods';
 import { runWasmBench } from './wasm';
 import { runSchemaBench } from './schema';
 import { runPortForwardBench, whyNoPortForwardBench } from './port-forward';
+import { runRootlessBench } from './rootless';
 import { whyNoNativePods } from '../test/pods/fixtures';
 
 const ROOT = resolve(__dirname, '..');
@@ -226,10 +228,10 @@ async function main(): Promise<void> {
 
 // --- parts: `--only manifest|pull|pods|wasm|schema|port-forward`; each part's numbers live under its own key of
 // latest.json ---
-const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward'] as const;
+const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward', 'rootless'] as const;
 type Part = (typeof PARTS)[number];
 /** The keys of latest.json that parts other than `manifest` own. */
-const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward'] as const;
+const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward', 'rootless'] as const;
 
 function onlyPart(argv: string[]): Part | undefined {
   const i = argv.indexOf('--only');
@@ -293,6 +295,12 @@ async function portForwardPart(): Promise<void> {
   savePart('portForward', r.json);
 }
 
+/** (i) rootless pods: the test user's daemon and CLI vs root's daemon vs rootless podman. */
+async function rootlessPart(): Promise<void> {
+  const r = await runRootlessBench();
+  if (!r.skipped) savePart('rootless', { ...r, samples: undefined });
+}
+
 async function selected(): Promise<void> {
   const only = onlyPart(process.argv.slice(2));
   if (!only || only === 'manifest') await main();
@@ -301,6 +309,7 @@ async function selected(): Promise<void> {
   if (!only || only === 'wasm') await wasmPart();
   if (!only || only === 'schema') await schemaPart();
   if (!only || only === 'port-forward') await portForwardPart();
+  if (!only || only === 'rootless') await rootlessPart();
 }
 // --- end parts ---
 

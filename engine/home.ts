@@ -1,13 +1,20 @@
-// Where Podsmith keeps its state: PODSMITH_HOME, else /var/lib/podsmith for root, else
+// Where Podsmith keeps its state: PODSMITH_HOME (when set and not empty), else /var/lib/podsmith for root, else
 // $XDG_DATA_HOME/podsmith (~/.local/share/podsmith). Directories are created owner-only.
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { identity } from './rootless/identity';
 
 export function podsmithHome(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PODSMITH_HOME) return env.PODSMITH_HOME;
-  if (process.getuid?.() === 0) return '/var/lib/podsmith';
-  const data = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  // Root of the host only: root inside a user's namespace (a rootless daemon) is that user.
+  if (identity().hostRoot) return '/var/lib/podsmith';
+  return userDefaultHome(env);
+}
+
+/** A user's default home: $XDG_DATA_HOME/podsmith (~/.local/share/podsmith). */
+export function userDefaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  const data = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
   return join(data, 'podsmith');
 }
 

@@ -5,11 +5,31 @@
 #   2. runs a two-container pod (examples/demo/hello-pod.yaml) on runc/crun under conmon,
 #   3. shows it (ps, describe), reads its logs, execs into it, stops it and deletes it.
 # It uses a PODSMITH_HOME of its own and leaves nothing running (the daemon it starts is stopped at the end).
+#
+# Rootless: a user who is not root runs it as is (once root has run `bash scripts/setup.sh pods`), or root
+# runs it for them: `bash scripts/demo.sh --user NAME` installs and builds as root, then runs the demo as NAME
+# (their pods run in their user namespace; see README "Rootless").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh pods >/dev/null
-npm run --silent build
+if [ "${1:-}" = --user ]; then
+  user="${2:?usage: bash scripts/demo.sh [--user NAME]}"
+  if [ "$(id -u)" -ne 0 ]; then echo "demo: --user is for root (it switches to $user with runuser)" >&2; exit 2; fi
+  bash scripts/setup.sh pods >/dev/null
+  npm run --silent build
+  if ! runuser -u "$user" -- test -r dist/podsmith.js -a -r scripts/demo.sh; then
+    echo "demo: $user cannot read this checkout ($(pwd)); use a checkout every user can read" >&2
+    exit 1
+  fi
+  home=$(getent passwd "$user" | cut -d: -f6)
+  exec runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" PATH="$PATH" LANG="${LANG:-C.UTF-8}" PODSMITH_DEMO_BUILT=1 bash scripts/demo.sh
+fi
+
+if [ "${PODSMITH_DEMO_BUILT:-}" != 1 ]; then
+  bash scripts/setup.sh pods >/dev/null
+  npm run --silent build
+fi
+echo "(running as $(id -un), uid $(id -u)$([ "$(id -u)" -ne 0 ] && echo ': rootless pods, in your user namespace'))"
 podsmith() { node dist/podsmith.js "$@"; }
 step() { printf '\n\033[1m$ podsmith %s\033[0m\n' "$*"; }
 
@@ -18,7 +38,8 @@ PODSMITH_HOME="$(mktemp -d /tmp/podsmith-demo-XXXXXX)"
 cleanup() {
   node dist/podsmith.js rm -f hello >/dev/null 2>&1 || true
   node dist/podsmith.js daemon stop >/dev/null 2>&1 || true
-  rm -rf "$PODSMITH_HOME"
+  # A rootless home holds files of the user's subordinate ids: removed from inside the user's namespace.
+  node dist/podsmith.js unshare rm -rf "$PODSMITH_HOME" 2>/dev/null || rm -rf "$PODSMITH_HOME"
 }
 trap cleanup EXIT
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian 12 machine: apt packages, then npm packages.
 #   bash scripts/setup.sh pods   what running pods needs (the demo): the container tools and npm ci
-#   bash scripts/setup.sh test   that plus what the tests need: a compiler for wasm, a registry, chromium, ...
+#   bash scripts/setup.sh test   that plus what the tests need: a compiler for wasm, a registry, chromium, ...,
+#                                and the unprivileged user the rootless tests run as
 # No argument means `test` (everything). Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,7 @@ POD_PACKAGES=(
   iproute2          # ip, for pod loopback and test network namespaces
   util-linux        # flock (the image store's cross-process locks), nsenter, unshare
   busybox-static    # the built-in image podsmith.local/busybox:1, and test images
+  uidmap            # newuidmap/newgidmap: a user's rootless pods get their subordinate ids (/etc/subuid)
 )
 
 # Only the tests.
@@ -40,7 +42,11 @@ TEST_PACKAGES=(
   zstd              # zstd-compressed test layers
   file              # tells a static busybox from a dynamic one (the bundle tests run it under runc)
   chromium          # headless browser for the extension's UI tests
+  podman            # the peer `npm run bench` measures pods against (rootful and rootless)
 )
+
+# The user the rootless tests and the rootless demo run as (scripts/run-tests-rootless.mjs, demo.sh --user).
+TEST_USER=podsmith-test
 
 packages=("${POD_PACKAGES[@]}")
 if [ "$profile" = test ]; then packages+=("${TEST_PACKAGES[@]}"); fi
@@ -59,9 +65,34 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Rootless pods' outbound network: pasta opens /dev/net/tun as the user. udev makes it 0666 on a standard
+# Debian system (50-udev-default.rules); a machine without udev leaves the kernel's 0600.
+if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ] && [ "$(id -u)" -eq 0 ]; then
+  echo "setup: chmod 0666 /dev/net/tun (as udev does), for rootless pods' network"
+  chmod 0666 /dev/net/tun
+fi
+
+# An unprivileged user with a subordinate id range, for the rootless tests (useradd gives new users a range
+# from /etc/login.defs; a user made before uidmap was installed may lack one).
+if [ "$profile" = test ] && [ "$(id -u)" -eq 0 ]; then
+  if ! id "$TEST_USER" >/dev/null 2>&1; then
+    echo "setup: useradd $TEST_USER (rootless tests)"
+    useradd --create-home --shell /bin/bash "$TEST_USER"
+  fi
+  if ! grep -q "^$TEST_USER:" /etc/subuid || ! grep -q "^$TEST_USER:" /etc/subgid; then
+    # 65,536 ids after every range already given out.
+    start=$(awk -F: '{ e = $2 + $3; if (e > m) m = e } END { print (m > 100000 ? m : 100000) }' /etc/subuid /etc/subgid)
+    echo "setup: subordinate ids $start-$((start + 65535)) for $TEST_USER"
+    usermod --add-subuids "$start-$((start + 65535))" --add-subgids "$start-$((start + 65535))" "$TEST_USER"
+  fi
+fi
+
 # npm ci only when the lockfile changed since the last install (the build needs the dev dependencies too).
+# A linked node_modules is another checkout's install (a git worktree's): npm ci would empty its target.
 stamp=node_modules/.podsmith-lock-stamp
-if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+if [ -L node_modules ]; then
+  echo "setup: node_modules is a link to $(readlink node_modules): npm ci left to that checkout"
+elif [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"

@@ -10,5 +10,7 @@ npx tsc -p . --noEmit
 echo "== unit and integration tests"
 # Setup has installed every tool the tests use, so a test that skips here fails the run (scripts/run-tests.mjs).
 PODSMITH_SETUP_DONE=1 node scripts/run-tests.mjs
+echo "== rootless: the pod tests again as podsmith-test, in its user namespace"
+PODSMITH_SETUP_DONE=1 node scripts/run-tests-rootless.mjs
 echo "== VS Code extension-host and UI tests"
 bash test/vscode/test.sh

@@ -63,7 +63,7 @@ export class HostConnection implements vscode.Disposable {
   }
 
   paths(): DaemonPaths {
-    return daemonPaths(this.home());
+    return daemonPaths(this.home(), engineEnv());
   }
 
   connected(): DaemonClient | undefined {
@@ -115,7 +115,8 @@ export class HostConnection implements vscode.Disposable {
     if (autoStart) this.setState('connecting');
     let client: DaemonClient | undefined;
     try {
-      if (!autoStart && !existsSync(paths.socket)) throw new Error(NO_DAEMON);
+      // A user's socket may be under XDG_RUNTIME_DIR, with a link in run/ (engine/daemon/paths.ts).
+      if (!autoStart && !existsSync(paths.socket) && !existsSync(paths.homeSocket)) throw new Error(NO_DAEMON);
       const node = autoStart ? await this.node() : undefined;
       client = await connectDaemon({
         home: paths.home,

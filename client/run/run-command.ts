@@ -174,6 +174,11 @@ async function runJob(ctx: Ctx, job: Job, opts: { replace?: boolean; recreate?: 
   const text = podStatusText(status);
   ctx.log(`pod/${status.name} ${text} (from ${job.fileName})`);
   vscode.window.setStatusBarMessage(`$(check) pod/${status.name} ${text}`, 5000);
+  // What the pod does not get here (limits a rootless engine cannot enforce, no outbound network) is said once.
+  for (const w of status.warnings ?? []) {
+    ctx.log(`pod/${status.name}: ${w}`);
+    if (/^limits not enforced|^no outbound network/.test(w)) void vscode.window.showWarningMessage(`Podsmith: pod/${status.name}: ${w}`);
+  }
   return { uri: key, pod: status.name, outcome: 'running', status: text };
 }
 

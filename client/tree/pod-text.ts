@@ -14,7 +14,9 @@ export function podSummary(p: PodStatus): string {
 
 /** The tree's description: status and ready count, runtime class, age. */
 export function podDescription(p: PodStatus, now: number): string {
-  return `${podSummary(p)} · ${p.runtimeClassName || 'pod-containers'} · ${age(p.startTime, now)}`;
+  // A rootless engine without a delegated cgroup runs the pod without its limits: said where it is seen.
+  const unenforced = p.warnings?.some((w) => w.startsWith('limits not enforced')) ? ' · limits not enforced' : '';
+  return `${podSummary(p)} · ${p.runtimeClassName || 'pod-containers'} · ${age(p.startTime, now)}${unenforced}`;
 }
 
 const WARN_REASONS = /BackOff|Err|Error|OOMKilled|NotReady|Unhealthy|Signal|ExitCode/;

@@ -191,6 +191,7 @@ export class PodsTree implements vscode.TreeDataProvider<PodsTreeNode>, vscode.D
     if (p.message) tip.appendText(`${p.message}\n\n`);
     tip.appendMarkdown(`runtime class \`${p.runtimeClassName || 'pod-containers'}\`${p.ociRuntime ? `, OCI runtime \`${p.ociRuntime}\`` : ''}\n\n`);
     tip.appendMarkdown(`IP ${p.podIP ?? 'none'} · started ${p.startTime ?? 'not yet'}`);
+    for (const w of p.warnings ?? []) tip.appendText(`\n\n⚠ ${w}`);
     item.tooltip = tip;
     item.contextValue = `podsmithPod.${p.phase.toLowerCase()}${p.podIP ? '.ip' : ''}`;
     return item;

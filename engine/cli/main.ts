@@ -36,6 +36,7 @@ Pods:
   port-forward POD L:P  forward a local port to a port on the pod's loopback
   daemon [status|stop]  the engine daemon (started on demand)
   doctor                check that runtimes, conmon, cgroups, KVM, passt... work here
+  unshare [CMD...]      run a command in your user namespace, where rootless pods run
 
   version               print the version
 
@@ -69,6 +70,7 @@ const COMMANDS: Record<string, Command> = {
   ...POD_COMMANDS,
   'port-forward': async (argv, io) => (await import('./commands/port-forward')).portForwardPodCommand(argv, io),
   daemon: async (argv, io) => (await import('./commands/daemon')).daemonCommand(argv, io),
+  unshare: async (argv, io) => (await import('./commands/unshare')).unshareCommand(argv, io),
   // Internal: the per-pod supervisor process of pod-wasm (started by the daemon, not by people).
   '__wasm-supervisor': async (argv) => (await import('../pods/wasm/supervisor-main')).runWasmSupervisor(argv),
 };

@@ -26,7 +26,7 @@ export interface ConnectOptions {
 
 export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonClient> {
   const env = opts.env ?? process.env;
-  const paths = daemonPaths(opts.home ?? podsmithHome(env));
+  const paths = daemonPaths(opts.home ?? podsmithHome(env), env);
   try {
     return await connectOnce(paths, opts, env);
   } catch (err) {
@@ -65,10 +65,17 @@ async function connectOnce(paths: DaemonPaths, opts: ConnectOptions, env: NodeJS
   return client;
 }
 
-/** A connected socket, or undefined when no daemon listens there. */
-function tryConnect(paths: DaemonPaths): Promise<Socket | undefined> {
+/**
+ * A connected socket, or undefined when no daemon listens. The socket's own path first, then run/podsmith.sock
+ * (the socket itself, or a link to it): a daemon started from an environment with another XDG_RUNTIME_DIR.
+ */
+async function tryConnect(paths: DaemonPaths): Promise<Socket | undefined> {
+  return (await tryConnectAt(paths.socket)) ?? (paths.homeSocket !== paths.socket ? tryConnectAt(paths.homeSocket) : undefined);
+}
+
+function tryConnectAt(path: string): Promise<Socket | undefined> {
   return new Promise((resolve, reject) => {
-    const socket = connect(paths.socket);
+    const socket = connect(path);
     socket.once('connect', () => {
       socket.removeAllListeners('error');
       socket.on('error', () => {});
@@ -77,8 +84,8 @@ function tryConnect(paths: DaemonPaths): Promise<Socket | undefined> {
     socket.once('error', (err: NodeJS.ErrnoException) => {
       socket.destroy();
       if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') resolve(undefined);
-      else if (err.code === 'EACCES') reject(new DaemonError(`no permission to use ${paths.socket}: the daemon belongs to another user; use your own PODSMITH_HOME`));
-      else reject(new DaemonError(`cannot connect to the daemon at ${paths.socket}: ${err.message}`));
+      else if (err.code === 'EACCES') reject(new DaemonError(`no permission to use ${path}: the daemon belongs to another user; use your own PODSMITH_HOME`));
+      else reject(new DaemonError(`cannot connect to the daemon at ${path}: ${err.message}`));
     });
   });
 }

@@ -17,6 +17,8 @@ import { watchIdle, type IdleWatch } from './idle-exit';
 import { guardMessageSizes } from './message-guard';
 import { bindConnection } from './rpc-handlers';
 import { sameFile, watchSocketPath } from './socket-watch';
+import { linkHomeSocket, prepareSocketDir, unlinkHomeSocket } from './socket-link';
+import { recordOwnNamespace } from '../rootless/namespace';
 import { StreamSessions } from './stream-sessions';
 
 /** sun_path is 108 bytes including the terminating NUL. */
@@ -51,9 +53,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<StartResult> {
     throw new Error(`socket path ${paths.socket} is longer than ${MAX_SOCKET_PATH} bytes; set PODSMITH_HOME to a shorter path`);
   }
   preparePrivateDirs(paths);
+  prepareSocketDir(paths);
   const log = opts.log ?? createDaemonLog(paths.log);
   const lock = await acquireInstanceLock(paths);
   if (!lock) return { ok: false, pid: runningDaemonPid(paths), socket: paths.socket };
+  // A rootless daemon: the next one joins this namespace while pods live in it.
+  recordOwnNamespace(paths.home);
 
   let served: DaemonRuntime | undefined;
   try {
@@ -101,6 +106,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<StartResult> {
         });
         // Only our own socket: the path may lead to another daemon's by now (its home was removed and remade).
         if (bound && isBound(paths.socket, bound)) removeSocket(paths.socket);
+        unlinkHomeSocket(paths);
         await served?.close?.().catch((err: Error) => log.warn(`runtime did not close cleanly: ${err.message}`));
         await lock.release();
         log.info('daemon stopped');
@@ -139,10 +145,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<StartResult> {
 
     // We hold the lock, so a socket file left here belongs to a daemon that died: listen() replaces it.
     bound = await listen(server, paths.socket);
+    linkHomeSocket(paths);
     unwatchSocket = watchSocketPath({
       socket: paths.socket,
       bound,
-      dirs: [paths.runDir, paths.home],
+      dirs: [...new Set([dirname(paths.socket), paths.runDir, paths.home])],
       intervalMs: opts.socketCheckMs,
       onGone: (why) => {
         log.warn(`${why}: no client can reach this daemon any more, so it stops`);
@@ -166,6 +173,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<StartResult> {
     log.error(`daemon failed to start: ${(err as Error).message}`);
     await served?.close?.().catch(() => {});
     removeSocket(paths.socket);
+    unlinkHomeSocket(paths);
     await lock.release();
     throw err;
   }

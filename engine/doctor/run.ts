@@ -1,6 +1,7 @@
 // Runs every check (concurrently: the slow ones are the runtime and pasta self-tests) and gives the verdict:
 // `pod-containers` can run here when every required check passes.
 import { cgroupsCheck } from './cgroups';
+import { rootlessChecks } from './rootless-checks';
 import { homeCheck } from './home-check';
 import { pastaCheck } from './network-checks';
 import { ociRuntimeChecks } from './oci-runtimes';
@@ -11,9 +12,11 @@ import { wasmCheck, wasmSandboxCheck } from './wasm-check';
 
 export interface DoctorOptions {
   env?: NodeJS.ProcessEnv;
+  /** A plain user's doctor that could not enter the user namespace: why (rootless-checks.ts). */
+  enterError?: string;
 }
 
-const GROUP_ORDER: CheckGroup[] = ['containers', 'network', 'state', 'wasm', 'microvm', 'dev'];
+const GROUP_ORDER: CheckGroup[] = ['containers', 'rootless', 'network', 'state', 'wasm', 'microvm', 'dev'];
 
 export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport> {
   const started = performance.now();
@@ -26,9 +29,10 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
     homeCheck(opts.env),
     wasmCheck(),
     wasmSandboxCheck(),
+    rootlessChecks({ enterError: opts.enterError }),
     ...TOOLS.map(toolCheck),
   ]);
-  const all: CheckResult[] = [...runtimes.checks, ...rest];
+  const all: CheckResult[] = [...runtimes.checks, ...rest.flat()];
   // Stable order: by group, keeping each group's checks in the order they were listed.
   const checks = GROUP_ORDER.flatMap((g) => all.filter((c) => c.group === g));
   return {

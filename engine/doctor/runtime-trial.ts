@@ -2,6 +2,8 @@
 // container on hybrid cgroups, for instance. The trial runs one tiny container the way pods run (cgroupfs,
 // new pid/ipc/uts/mount/net namespaces) from a throwaway bundle under a throwaway --root, then removes
 // everything it made: the container, its state, its cgroups and the temp dir.
+import { adaptBundleForRootless } from '../rootless/bundle';
+import type { RuntimeSpec } from '../image/bundle/oci-spec';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,7 +90,8 @@ export async function tryRuntime(runtime: string, program: TrialProgram, timeout
     const inside = join(bundle, 'rootfs', 'bin', basename(program.binary));
     copyFileSync(program.binary, inside);
     chmodSync(inside, 0o755);
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociConfig(program, cgroupsPath)));
+    // As pods get it: rootless without a delegated cgroup, no cgroupsPath (engine/rootless/bundle.ts).
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(adaptBundleForRootless(ociConfig(program, cgroupsPath) as RuntimeSpec)));
     const r = await runTool(runtime, ['--root', state, 'run', '--bundle', bundle, id], { timeoutMs });
     const ms = performance.now() - started;
     if (r.code === 0 && r.stdout.includes(program.expect)) return { ok: true, ms };

@@ -3,7 +3,7 @@
 /** ok: works. warn: missing or broken but optional. fail: needed for pod-containers and missing or broken. */
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
-export type CheckGroup = 'containers' | 'network' | 'wasm' | 'microvm' | 'state' | 'dev';
+export type CheckGroup = 'containers' | 'rootless' | 'network' | 'wasm' | 'microvm' | 'state' | 'dev';
 
 export interface CheckResult {
   name: string;

@@ -5,6 +5,7 @@ import { loadedLibraries } from '../pods/wasm/sandbox-root';
 import { wasmApi } from '../pods/wasm/wasm-api';
 import { findExecutable } from '../runtime/executables';
 import { timed, type CheckResult } from './types';
+import { sandboxIdSpan } from '../rootless/wasm-sandbox';
 
 /** (module (memory (export "memory") 1) (func (export "_start"))) */
 const MINIMAL_MODULE = Buffer.from('0061736d010000000104016000000302010005030100010713020' + '66d656d6f72790200065f73746172740000' + '0a040102000b', 'hex');
@@ -50,7 +51,8 @@ export function wasmSandboxCheck(): Promise<CheckResult> {
   return timed('wasm-sandbox', 'wasm', false, async () => {
     const runc = findExecutable('runc');
     const missing: string[] = [];
-    if (process.getuid?.() !== 0) missing.push(`root (this runs as uid ${process.getuid?.()})`);
+    const span = sandboxIdSpan();
+    if ('unavailable' in span) missing.push(`an id of its own (${span.unavailable})`);
     if (!runc) missing.push('runc');
     if (!mountApiAvailable()) missing.push('the mount API (open_tree, mount_setattr, move_mount: Linux 5.12 and glibc 2.36 or later)');
     let libraries = 0;

@@ -4,6 +4,7 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import type { HostPortMapping } from './pasta-args';
+import { privilegedPortProblem } from '../rootless/ports';
 
 function tryTcp(port: number, host: string): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -30,6 +31,8 @@ export async function assertHostPortsFree(hostPorts: HostPortMapping[]): Promise
     const host = m.hostIP?.trim() || '0.0.0.0';
     const protocol = m.protocol ?? 'TCP';
     if (protocol === 'SCTP') continue; // pasta refuses SCTP with its own message
+    const privileged = privilegedPortProblem(m.hostPort, `hostPort ${m.hostPort}/${protocol}`);
+    if (privileged) throw new Error(privileged);
     const why = protocol === 'UDP' ? await tryUdp(m.hostPort, host) : await tryTcp(m.hostPort, host);
     if (why === 'EADDRINUSE') throw new Error(`hostPort ${m.hostPort}/${protocol} is already in use on this host (${host}): free it or pick another hostPort`);
     if (why === 'EADDRNOTAVAIL') throw new Error(`hostIP ${host} of hostPort ${m.hostPort}/${protocol} is not an address of this host`);

@@ -17,7 +17,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeQuietly, describeNetns, openNetns, type NetnsRef } from './netns';
+import { closeQuietly, describeNetns, openNetns, openOwningUserns, type NetnsRef } from './netns';
+import { needsNamespace } from '../rootless/namespace';
 import { findExecutable } from './run-tool';
 
 export const DIALER_SOURCE = String.raw`
@@ -103,16 +104,21 @@ export async function startNetnsDialer(ref: NetnsRef, nodePath = process.execPat
   if (!nsenter) throw new Error('nsenter not found: install it with `apt-get install -y util-linux`');
   const started = performance.now();
   const netnsFd = openNetns(ref); // throws, naming the namespace, when it is gone or no longer the pod's
+  // A plain user reaches a rootless pod's network through the user namespace that owns it (their own).
+  let usernsFd: number | undefined;
   let dir: string;
   let child: ChildProcess;
   try {
+    usernsFd = needsNamespace() ? openOwningUserns(ref) : undefined;
     dir = mkdtempSync(join(tmpdir(), 'podsmith-pf-')); // 0700: only we may connect
-    child = spawn(nsenter, ['--net=/proc/self/fd/3', '--', nodePath, '-e', DIALER_SOURCE, join(dir, 'dial.sock')], {
-      stdio: ['pipe', 'pipe', 'pipe', netnsFd],
+    const enter = usernsFd === undefined ? [] : ['--preserve-credentials', '--user=/proc/self/fd/4'];
+    child = spawn(nsenter, [...enter, '--net=/proc/self/fd/3', '--', nodePath, '-e', DIALER_SOURCE, join(dir, 'dial.sock')], {
+      stdio: ['pipe', 'pipe', 'pipe', netnsFd, ...(usernsFd === undefined ? [] : [usernsFd])],
       env: helperEnv(),
     });
   } finally {
     closeQuietly(netnsFd); // the child has its own copy
+    closeQuietly(usernsFd);
   }
   const socketPath = join(dir, 'dial.sock');
   let stderr = '';

@@ -76,6 +76,31 @@ export function openNetns(ref: NetnsRef): number {
   return fd;
 }
 
+/**
+ * The user namespace of the process that holds a pod's network namespace (a rootless pod's: the user's own
+ * namespace, which a plain user must enter to join the network one). Pinned references are checked as in
+ * openNetns; a path reference has no process to ask.
+ */
+export function openOwningUserns(ref: NetnsRef): number {
+  if (typeof ref === 'string') throw new Error(`cannot tell which user namespace owns ${ref}`);
+  const pid = typeof ref === 'object' ? ref.pid : ref;
+  let fd: number;
+  try {
+    fd = openSync(`/proc/${pid}/ns/user`, 'r');
+  } catch (e) {
+    throw new Error(`cannot open the user namespace of pid ${pid}: ${(e as Error).message}`);
+  }
+  if (typeof ref === 'object') {
+    try {
+      assertSameProcessNetns(ref, statSync(netnsPath(ref)).ino);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+  }
+  return fd;
+}
+
 export function closeQuietly(fd: number | undefined): void {
   if (fd === undefined) return;
   try {

@@ -5,6 +5,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describeNetns, netnsInode, type NetnsRef } from './netns';
 import { startNetnsDialer, type NetnsDialer } from './netns-dialer';
 import type { PortPair } from './port-spec';
+import { privilegedPortProblem } from '../rootless/ports';
 
 export interface ForwardedPort {
   address: string;
@@ -144,6 +145,8 @@ export async function startPortForward(netns: NetnsRef, pairs: PortPair[], opts:
           const code = (e as NodeJS.ErrnoException).code;
           // "localhost" on a host without IPv6 loopback: the IPv4 listener is enough, as in kubectl.
           if (address === '::1' && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') && ports.length) continue;
+          const privileged = code === 'EACCES' ? privilegedPortProblem(local, `local port ${local}`) : undefined;
+          if (privileged) throw new Error(`cannot listen on ${formatAddress(address, local)}: ${privileged}`);
           throw new Error(`cannot listen on ${formatAddress(address, local)}: ${code ?? (e as Error).message}`);
         }
         servers.push(server);

@@ -70,6 +70,11 @@ export interface PodStatus {
   deletionGracePeriodSeconds?: number;
   initContainerStatuses: ContainerStatus[];
   containerStatuses: ContainerStatus[];
+  /**
+   * What the pod does not get here, in plain words: resource limits a rootless engine cannot enforce, no
+   * outbound network, a module's CPU budget in place of fuel. Absent when there is nothing to say.
+   */
+  warnings?: string[];
 }
 
 /** What `run_pod` is given: the manifest text (the same validator as the editor admits it) and where it came from. */

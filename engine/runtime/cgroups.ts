@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signalProcess } from './processes';
+import { cgroupsWritable, podCgroupBase } from '../rootless/cgroup-access';
 
 export const CGROUP_ROOT_NAME = 'podsmith';
 
@@ -65,7 +66,8 @@ export function cgroupMode(mounts: CgroupMount[] = cgroupMounts()): CgroupMode {
 
 /** The cgroup parent of a pod, as an absolute cgroup path. */
 export function podCgroupPath(podUid: string): string {
-  return `/${CGROUP_ROOT_NAME}/${podUid}`;
+  // `/podsmith`, or below the cgroup delegated to a rootless user (engine/rootless/cgroup-access.ts).
+  return `${podCgroupBase()}/${podUid}`;
 }
 
 /** A container's cgroupsPath: unique per container, or runc's default (from the id alone) could collide. */
@@ -111,6 +113,7 @@ async function writeIn(controller: string, path: string, file: string, value: st
 
 /** Writes pod-level limits on an existing pod cgroup (v1 or v2 file names). */
 export async function applyPodLimits(podUid: string, limits: PodLimits): Promise<void> {
+  if (!cgroupsWritable()) return;
   const path = podCgroupPath(podUid);
   const v2 = (c: string) => controllerMount(c)?.version === 2;
   if (limits.memoryBytes !== undefined) {
@@ -224,7 +227,7 @@ export async function removeCgroupTree(path: string, timeoutMs = 3000): Promise<
 export function listPodCgroups(): string[] {
   const uids = new Set<string>();
   for (const mount of cgroupMounts()) {
-    const dir = cgroupDir(mount, `/${CGROUP_ROOT_NAME}`);
+    const dir = cgroupDir(mount, podCgroupBase());
     if (!dir) continue;
     try {
       for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) uids.add(e.name);

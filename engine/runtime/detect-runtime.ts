@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildBundleConfig, writeBundle } from '../image/bundle';
-import { containerCgroupPath, removeCgroupTree } from './cgroups';
+import { containerCgroupPath, podCgroupPath, removeCgroupTree } from './cgroups';
 import { RuntimeError } from './errors';
 import { findExecutable } from './executables';
 import { OciRuntime, type OciRuntimeInfo, type OciRuntimeName } from './oci-runtime';
@@ -83,7 +83,7 @@ async function probe(home: string, path: string): Promise<{ reason?: string; ms:
   } finally {
     await runCommand(path, ['--root', state, 'delete', '--force', tag], { timeoutMs: 10_000 }).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
-    await removeCgroupTree(`/podsmith/${tag}`);
+    await removeCgroupTree(podCgroupPath(tag));
   }
 }
 

@@ -9,8 +9,9 @@ import type { BundleInput, PodFacts } from '../image/bundle';
 import { RuntimeError } from './errors';
 import { CATATONIT_DIRS, findExecutable } from './executables';
 import { hostFacts } from './host-facts';
+import { mappedIdOr0 } from '../rootless/ids';
 
-/** uid/gid of the pause process, as in the Kubernetes pause image. */
+/** uid/gid of the pause process, as in the Kubernetes pause image (root in a single-id rootless namespace). */
 export const PAUSE_USER = 65535;
 export const PAUSE_CONTAINER_NAME = 'POD';
 
@@ -52,8 +53,8 @@ export function pauseBundleInput(o: { pod: PodFacts; rootfs: string; cgroupsPath
       securityContext: {
         capabilities: { drop: ['ALL'] },
         readOnlyRootFilesystem: true,
-        runAsUser: PAUSE_USER,
-        runAsGroup: PAUSE_USER,
+        runAsUser: mappedIdOr0(PAUSE_USER),
+        runAsGroup: mappedIdOr0(PAUSE_USER),
         allowPrivilegeEscalation: false,
       },
     },

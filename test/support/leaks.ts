@@ -47,6 +47,14 @@ function isZombie(pid: number): boolean {
   return / [ZX] /.test(stat.slice(stat.lastIndexOf(')')));
 }
 
+function rootIn(pid: number, home: string): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/root`).startsWith(home + '/');
+  } catch {
+    return false; // gone, or another user's
+  }
+}
+
 function ppid(pid: number): number {
   const stat = read(`/proc/${pid}/stat`);
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
@@ -95,6 +103,9 @@ export class LeakTracker {
       if (argv[0]?.endsWith('conmon') && text.includes(home)) leaks.push(`conmon process ${pid}: ${text.slice(0, 200)}`);
       if (/pasta/.test(argv[0] ?? '') && text.includes(home)) leaks.push(`pasta process ${pid}: ${text.slice(0, 200)}`);
       if (text.includes(AGENT_MARKER) && ppid(pid) === process.pid) leaks.push(`network check helper ${pid}`);
+      // A container's process has its root in the home (its rootfs): found whether or not pods get cgroups
+      // (a rootless engine without a delegated cgroup has none to look in).
+      if (rootIn(pid, home)) leaks.push(`process ${pid} (${argv[0] ?? '?'}) with its root in ${home}`);
       const cg = read(`/proc/${pid}/cgroup`);
       for (const uid of this.uids) if (cg.includes(`/podsmith/${uid}`)) leaks.push(`process ${pid} (${argv[0] ?? '?'}) in cgroup of pod ${uid}`);
     }

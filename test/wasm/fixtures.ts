@@ -4,6 +4,7 @@
 // image whose entrypoint is a .wasm file) loaded into a fresh PODSMITH_HOME, runtimes, and a leak check that
 // looks at the real system: sandboxes (processes, runc containers, cgroups, directories), pod directories,
 // name links, mounts.
+import { identity } from '../../engine/rootless/identity';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,7 +67,8 @@ export async function buildPrograms(): Promise<Programs> {
   const sources = readdirSync(PROGRAMS).sort();
   const hash = createHash('sha256');
   for (const s of sources) hash.update(s).update(readFileSync(join(PROGRAMS, s)));
-  const out = join(tmpdir(), `podsmith-wasm-programs-${hash.digest('hex').slice(0, 16)}`);
+  // Per host user: another user's build (0700) is not readable, as the rootless runs of the tests find.
+  const out = join(tmpdir(), `podsmith-wasm-programs-${identity().hostUid}-${hash.digest('hex').slice(0, 16)}`);
   if (!existsSync(join(out, 'done'))) {
     const work = mkdtempSync(join(tmpdir(), 'podsmith-wasm-build-'));
     const cc = spawnSync('clang', ['--target=wasm32-wasi', '-O2', '-Wall', '-Wl,--strip-debug', join(PROGRAMS, 'tool.c'), '-o', join(work, 'tool.wasm')], { encoding: 'utf8' });

@@ -12,13 +12,17 @@ import { UsageError } from '../files';
 import { reportError, type Io } from '../io';
 import { runCommand } from '../run-command';
 import { humanDuration } from '../format/duration';
+import { defaultDaemonCommand } from '../../client/start-daemon';
+import { needsNamespace } from '../../rootless/namespace';
+import { runInside } from '../../rootless/run-inside';
 
 export const DAEMON_USAGE = `Usage: podsmith daemon [--idle-exit DURATION] [status|stop]
 
 Without a subcommand, runs the engine daemon in the foreground until SIGTERM or Ctrl-C. Other podsmith
 commands start it on demand, so running it by hand is only needed to watch it. One daemon serves each
-PODSMITH_HOME; it listens on $PODSMITH_HOME/run/podsmith.sock (owner only) and logs to
-$PODSMITH_HOME/daemon.log. Pods keep running when it stops, and a new daemon picks them up. It stops by
+PODSMITH_HOME; it listens on $PODSMITH_HOME/run/podsmith.sock (owner only; for a user who is not root,
+on $XDG_RUNTIME_DIR/podsmith/podsmith.sock when that is set, linked from run/) and logs to
+$PODSMITH_HOME/daemon.log. A user who is not root gets a daemon inside their user namespace (rootless pods). Pods keep running when it stops, and a new daemon picks them up. It stops by
 itself when its socket is deleted or replaced (no client could reach it any more).
   --idle-exit DURATION   stop after DURATION (30s, 5m, ...) with no client and no running pod; the default
                          is never, and a daemon started on demand uses $PODSMITH_DAEMON_IDLE (default 5m)
@@ -52,7 +56,7 @@ export function daemonCommand(argv: string[], io: Io, deps: DaemonCommandDeps = 
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      return serve(home, io, deps, idleExitMs);
+      return serve(home, io, deps, idleExitMs, values['idle-exit'] !== undefined ? ['--idle-exit', values['idle-exit']] : []);
     }
     if (sub === 'status') return status(home, io);
     if (sub === 'stop') return stop(home, io);
@@ -60,7 +64,12 @@ export function daemonCommand(argv: string[], io: Io, deps: DaemonCommandDeps = 
   });
 }
 
-async function serve(home: string, io: Io, deps: DaemonCommandDeps, idleExitMs: number | undefined): Promise<number> {
+async function serve(home: string, io: Io, deps: DaemonCommandDeps, idleExitMs: number | undefined, argv: string[]): Promise<number> {
+  // A plain user's daemon runs inside the user's namespace: this process starts it there and waits.
+  if (!deps.createRuntime && needsNamespace()) {
+    const { command, args, cwd } = defaultDaemonCommand();
+    return runInside(home, [command, ...args, ...argv], { ...(deps.env ?? process.env), PODSMITH_HOME: home }, cwd);
+  }
   const createRuntime = deps.createRuntime ?? createDaemonRuntime;
   let code: number;
   try {

@@ -2,7 +2,11 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PRUNE_GRACE_MS } from '../../image/store/prune';
 import { UsageError } from '../files';
-import type { Io } from '../io';
+import { processIo, type Io } from '../io';
+import { podsmithCommand } from '../../client/start-daemon';
+import { podsmithHome } from '../../home';
+import { needsNamespace } from '../../rootless/namespace';
+import { runInside } from '../../rootless/run-inside';
 import { formatSize, parseDuration, runStoreCommand } from './store-command';
 
 export const PRUNE_USAGE = `Usage: podsmith prune [--grace DURATION]
@@ -24,6 +28,11 @@ export function pruneCommand(argv: string[], io: Io, env: NodeJS.ProcessEnv = pr
     }
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const graceMs = values.grace === undefined ? DEFAULT_PRUNE_GRACE_MS : parseDuration(values.grace, '--grace');
+    // A rootless store's unpacked layers belong to the user's subordinate ids: only their namespace removes them.
+    if (needsNamespace() && io === processIo) {
+      const { command, args, cwd } = podsmithCommand();
+      return runInside(podsmithHome(env), [command, ...args, 'prune', ...argv], env, cwd);
+    }
     const store = await open();
     const r = await store.prune({ graceMs });
     io.out(`Removed ${r.blobsRemoved} blob${r.blobsRemoved === 1 ? '' : 's'}, ${r.layersRemoved} unpacked layer${r.layersRemoved === 1 ? '' : 's'} and ${r.partialsRemoved} partial download${r.partialsRemoved === 1 ? '' : 's'}; freed ${formatSize(r.bytesFreed)}\n`);

@@ -77,6 +77,7 @@ export function podRunCommand(argv: string[], io: Io, deps: RunDeps = {}): Promi
         );
         reporter?.finish();
         io.out(`pod/${status.name} ${podStatusText(status)}\n`);
+        for (const w of status.warnings ?? []) reportError(io, `podsmith run: warning: pod/${status.name}: ${w}\n`);
       } catch (err) {
         reporter?.finish();
         if (!(err instanceof PodError)) throw err;

@@ -1,9 +1,11 @@
 // A PodStatus as the Pod object `kubectl get -o json` prints (apiVersion, kind, metadata, spec, status), so
 // scripts written for kubectl read Podsmith's output unchanged. What Kubernetes has no field for (the OCI
-// runtime) goes into an annotation.
+// runtime, the pod's warnings) goes into annotations.
 import type { PodStatus } from '../../pods/types';
 
 export const OCI_RUNTIME_ANNOTATION = 'podsmith.io/oci-runtime';
+/** The pod's warnings (limits a rootless engine cannot enforce, ...), one per line. */
+export const WARNINGS_ANNOTATION = 'podsmith.io/warnings';
 
 export function kubePod(p: PodStatus): Record<string, unknown> {
   return {
@@ -15,7 +17,9 @@ export function kubePod(p: PodStatus): Record<string, unknown> {
       uid: p.uid,
       ...(p.startTime ? { creationTimestamp: p.startTime } : {}),
       ...(p.deletionTimestamp ? { deletionTimestamp: p.deletionTimestamp, deletionGracePeriodSeconds: p.deletionGracePeriodSeconds ?? 0 } : {}),
-      ...(p.ociRuntime ? { annotations: { [OCI_RUNTIME_ANNOTATION]: p.ociRuntime } } : {}),
+      ...(p.ociRuntime || p.warnings?.length
+        ? { annotations: { ...(p.ociRuntime ? { [OCI_RUNTIME_ANNOTATION]: p.ociRuntime } : {}), ...(p.warnings?.length ? { [WARNINGS_ANNOTATION]: p.warnings.join('\n') } : {}) } }
+        : {}),
     },
     spec: {
       runtimeClassName: p.runtimeClassName,

@@ -38,6 +38,11 @@ export function describePod(p: PodStatus, events: PodEvent[], now: number): stri
   l.field(0, 'Reason', p.reason);
   l.field(0, 'Message', p.message);
   l.field(0, 'IP', p.podIP ?? '<none>');
+  if (p.warnings?.length) {
+    // What the pod does not get here (limits a rootless engine cannot enforce, no outbound network).
+    l.text('Warnings:');
+    for (const w of p.warnings) l.text(`  ${w}`);
+  }
   if (p.initContainerStatuses.length) {
     l.text('Init Containers:');
     for (const c of p.initContainerStatuses) container(l, c);

@@ -18,6 +18,7 @@ import { StoreLease } from './lease';
 import { canonicalName, readNames, updateNames } from './names';
 import { StorePaths } from './paths';
 import { prune, type PruneOptions, type PruneResult } from './prune';
+import { checkLayerOwnership } from '../../rootless/layer-ownership';
 
 export type { BlobStore } from './blobs';
 export type { PruneOptions, PruneResult } from './prune';
@@ -55,6 +56,9 @@ export interface ImageStore {
 export async function openStore(home: string): Promise<ImageStore> {
   const paths = new StorePaths(join(home, 'images'));
   await paths.create();
+  const ownership = await checkLayerOwnership(paths);
+  if (ownership && !ownership.removed)
+    process.emitWarning(`the user namespace's id mapping changed: the unpacked layers made with the old one were set aside in ${ownership.setAside}; remove it as root`);
   const lease = new StoreLease(paths.storeLock);
   const blobs = createBlobStore(paths, lease);
 

@@ -13,6 +13,7 @@ import { checkSymlinkTarget, entryComponents, OPAQUE_MARKER, WHITEOUT_PREFIX } f
 import type { UnpackLimits } from './limits';
 import type { DirInfo, MergedView } from './merged-view';
 import { makeSpecialFile, makeWhiteoutDevice } from './special-files';
+import { layerOwner } from '../../rootless/layer-owner';
 
 const IS_ROOT = process.getuid?.() === 0;
 const SMALL_FILE = 1024 * 1024;
@@ -42,14 +43,16 @@ function mtimeOf(h: Header): Date {
   return Number.isFinite(t) ? new Date(t) : new Date(0);
 }
 
-/** Owner ids: PAX records carry ids too large for the ustar fields. */
+/** Owner ids: PAX records carry ids too large for the ustar fields. Rootless: as the user's namespace holds them (layer-owner.ts). */
 function idsOf(h: Header): { uid: number; gid: number } {
   const pax = (h.pax ?? {}) as Record<string, string>;
   const id = (paxValue: string | undefined, field: number | undefined): number => {
     const n = paxValue !== undefined ? Number(paxValue) : field;
     return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n < 2 ** 32 ? n : 0;
   };
-  return { uid: id(pax.uid, h.uid), gid: id(pax.gid, h.gid) };
+  const owner = layerOwner(id(pax.uid, h.uid), id(pax.gid, h.gid));
+  if ('unmapped' in owner) throw badLayer(owner.unmapped);
+  return owner;
 }
 
 async function own(path: string, uid: number, gid: number): Promise<void> {

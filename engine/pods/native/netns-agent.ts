@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { findExecutable } from '../../runtime';
+import { mappedIdOr0 } from '../../rootless/ids';
 
 export const AGENT_MARKER = 'podsmith-netns-agent';
 
@@ -20,8 +21,8 @@ export const AGENT_MARKER = 'podsmith-netns-agent';
 export const MAX_GRPC_REPLY = 16 * 1024;
 /** The agent's V8 heap, in MiB: ample for a few small checks at once, far from what a host would miss. */
 const AGENT_HEAP_MIB = 48;
-/** uid and gid of the agent (nobody/nogroup): nothing in it needs root. */
-const AGENT_ID = 65534;
+/** uid and gid of the agent (nobody/nogroup): nothing in it needs root. Root (the user) in a single-id rootless namespace. */
+const agentId = (): number => mappedIdOr0(65534);
 
 const AGENT_SOURCE = `
 /* ${AGENT_MARKER} */
@@ -137,12 +138,12 @@ export class NetnsAgent {
       const fd = this.openNetns();
       try {
         const nsenter = findExecutable('nsenter') ?? 'nsenter';
-        child = spawn(nsenter, ['--net=/proc/self/fd/3', `--setgid=${AGENT_ID}`, `--setuid=${AGENT_ID}`, '--', ...node], { stdio: ['pipe', 'pipe', 'ignore', fd], env });
+        child = spawn(nsenter, ['--net=/proc/self/fd/3', `--setgid=${agentId()}`, `--setuid=${agentId()}`, '--', ...node], { stdio: ['pipe', 'pipe', 'ignore', fd], env });
       } finally {
         closeSync(fd); // the child holds its own copy
       }
     } else {
-      child = spawn(node[0], node.slice(1), { stdio: ['pipe', 'pipe', 'ignore'], env, uid: AGENT_ID, gid: AGENT_ID });
+      child = spawn(node[0], node.slice(1), { stdio: ['pipe', 'pipe', 'ignore'], env, uid: agentId(), gid: agentId() });
     }
     child.unref();
     (child.stdout as unknown as { unref?: () => void }).unref?.();

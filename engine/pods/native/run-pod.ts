@@ -34,6 +34,7 @@ import type { Supervisor } from './supervisor';
 import { teardownPod } from './teardown';
 import { nativeContainerMounts } from './subpath-mounts';
 import { prepareVolumes } from './volumes';
+import { unenforcedLimitsWarning } from '../../rootless/limits-notice';
 
 export const DEFAULT_POD_PIDS_LIMIT = 4096;
 export { podLimits } from './pod-limits';
@@ -129,6 +130,9 @@ async function createPod(
       warnings: admitted.warnings.map((f) => `${req.fileName ?? 'manifest'}:${f.range.start.line + 1}: ${f.message} [${f.rule}]`),
     };
     const rec = record;
+    // Rootless without a delegated cgroup: the pod runs, and says which of its limits do not hold.
+    const unenforced = unenforcedLimitsWarning(pod, ctx.options.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT);
+    if (unenforced) rec.warnings.push(unenforced);
     await Promise.all([mkdir(paths.exits, { mode: 0o700 }), mkdir(paths.sockets, { mode: 0o700 })]);
     await ctx.save(rec);
     failpoint('run_pod:recorded');

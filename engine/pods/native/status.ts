@@ -114,5 +114,6 @@ export function toPodStatus(record: PodRecord): PodStatus {
     ...deletionOf(record),
     initContainerStatuses: record.containers.filter((c) => c.kind !== 'app').map((c) => containerStatus(record, c)),
     containerStatuses: record.containers.filter((c) => c.kind === 'app').map((c) => containerStatus(record, c)),
+    ...(record.warnings?.length ? { warnings: [...record.warnings] } : {}),
   };
 }

@@ -11,9 +11,10 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { skeletonParent } from '../../rootless/wasm-sandbox';
 
-/** Where the skeletons live; root's, and traversable by the sandboxes' ids. */
-export const SKELETON_PARENT = '/run/podsmith';
+/** Where the skeletons live; root's (a rootless user's own, engine/rootless/wasm-sandbox.ts), and traversable by the sandboxes' ids. */
+export const SKELETON_PARENT = skeletonParent();
 
 /** Mount points of the sandbox itself (sandbox-spec.ts mounts them). */
 export const SANDBOX_DIRS = ['/proc', '/dev', '/tmp', '/s'] as const;
@@ -68,7 +69,7 @@ export function ensureSkeleton(binds: readonly SandboxBind[]): string {
   mkdirSync(SKELETON_PARENT, { recursive: true });
   const parent = lstatSync(SKELETON_PARENT);
   if (!parent.isDirectory() || parent.uid !== 0 || (parent.mode & 0o022) !== 0)
-    throw new Error(`${SKELETON_PARENT} must be a directory owned by root and writable by root alone`);
+    throw new Error(`${SKELETON_PARENT} must be a directory owned by ${SKELETON_PARENT === '/run/podsmith' ? 'root' : 'you'} and writable by ${SKELETON_PARENT === '/run/podsmith' ? 'root' : 'you'} alone`);
   if ((parent.mode & 0o005) !== 0o005) chmodSync(SKELETON_PARENT, 0o755);
   const temp = mkdtempSync(join(SKELETON_PARENT, '.wasm-root-'));
   try {

@@ -35,6 +35,8 @@ import { ensureSkeleton, sandboxBinds } from './sandbox-root';
 import { sandboxSpec } from './sandbox-spec';
 import type { SupervisorCommand } from './supervisor-command';
 import { trace } from './trace';
+import { adaptBundleForRootless } from '../../rootless/bundle';
+import { sandboxIdSpan, type IdSpan } from '../../rootless/wasm-sandbox';
 
 /** What pod.json records of its sandbox. */
 export interface SandboxRecord {
@@ -50,9 +52,8 @@ interface SandboxInfo extends SandboxRecord {
 }
 
 // Host ids come from the range systemd sets aside for containers (524288-1879048191), drawn at random so two
-// homes on one host rarely share one, and never twice among the sandboxes of one home.
-const HOST_ID_BASE = 1_000_000_000;
-const HOST_ID_SPAN = 1 << 28;
+// homes on one host rarely share one, and never twice among the sandboxes of one home; a rootless engine's
+// from its user namespace (sandboxIdSpan).
 const START_TIMEOUT_MS = 30_000;
 export const SANDBOX_CGROUP_ROOT = 'podsmith-wasm';
 const ENV_PASSED = ['PODSMITH_WASM_TRACE'];
@@ -115,10 +116,10 @@ function writeInfo(dir: string, info: SandboxInfo): void {
   renameSync(`${file}.tmp`, file);
 }
 
-function pickHostId(home: string): number {
+function pickHostId(home: string, span: IdSpan): number {
   const used = new Set(listSandboxIds(home).map((id) => readInfo(home, id)?.hostId));
   for (;;) {
-    const id = HOST_ID_BASE + randomInt(HOST_ID_SPAN);
+    const id = span.base + randomInt(span.span);
     if (!used.has(id)) return id;
   }
 }
@@ -170,7 +171,7 @@ export class Sandbox {
       cgroupsPath: sandboxCgroupPath(id),
       nofileHard: nofileHard(),
     });
-    writeFileSync(join(this.dir, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
+    writeFileSync(join(this.dir, 'config.json'), JSON.stringify(adaptBundleForRootless(spec)), { mode: 0o600 });
     const out = openSync(this.log, 'a', 0o600);
     const [ours, theirs] = unixSocketPair();
     try {
@@ -215,11 +216,12 @@ export class Sandbox {
 
   /** Starts a sandbox running `command` (the supervisor waiting for its pod). */
   static start(home: string, command: SupervisorCommand): Sandbox {
-    if (process.getuid?.() !== 0)
-      throw new RuntimeError(`pod-wasm needs root: each pod's supervisor runs in a sandbox with a user namespace mapped to an unprivileged id (this process runs as uid ${process.getuid?.()})`, 'FAILED');
+    // Root, or root of a rootless user's namespace with ids to spare (engine/rootless/wasm-sandbox.ts).
+    const span = sandboxIdSpan();
+    if ('unavailable' in span) throw new RuntimeError(`pod-wasm cannot run here: each pod's supervisor runs in a sandbox with a user namespace mapped to an id of its own, and ${span.unavailable}`, 'FAILED');
     const id = `${homeTag(home)}-${randomBytes(6).toString('hex')}`;
     try {
-      return new Sandbox(home, id, pickHostId(home), command);
+      return new Sandbox(home, id, pickHostId(home, span), command);
     } catch (err) {
       // Half made (no runc, no mount API, a skeleton that cannot be written): nothing of it may stay.
       const dir = sandboxDir(home, id);

@@ -1,6 +1,8 @@
 // A real container for the log tests: a busybox-static rootfs in an OCI bundle, run by runc under conmon
 // (which writes the CRI log). Everything lives in one temp directory with its own runc state root, and
 // `cleanup` removes the container, conmon and the directory.
+import { adaptBundleForRootless } from '../../../engine/rootless/bundle';
+import type { RuntimeSpec } from '../../../engine/image/bundle/oci-spec';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, copyFileSync, writeFileSync, readdirSync } from 'node:fs';
@@ -59,7 +61,8 @@ export function createContainer(dir: string, script: string, logArgs: string[]):
       cgroupsPath: `/${id}`,
     },
   };
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(config));
+  // As the engine writes bundles: rootless without a delegated cgroup, no cgroupsPath (engine/rootless/bundle.ts).
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(adaptBundleForRootless(config as unknown as RuntimeSpec)));
   const runRoot = join(dir, 'runc');
   const exitDir = join(dir, 'exit');
   const sockDir = join(dir, 'sock');

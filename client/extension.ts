@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { LanguageClient, RevealOutputChannelOn, type LanguageClientOptions } from 'vscode-languageclient/node';
 import { CONFIG_SECTION, documentSelector } from './selector';
 import { serverOptions } from './server-options';
+import { LocalEngine } from './engine/local';
+import { register as registerTerminal } from './terminal';
 
 const CLIENT_ID = 'podsmith'; // Also the prefix of the `podsmith.trace.server` setting the client reads.
 
@@ -12,6 +14,12 @@ let client: LanguageClient | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('Podsmith');
   context.subscriptions.push(output);
+
+  // Terminals and log tabs, over the local engine (registered before the language server starts, whose
+  // failure must not take them away).
+  const engine = new LocalEngine(context.extensionPath);
+  context.subscriptions.push(engine);
+  registerTerminal(context, engine);
 
   const clientOptions: LanguageClientOptions = {
     documentSelector,

@@ -8,6 +8,7 @@ import { defineActivationTests } from './activation.test';
 import { defineDiagnosticsTests } from './diagnostics.test';
 import { defineFeatureTests } from './features.test';
 import { defineSettingsTests } from './settings.test';
+import { defineTerminalTests } from './terminal.test';
 
 const PREFIX = '[ext-test] ';
 
@@ -64,6 +65,7 @@ export async function run(): Promise<void> {
   defineDiagnosticsTests();
   defineFeatureTests();
   defineSettingsTests();
+  defineTerminalTests();
 
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   const out = process.env.PODSMITH_VSCODE_RESULTS;

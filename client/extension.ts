@@ -5,6 +5,7 @@ import { LanguageClient, RevealOutputChannelOn, type LanguageClientOptions } fro
 import { CONFIG_SECTION, documentSelector } from './selector';
 import { serverOptions } from './server-options';
 import { LocalEngine } from './engine/local';
+import { register as registerLogs } from './logs';
 import { register as registerTerminal } from './terminal';
 
 const CLIENT_ID = 'podsmith'; // Also the prefix of the `podsmith.trace.server` setting the client reads.
@@ -20,6 +21,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const engine = new LocalEngine(context.extensionPath);
   context.subscriptions.push(engine);
   registerTerminal(context, engine);
+  registerLogs(context, engine);
 
   const clientOptions: LanguageClientOptions = {
     documentSelector,

@@ -7,6 +7,7 @@ import Mocha from 'mocha';
 import { defineActivationTests } from './activation.test';
 import { defineDiagnosticsTests } from './diagnostics.test';
 import { defineFeatureTests } from './features.test';
+import { defineLogsTests } from './logs.test';
 import { defineSettingsTests } from './settings.test';
 import { defineTerminalTests } from './terminal.test';
 
@@ -58,6 +59,8 @@ export async function run(): Promise<void> {
     color: false,
     reporter: LineReporter,
     reporterOptions: { results },
+    // PODSMITH_VSCODE_GREP=logs runs only the tests whose full title matches (while working on one part).
+    ...(process.env.PODSMITH_VSCODE_GREP ? { grep: process.env.PODSMITH_VSCODE_GREP } : {}),
   });
   // Installs suite()/test()/setup() as globals, as mocha does before requiring a test file.
   mocha.suite.emit('pre-require', globalThis, 'podsmith-vscode-suite', mocha);
@@ -66,6 +69,7 @@ export async function run(): Promise<void> {
   defineFeatureTests();
   defineSettingsTests();
   defineTerminalTests();
+  defineLogsTests();
 
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   const out = process.env.PODSMITH_VSCODE_RESULTS;

@@ -6,7 +6,9 @@
 // (d) pull: `podsmith pull` + unpack vs `skopeo copy` + `umoci unpack` from a local registry (bench/pull.ts).
 // (e) pods: a 2-container native pod up and down vs podman kube play/down and a bare runc floor (bench/pods.ts).
 // (f) wasm: a 3-module wasm pod vs a native pod of the same shape (bench/wasm.ts).
-// `--only manifest|pull|pods|wasm` runs one part; each part rewrites only its own keys of latest.json.
+// (g) editor-logs: the last lines of a 1 GiB container log in an editor tab vs the CLI and `tail -n`, and the
+//     extension host's memory while following (bench/editor-logs.ts, in code-server's extension host).
+// `--only manifest|pull|pods|wasm|editor-logs` runs one part; each part rewrites only its own keys of latest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -20,6 +22,7 @@ import { ratios, summarize, type Ratios, type Stats } from './stats';
 import { runPullBench } from './pull';
 import { runPodsBench } from './pods';
 import { runWasmBench } from './wasm';
+import { runEditorLogsBench } from './editor-logs';
 import { whyNoNativePods } from '../test/pods/fixtures';
 
 const ROOT = resolve(__dirname, '..');
@@ -219,11 +222,11 @@ async function main(): Promise<void> {
   log(`wrote ${join('bench', 'results', 'latest.json')}`);
 }
 
-// --- parts: `--only manifest|pull|pods|wasm`; each part's numbers live under its own key of latest.json ---
-const PARTS = ['manifest', 'pull', 'pods', 'wasm'] as const;
+// --- parts: `--only manifest|pull|pods|wasm|editor-logs`; each part's numbers live under its own key of latest.json ---
+const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'editor-logs'] as const;
 type Part = (typeof PARTS)[number];
 /** The keys of latest.json that parts other than `manifest` own. */
-const OTHER_PARTS = ['pull', 'pods', 'wasm'] as const;
+const OTHER_PARTS = ['pull', 'pods', 'wasm', 'editor-logs'] as const;
 
 function onlyPart(argv: string[]): Part | undefined {
   const i = argv.indexOf('--only');
@@ -271,12 +274,18 @@ async function wasmPart(): Promise<void> {
   savePart('wasm', await runWasmBench());
 }
 
+/** (g) a 1 GiB log in an editor tab, in code-server's extension host, vs the CLI and tail. */
+async function editorLogsPart(): Promise<void> {
+  savePart('editor-logs', await runEditorLogsBench());
+}
+
 async function selected(): Promise<void> {
   const only = onlyPart(process.argv.slice(2));
   if (!only || only === 'manifest') await main();
   if (!only || only === 'pull') await pullPart();
   if (!only || only === 'pods') await podsPart();
   if (!only || only === 'wasm') await wasmPart();
+  if (!only || only === 'editor-logs') await editorLogsPart();
 }
 // --- end parts ---
 

@@ -11,7 +11,11 @@ import { LogDocuments, type LogSettings } from './log-documents';
 import type { LogSpec } from './log-session';
 import { logUri, SCHEME, specOf } from './log-uri';
 
-/** Keeps a window under the editor's limits: tokenization stops at 20 MB, extensions see no document over 50 MB. */
+/**
+ * Characters a window may hold: room for lines of 400 characters on average, and never more than 8 million, well
+ * under the editor's limits (tokenization stops at 20 MB, extensions see no document over 50 MB).
+ */
+const CHARS_PER_LINE = 400;
 const MAX_CHARS = 8_000_000;
 
 export interface LogOptions {
@@ -29,7 +33,7 @@ function settings(): LogSettings & { tail: number; follow: boolean } {
   const maxLines = Math.max(100, Math.floor(cfg.get<number>('maxLines') ?? 20_000));
   const tail = Math.min(maxLines, Math.max(0, Math.floor(cfg.get<number>('tail') ?? 1000)));
   return {
-    limits: { maxLines, maxChars: MAX_CHARS },
+    limits: { maxLines, maxChars: Math.min(MAX_CHARS, maxLines * CHARS_PER_LINE) },
     timestamps: cfg.get<boolean>('timestamps') ?? false,
     pageLines: Math.max(100, tail),
     tail,
@@ -123,13 +127,12 @@ async function allContainers(engine: EngineAccess, host: string, pod: string): P
 /** Starts (or finds) the session, then shows its tab; a log that cannot be read at all is an error message. */
 async function open(docs: LogDocuments, spec: LogSpec, timestamps?: boolean): Promise<vscode.TextEditor | undefined> {
   const uri = logUri(spec);
-  const session = await docs.start(uri, spec);
+  const session = await docs.start(uri, spec, timestamps);
   const failed = session.failedAtStart;
   if (failed) {
     docs.discard(uri);
     throw new Error(failed);
   }
-  if (timestamps !== undefined) docs.setTimestamps(uri, timestamps);
   return docs.show(uri);
 }
 
@@ -184,7 +187,8 @@ async function options(engine: EngineAccess, docs: LogDocuments, uri: vscode.Uri
   try {
     const next = await picked.apply();
     if (!next) return;
-    const old = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
+    const shown = docs.current(uri).toString();
+    const old = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === shown);
     await open(docs, next, docs.timestamps(uri));
     await vscode.window.tabGroups.close(old);
   } catch (err) {

@@ -1,20 +1,27 @@
-// Log tabs: read-only documents of the `podsmith-log` scheme whose text is a session's window.
+// Log tabs: read-only documents of the `podsmith-log` scheme that show a session's window.
 //
-// Why a TextDocumentContentProvider: VS Code applies a provider's new text to the open model as minimal edits
-// (computed off the main thread) and without an undo history, so a tab followed for hours keeps no copy of
-// what scrolled through it. Edits through a WorkspaceEdit, or a file system provider's reloads, push every
-// appended line onto the model's undo stack, which then grows without bound. The window keeps each render
-// bounded, renders are spaced out and never overlap (the next waits until VS Code applied the last one), and
-// each appends in one batch.
+// A TextDocumentContentProvider gives a tab its first text (and its text again when VS Code reopens it). After
+// that, what changes in the window reaches the document as edits (a WorkspaceEdit: lines added at the bottom,
+// lines cut at the top, an earlier page put in at the top), one batch at a time, the next only once VS Code has
+// applied the last: each costs what changed, not the size of the tab. Measured against re-rendering through the
+// provider (bench/editor-logs.ts, README "Editor logs"): the provider ships the whole text each time, and above
+// 100 000 characters VS Code replaces the whole model, retokenizing it, so a busy log fell seconds behind.
+//
+// Edits have one cost: VS Code keeps each on the document's undo stack, and nothing but closing the document
+// empties it (about 1 MB of editor memory per MB appended, measured). So once a document has taken edits of
+// RECYCLE_WINDOWS times its window's size, the tab moves to a fresh document of the same log (a new generation
+// of its address), shown where the old one was, and the old one is closed with its history: the editor holds
+// at most a few windows' worth for a tab, however long it follows.
 //
 // Following: an editor that shows the last line when new lines land is scrolled to the new end; one the user
-// scrolled up stays where it is (cut lines at the top are made up for, so the text under the reader does not
-// move).
+// scrolled up stays where it is. While someone reads above, the top is not cut until the window holds twice its
+// limits (VS Code keeps the scroll offset, not the text, when lines above the view go); then the view is moved
+// back onto the text it showed.
 import * as vscode from 'vscode';
 import type { DaemonClient } from '../../engine/client/daemon-client';
 import { LogSession, type LogSpec } from './log-session';
 import { LANGUAGE, SCHEME, specOf } from './log-uri';
-import type { WindowLimits } from './log-window';
+import type { RenderOptions, WindowLimits } from './log-window';
 
 export interface LogSettings {
   limits: WindowLimits;
@@ -23,33 +30,40 @@ export interface LogSettings {
 }
 
 interface Tab {
-  uri: vscode.Uri;
+  /** The log's address without its generation: what commands and the session go by. */
+  key: string;
+  spec: LogSpec;
   session: LogSession;
   timestamps: boolean;
-  /** A render was asked for and VS Code has not applied it yet. */
-  inFlight: boolean;
+  /** The document shown now (`gen` in its query from the second generation on). */
+  uri: vscode.Uri;
+  gen: number;
+  /** Characters sent as edits to this generation's document. */
+  edited: number;
+  /** The document holds the window as of the last sync (false until VS Code asked the provider). */
+  synced: boolean;
+  /** The next sync replaces the whole text (timestamps toggled). */
+  full: boolean;
+  syncing: boolean;
   dirty: boolean;
   timer: NodeJS.Timeout | undefined;
-  lastRender: number;
-  /** Lines cut at the top and added at the top by the last render. */
-  change: { removedTop: number; addedTop: number };
-  /** Where each editor's view started when the last render was asked for. */
-  tops: Map<vscode.TextEditor, number>;
+  lastSync: number;
   /** Seen in an editor tab: once no tab shows it any more, the session stops. */
   seenInTab: boolean;
 }
 
-/** Renders are at least this far apart; longer for big windows (each render ships the window once). */
+/** While a reader is scrolled up, the window may grow to this many times its limits before its top is cut. */
+const READER_SLACK = 2;
+/** Syncs are at least this far apart: lines arriving meanwhile go in one edit. */
 const MIN_INTERVAL_MS = 100;
-const MS_PER_MILLION_CHARS = 60;
-/** A render VS Code did not apply (its text was the same, or the tab is gone) stops blocking after this. */
-const APPLY_TIMEOUT_MS = 2000;
+/** Edits a document takes, in windows (maxChars), before the tab moves to a fresh one (its undo history goes with the old). */
+export const RECYCLE_WINDOWS = 4;
 
 export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  /** By key (see Tab.key), and by each generation's document address. */
   private readonly tabs = new Map<string, Tab>();
-  private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
+  private readonly byUri = new Map<string, Tab>();
   private readonly stateEmitter = new vscode.EventEmitter<void>();
-  readonly onDidChange = this.changeEmitter.event;
   /** A session's state changed (CodeLens titles). */
   readonly onDidChangeState = this.stateEmitter.event;
   /** Per editor: did it show the last line at its last scroll? Absent means yes (a new editor follows). */
@@ -61,121 +75,159 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
     private readonly settings: () => LogSettings,
   ) {
     this.subscriptions.push(
-      vscode.workspace.onDidChangeTextDocument((e) => this.applied(e)),
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.scrolled(e.textEditor)),
-      // Not onDidCloseTextDocument: setTextDocumentLanguage closes and reopens the document.
+      // Not onDidCloseTextDocument to stop sessions: setTextDocumentLanguage closes and reopens the document.
       vscode.window.tabGroups.onDidChangeTabs(() => this.dropClosed()),
+      // A sync that found the document not open yet waits for this. (A document VS Code really closed gets the
+      // whole window from the provider when it opens again; setTextDocumentLanguage closes and reopens it
+      // without asking, its text unchanged.)
+      vscode.workspace.onDidOpenTextDocument((d) => {
+        const tab = this.byUri.get(d.uri.toString());
+        if (tab) this.schedule(tab);
+      }),
     );
   }
 
-  /** The session behind a log tab. */
+  /** The session behind a log tab (any generation of its document). */
   session(uri: vscode.Uri): LogSession | undefined {
-    return this.tabs.get(uri.toString())?.session;
+    return this.byUri.get(uri.toString())?.session;
   }
 
   timestamps(uri: vscode.Uri): boolean {
-    return this.tabs.get(uri.toString())?.timestamps ?? false;
+    return this.byUri.get(uri.toString())?.timestamps ?? false;
+  }
+
+  /** The document a log tab shows now (a later generation than `uri`, after a recycle). */
+  current(uri: vscode.Uri): vscode.Uri {
+    return this.byUri.get(uri.toString())?.uri ?? uri;
   }
 
   /**
    * Starts the session for `uri` (again, when its last one has ended) and resolves once its first lines are in;
-   * the caller then opens the document. A live session of the same address is reused.
+   * the caller then shows the document. A live session of the same address is reused.
    */
-  async start(uri: vscode.Uri, spec: LogSpec): Promise<LogSession> {
-    const key = uri.toString();
+  async start(uri: vscode.Uri, spec: LogSpec, timestamps?: boolean): Promise<LogSession> {
+    const key = baseKey(uri);
     const old = this.tabs.get(key);
-    if (old && old.session.state.kind !== 'ended') return old.session;
-    if (old) old.session.dispose();
-    const tab = this.create(uri, spec, old?.timestamps);
+    if (old && old.session.state.kind !== 'ended') {
+      if (timestamps !== undefined) this.setTimestamps(old.uri, timestamps);
+      return old.session;
+    }
+    let tab: Tab;
+    if (old) {
+      // Same tab, new session: its document gets the new window as a whole.
+      old.session.dispose();
+      tab = old;
+      tab.session = this.newSession(tab);
+      tab.full = true;
+    } else tab = this.create(vscode.Uri.parse(key), spec, timestamps);
+    if (timestamps !== undefined) tab.timestamps = timestamps;
+    void tab.session.start();
     await tab.session.ready;
-    // VS Code may still hold the document of a tab closed a moment ago, with an old session's text, and open
-    // it without asking the provider: a render replaces that text (nothing happens when there is none).
     this.markDirty(tab);
     return tab.session;
   }
 
   provideTextDocumentContent(uri: vscode.Uri): Promise<string> | string {
-    let tab = this.tabs.get(uri.toString());
+    let tab = this.byUri.get(uri.toString());
     if (!tab) {
       // A tab VS Code restored, or an address opened by hand: its options are in it.
       const spec = specOf(uri);
       if (!spec) return `Not a Podsmith log address: ${uri.toString()}`;
       tab = this.create(uri, spec);
+      void tab.session.start();
     }
-    return this.render(tab);
+    return this.whole(tab, uri);
   }
 
   setTimestamps(uri: vscode.Uri, on: boolean): void {
-    const tab = this.tabs.get(uri.toString());
+    const tab = this.byUri.get(uri.toString());
     if (!tab || tab.timestamps === on) return;
     tab.timestamps = on;
+    tab.full = true;
     this.markDirty(tab);
     this.stateEmitter.fire();
   }
 
   async loadEarlier(uri: vscode.Uri): Promise<number> {
-    const tab = this.tabs.get(uri.toString());
+    const tab = this.byUri.get(uri.toString());
     if (!tab) return 0;
     const n = await tab.session.loadEarlier(this.settings().pageLines);
     this.stateEmitter.fire();
     return n;
   }
 
-  /** Forgets a session that was started but is not shown (it could not read anything). */
-  discard(uri: vscode.Uri): void {
-    this.drop(uri.toString());
-  }
-
-  /** Opens the document of `uri` in its language and shows it, scrolled to the end. */
-  async show(uri: vscode.Uri): Promise<vscode.TextEditor> {
-    let doc = await vscode.workspace.openTextDocument(uri);
+  /** Opens the log's current document in its language and shows it, scrolled to the end. */
+  async show(uri: vscode.Uri, column?: vscode.ViewColumn, preserveFocus = false): Promise<vscode.TextEditor> {
+    let doc = await vscode.workspace.openTextDocument(this.current(uri));
     if (doc.languageId !== LANGUAGE) doc = await vscode.languages.setTextDocumentLanguage(doc, LANGUAGE);
-    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    const editor = await vscode.window.showTextDocument(doc, { preview: false, preserveFocus, ...(column ? { viewColumn: column } : {}) });
     this.toEnd(editor);
     return editor;
   }
 
+  /** Forgets a session that was started but is not shown (it could not read anything). */
+  discard(uri: vscode.Uri): void {
+    const tab = this.byUri.get(uri.toString());
+    if (tab) this.drop(tab);
+  }
+
   dispose(): void {
-    for (const tab of this.tabs.values()) this.stop(tab);
-    this.tabs.clear();
+    for (const tab of [...this.tabs.values()]) this.drop(tab);
     for (const s of this.subscriptions) s.dispose();
-    this.changeEmitter.dispose();
     this.stateEmitter.dispose();
   }
 
   private create(uri: vscode.Uri, spec: LogSpec, timestamps?: boolean): Tab {
-    const settings = this.settings();
     const tab: Tab = {
+      key: baseKey(uri),
+      spec,
+      timestamps: timestamps ?? this.settings().timestamps,
       uri,
-      timestamps: timestamps ?? settings.timestamps,
-      inFlight: false,
+      gen: generation(uri),
+      edited: 0,
+      synced: false,
+      full: false,
+      syncing: false,
       dirty: false,
       timer: undefined,
-      lastRender: 0,
-      change: { removedTop: 0, addedTop: 0 },
-      tops: new Map(),
+      lastSync: 0,
       seenInTab: false,
       session: undefined as unknown as LogSession,
     };
+    tab.session = this.newSession(tab);
+    this.tabs.set(tab.key, tab);
+    this.byUri.set(uri.toString(), tab);
+    return tab;
+  }
+
+  private newSession(tab: Tab): LogSession {
     let lastKind = 'loading';
-    tab.session = new LogSession(spec, settings.limits, () => this.connect(spec.host), () => {
-      if (tab.session.state.kind !== lastKind) {
-        lastKind = tab.session.state.kind;
+    const session: LogSession = new LogSession(tab.spec, this.settings().limits, () => this.connect(tab.spec.host), () => {
+      if (tab.session !== session) return;
+      if (session.state.kind !== lastKind) {
+        lastKind = session.state.kind;
         this.stateEmitter.fire();
       }
       this.markDirty(tab);
     });
-    this.tabs.set(uri.toString(), tab);
-    void tab.session.start();
-    return tab;
+    return session;
   }
 
-  private async render(tab: Tab): Promise<string> {
+  private opts(tab: Tab): RenderOptions {
+    const prefixes = tab.session.prefixes;
+    return { timestamps: tab.timestamps, ...(prefixes ? { prefixes } : {}) };
+  }
+
+  /** The provider's answer: the whole window, which the document holds from then on. */
+  private async whole(tab: Tab, uri: vscode.Uri): Promise<string> {
     await tab.session.ready;
-    const change = tab.session.window.take();
-    tab.change = { removedTop: change.removedTop, addedTop: change.addedTop };
-    tab.dirty = false;
-    return tab.session.window.render({ timestamps: tab.timestamps, ...(tab.session.prefixes ? { prefixes: tab.session.prefixes } : {}) });
+    tab.session.window.take();
+    if (uri.toString() === tab.uri.toString()) {
+      tab.synced = true;
+      tab.full = false;
+    }
+    return tab.session.window.render(this.opts(tab));
   }
 
   private markDirty(tab: Tab): void {
@@ -184,51 +236,111 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
   }
 
   private schedule(tab: Tab): void {
-    if (tab.inFlight || tab.timer || !tab.dirty) return;
-    const chars = tab.session.window.limits.maxChars; // an upper bound of what a render ships
-    const interval = MIN_INTERVAL_MS + Math.min(chars, tab.session.window.length * 200) / 1e6 * MS_PER_MILLION_CHARS;
-    const wait = Math.max(0, tab.lastRender + interval - Date.now());
-    tab.timer = setTimeout(() => this.fire(tab), wait);
-  }
-
-  private fire(tab: Tab): void {
-    tab.timer = undefined;
-    if (!this.tabs.has(tab.uri.toString()) || !tab.dirty) return;
-    tab.inFlight = true;
-    tab.lastRender = Date.now();
-    tab.tops.clear();
-    for (const editor of this.editorsOf(tab.uri)) tab.tops.set(editor, editor.visibleRanges[0]?.start.line ?? 0);
-    this.changeEmitter.fire(tab.uri);
-    // No change event comes when the text did not change (or VS Code dropped the document): do not wait forever.
+    if (tab.syncing || tab.timer || !tab.dirty) return;
+    const wait = Math.max(0, tab.lastSync + MIN_INTERVAL_MS - Date.now());
     tab.timer = setTimeout(() => {
       tab.timer = undefined;
-      tab.inFlight = false;
-      this.schedule(tab);
-    }, APPLY_TIMEOUT_MS);
+      void this.sync(tab);
+    }, wait);
   }
 
-  /** VS Code applied a render: scroll the followers, keep the others' place, and render what came since. */
-  private applied(e: vscode.TextDocumentChangeEvent): void {
-    if (e.document.uri.scheme !== SCHEME || e.contentChanges.length === 0) return;
-    const tab = this.tabs.get(e.document.uri.toString());
-    if (!tab) return;
-    for (const editor of this.editorsOf(tab.uri)) {
-      if (this.atBottom.get(editor) !== false) this.toEnd(editor);
-      else {
-        const top = tab.tops.get(editor);
-        const { removedTop, addedTop } = tab.change;
-        if (top !== undefined && (removedTop || addedTop)) {
-          const line = Math.min(Math.max(0, top - removedTop + addedTop), e.document.lineCount - 1);
-          editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.AtTop);
+  /** Brings the document up to the window with one edit, then scrolls its followers. */
+  private async sync(tab: Tab): Promise<void> {
+    if (!this.tabs.has(tab.key) || !tab.dirty) return;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === tab.uri.toString());
+    // Not open (yet, or any more): the provider gives the whole window when VS Code opens it.
+    if (!doc) return;
+    // Open without having asked the provider: VS Code still held it from a tab closed a moment ago, with an old
+    // session's text. One edit replaces that.
+    if (!tab.synced) {
+      tab.synced = true;
+      tab.full = true;
+    }
+    tab.syncing = true;
+    tab.dirty = false;
+    try {
+      const window = tab.session.window;
+      const before = window.length;
+      const editors = this.editorsOf(doc.uri);
+      // Taken before the edit: the view's own moves during it (a whole replace scrolls to the top) say nothing.
+      const readers = editors.filter((e) => this.atBottom.get(e) === false);
+      const followers = editors.filter((e) => !readers.includes(e));
+      const tops = new Map(readers.map((e) => [e, e.visibleRanges[0]?.start.line ?? 0] as const));
+      const change = window.take(readers.length > 0 ? READER_SLACK : 1);
+      const opts = this.opts(tab);
+      const edit = new vscode.WorkspaceEdit();
+      let chars = 0;
+      const whole = tab.full || change.removedTop >= before + change.addedTop || (change.removedTop > 0 && change.addedTop > 0);
+      if (whole) {
+        const text = window.render(opts);
+        edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), text);
+        chars += text.length;
+        tab.full = false;
+      } else {
+        const empty = doc.lineCount === 1 && doc.lineAt(0).text === '';
+        if (change.removedTop > 0) edit.delete(doc.uri, new vscode.Range(0, 0, change.removedTop, 0));
+        if (change.addedTop > 0) {
+          const text = window.renderRange(0, change.addedTop, opts) + (empty ? '' : '\n');
+          edit.insert(doc.uri, new vscode.Position(0, 0), text);
+          chars += text.length;
+        }
+        if (change.added > 0) {
+          const text = (empty && change.addedTop === 0 ? '' : '\n') + window.renderRange(window.length - change.added, window.length, opts);
+          edit.insert(doc.uri, doc.lineAt(doc.lineCount - 1).range.end, text);
+          chars += text.length;
         }
       }
+      if (edit.size === 0) return;
+      if (!(await vscode.workspace.applyEdit(edit))) {
+        // The document changed under the edit (VS Code reopened it): it is no longer what the window says.
+        tab.synced = false;
+        return;
+      }
+      tab.edited += chars;
+      for (const editor of followers) this.toEnd(editor);
+      for (const editor of readers) {
+        if (change.removedTop || change.addedTop) this.keepPlace(editor, tops.get(editor) ?? 0, change.addedTop - change.removedTop);
+        this.atBottom.set(editor, false);
+      }
+      if (tab.edited > RECYCLE_WINDOWS * window.limits.maxChars) await this.recycle(tab);
+    } finally {
+      tab.syncing = false;
+      tab.lastSync = Date.now();
+      this.schedule(tab);
     }
-    if (tab.inFlight) {
-      tab.inFlight = false;
-      clearTimeout(tab.timer);
-      tab.timer = undefined;
+  }
+
+  /** Moves the tab to a fresh document of the same log, where the old one was shown, and closes the old one. */
+  private async recycle(tab: Tab): Promise<void> {
+    const old = tab.uri;
+    const shown = this.editorsOf(old).map((e) => ({ column: e.viewColumn, follow: this.atBottom.get(e) !== false, top: e.visibleRanges[0]?.start.line ?? 0, active: e === vscode.window.activeTextEditor }));
+    tab.gen++;
+    tab.uri = withGeneration(old, tab.gen);
+    tab.edited = 0;
+    tab.synced = false;
+    this.byUri.set(tab.uri.toString(), tab);
+    for (const s of shown) await this.show(tab.uri, s.column, !s.active);
+    const oldTabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === old.toString());
+    await vscode.window.tabGroups.close(oldTabs, true);
+    this.byUri.delete(old.toString());
+    // Closing the old tab lays the group out again (with new editor objects): place the views once that is done.
+    for (const editor of this.editorsOf(tab.uri)) {
+      const was = shown.find((s) => s.column === editor.viewColumn);
+      if (!was || was.follow) this.toEnd(editor);
+      else {
+        this.keepPlace(editor, was.top, 0);
+        this.atBottom.set(editor, false);
+      }
     }
-    this.schedule(tab);
+  }
+
+  /** Puts the text that was at line `top` back at the top of the view, after `shift` lines came or went above it. */
+  private keepPlace(editor: vscode.TextEditor, top: number, shift: number): void {
+    const height = Math.max(1, (editor.visibleRanges[0]?.end.line ?? top) - (editor.visibleRanges[0]?.start.line ?? top));
+    const line = Math.max(0, top + shift);
+    // A range as tall as the view, below it: the smallest scroll that shows it puts its first line at the top.
+    const end = Math.min(editor.document.lineCount - 1, line + height);
+    editor.revealRange(new vscode.Range(line, 0, end, 0), vscode.TextEditorRevealType.Default);
   }
 
   private scrolled(editor: vscode.TextEditor): void {
@@ -256,21 +368,34 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
     for (const group of vscode.window.tabGroups.all) {
       for (const t of group.tabs) if (t.input instanceof vscode.TabInputText && t.input.uri.scheme === SCHEME) open.add(t.input.uri.toString());
     }
-    for (const [key, tab] of [...this.tabs]) {
-      if (open.has(key)) tab.seenInTab = true;
-      else if (tab.seenInTab) this.drop(key);
+    for (const tab of [...this.tabs.values()]) {
+      if (open.has(tab.uri.toString())) tab.seenInTab = true;
+      else if (tab.seenInTab && !tab.syncing) this.drop(tab);
     }
   }
 
-  private drop(key: string): void {
-    const tab = this.tabs.get(key);
-    if (!tab) return;
-    this.tabs.delete(key);
-    this.stop(tab);
-  }
-
-  private stop(tab: Tab): void {
+  private drop(tab: Tab): void {
+    if (this.tabs.get(tab.key) !== tab) return;
+    this.tabs.delete(tab.key);
+    for (const [k, t] of [...this.byUri]) if (t === tab) this.byUri.delete(k);
     clearTimeout(tab.timer);
     tab.session.dispose();
   }
+}
+
+/** The address without its generation. */
+function baseKey(uri: vscode.Uri): string {
+  const q = new URLSearchParams(uri.query);
+  q.delete('gen');
+  return uri.with({ query: q.toString() }).toString();
+}
+
+function generation(uri: vscode.Uri): number {
+  return Number(new URLSearchParams(uri.query).get('gen') ?? 0) || 0;
+}
+
+function withGeneration(uri: vscode.Uri, gen: number): vscode.Uri {
+  const q = new URLSearchParams(uri.query);
+  q.set('gen', String(gen));
+  return uri.with({ query: q.toString() });
 }

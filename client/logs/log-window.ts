@@ -1,7 +1,8 @@
 // The part of a log a tab holds: at most `maxLines` lines and `maxChars` characters, the newest ones, never the
 // whole log (a 1 GB log is read from its end by the engine, and only this window reaches the editor). Lines
 // arriving while following wait in `pending` until the next render takes them in time order; the top is cut
-// in chunks (to 90 % of the limits), so that most renders only add lines at the bottom. Earlier pages go in
+// in chunks (to 90 % of the limits, or of the limits times the slack given), so that most renders only add
+// lines at the bottom. Earlier pages go in
 // at the top while there is room. No VS Code here: node tests cover it.
 import type { LogEntry } from './log-line';
 
@@ -52,8 +53,11 @@ export class LogWindow {
     if (over > 0) this.pending.splice(0, over);
   }
 
-  /** Moves pending lines in, in time order (stable), and cuts the top when over a limit. */
-  take(): WindowChange {
+  /**
+   * Moves pending lines in, in time order (stable), and cuts the top when over a limit. `slack`: the limits may
+   * be exceeded up to that factor before anything is cut (a reader is scrolled up in the lines that would go).
+   */
+  take(slack = 1): WindowChange {
     const added = this.pending.length;
     if (added > 0) {
       const batch = this.pending;
@@ -66,7 +70,7 @@ export class LogWindow {
     }
     const addedTop = this.prepended;
     this.prepended = 0;
-    return { removedTop: this.trim(), added, addedTop };
+    return { removedTop: this.trim(slack), added, addedTop };
   }
 
   /**
@@ -126,17 +130,26 @@ export class LogWindow {
   }
 
   render(opts: RenderOptions): string {
-    const out: string[] = new Array(this.entries.length);
-    for (let i = 0; i < this.entries.length; i++) out[i] = renderLine(this.entries[i]!, opts);
+    return this.renderRange(0, this.entries.length, opts);
+  }
+
+  /** Lines [start, end) of the window, joined by newlines. */
+  renderRange(start: number, end: number, opts: RenderOptions): string {
+    const from = Math.max(0, start);
+    const to = Math.min(this.entries.length, end);
+    const out: string[] = new Array(Math.max(0, to - from));
+    for (let i = from; i < to; i++) out[i - from] = renderLine(this.entries[i]!, opts);
     return out.join('\n');
   }
 
-  private trim(): number {
+  private trim(slack: number): number {
     const { maxLines, maxChars } = this.limits;
-    if (this.entries.length <= maxLines && this.chars <= maxChars) return 0;
+    if (this.entries.length <= maxLines * slack && this.chars <= maxChars * slack) return 0;
     let cut = 0;
     let chars = this.chars;
-    while (cut < this.entries.length && (this.entries.length - cut > maxLines * TRIM_TO || chars > maxChars * TRIM_TO)) {
+    const lines = maxLines * slack * TRIM_TO;
+    const most = maxChars * slack * TRIM_TO;
+    while (cut < this.entries.length && (this.entries.length - cut > lines || chars > most)) {
       chars -= this.entries[cut]!.text.length + 1;
       cut++;
     }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { BUSYBOX, startEngine, until, whyNoEngine, type TestEngine } from './engine';
+import { setSetting } from './util';
 
 const POD = `apiVersion: v1
 kind: Pod
@@ -18,9 +19,12 @@ spec:
     - name: state
       emptyDir: {}
   containers:
+    - name: pager
+      image: ${BUSYBOX}
+      command: ["sh", "-c", "seq 1 3000 | sed 's/^/seq /'; echo 'ERROR something failed'; while true; do sleep 1; done"]
     - name: writer
       image: ${BUSYBOX}
-      command: ["sh", "-c", "echo hello from writer; seq 1 3000 | sed 's/^/seq /'; echo 'ERROR something failed'; while true; do sleep 1; done"]
+      command: ["sh", "-c", "echo hello from writer; while true; do sleep 1; done"]
     - name: restarter
       image: ${BUSYBOX}
       volumeMounts:
@@ -72,7 +76,12 @@ function lines(text: string): string[] {
 
 /** Writes a line to a container's log, as its own process would (its stdout is PID 1's). */
 async function say(engine: TestEngine, container: string, text: string, pod = 'logs'): Promise<void> {
-  const s = await engine.client.exec({ pod, container, command: ['sh', '-c', `echo "${text}" > /proc/1/fd/1`], tty: false, stdin: false });
+  await sh(engine, container, `echo "${text}" > /proc/1/fd/1`, pod);
+}
+
+/** Runs a shell command in a container and waits for it to exit 0. */
+async function sh(engine: TestEngine, container: string, script: string, pod = 'logs'): Promise<void> {
+  const s = await engine.client.exec({ pod, container, command: ['sh', '-c', script], tty: false, stdin: false });
   s.stdout.resume();
   s.stderr.resume();
   const end = await s.ended;
@@ -114,9 +123,9 @@ export function defineLogsTests(): void {
       this.timeout(120_000);
       engine = await startEngine();
       await engine.run(POD);
-      // Every line of the writer's start is in its log before the tests look.
-      await until('the writer\'s first lines', async () => {
-        const s = await engine!.client.logs({ pod: 'logs', container: 'writer', tail: 1 });
+      // Every line of the pager's start is in its log before the tests look.
+      await until('the pager\'s lines', async () => {
+        const s = await engine!.client.logs({ pod: 'logs', container: 'pager', tail: 1 });
         let text = '';
         for await (const c of s.stream) text += String(c);
         return text.includes('ERROR something failed');
@@ -141,7 +150,7 @@ export function defineLogsTests(): void {
     });
 
     test('a container\'s log opens in a tab with the log language, showing its last lines', async () => {
-      const editor = await showLogs({ pod: 'logs', container: 'writer', tail: 100 });
+      const editor = await showLogs({ pod: 'logs', container: 'pager', tail: 100 });
       const doc = editor.document;
       assert.equal(doc.uri.scheme, 'podsmith-log');
       assert.equal(doc.languageId, 'podsmith-log');
@@ -167,6 +176,7 @@ export function defineLogsTests(): void {
     });
 
     test('a reader who scrolled up stays where they are while lines arrive; back at the bottom, it follows again', async () => {
+      await sh(engine!, 'writer', 'for i in $(seq 1 300); do echo "filler $i"; done > /proc/1/fd/1');
       const marker = await mark('before scrolling');
       const editor = await showLogs({ pod: 'logs', container: 'writer', tail: 500 });
       const doc = editor.document;
@@ -188,24 +198,96 @@ export function defineLogsTests(): void {
       await until('the editor to follow again', () => lastVisibleLine(editor) >= doc.lineCount - 1);
     });
 
+    test('a full window keeps a scrolled-up reader on their text; back at the bottom it is cut to its limit', async function () {
+      this.timeout(40_000);
+      await setSetting('logs.maxLines', 200);
+      try {
+        await sh(engine!, 'writer', 'for i in $(seq 1 200); do echo "filler $i"; done > /proc/1/fd/1');
+        const editor = await showLogs({ pod: 'logs', container: 'writer', tail: 200 });
+        const doc = editor.document;
+        await waitForText(doc, (t) => t.endsWith('filler 200') && lines(t).length === 200, 'a full window');
+        editor.revealRange(new vscode.Range(100, 0, 100, 0), vscode.TextEditorRevealType.AtTop);
+        await until('the view near line 100', () => Math.abs((editor.visibleRanges[0]?.start.line ?? 0) - 100) <= 10);
+        assert.ok(lastVisibleLine(editor) < doc.lineCount - 2, 'the viewport is small enough for this test');
+        const top = editor.visibleRanges[0]!.start.line;
+        const reading = doc.lineAt(top).text;
+        // 50 more lines: 250 > 200, but the reader above keeps the top from being cut (up to 400 lines).
+        await sh(engine!, 'writer', 'for i in $(seq 1 50); do echo "overflow $i"; done > /proc/1/fd/1');
+        await waitForText(doc, (t) => t.endsWith('overflow 50'), 'the new lines');
+        assert.equal(doc.lineAt(editor.visibleRanges[0]!.start.line).text, reading, 'the reader still sees the line they were reading at the top');
+        assert.equal(doc.lineCount, 250);
+        // Past twice the limit the top goes even so, and the view is moved back onto the same text.
+        await sh(engine!, 'writer', 'for i in $(seq 1 200); do echo "flood $i"; done > /proc/1/fd/1');
+        await waitForText(doc, (t) => t.endsWith('flood 200'), 'the flood');
+        assert.ok(doc.lineCount <= 400, `the tab holds ${doc.lineCount} lines, more than twice podsmith.logs.maxLines`);
+        const at = lines(doc.getText()).indexOf(reading);
+        assert.ok(at >= 0 && at < top, 'lines above the reader were cut');
+        await until('the view back on the reader\'s line', () => editor.visibleRanges[0]!.start.line === at).catch((err: Error) => {
+          throw new Error(`${err.message}: line ${at} (was ${top}); visible ${JSON.stringify(editor.visibleRanges)} of ${doc.lineCount}`);
+        });
+        // Undo does not bring cut lines back: the tab is read-only.
+        await vscode.commands.executeCommand('undo');
+        assert.ok(doc.getText().endsWith('flood 200'));
+        // At the bottom again: the next lines cut the window to its limit.
+        editor.revealRange(new vscode.Range(doc.lineCount - 1, 0, doc.lineCount - 1, 0));
+        await until('the editor at the end', () => lastVisibleLine(editor) >= doc.lineCount - 1);
+        await say(engine!, 'writer', 'back at the bottom');
+        await waitForText(doc, (t) => t.endsWith('back at the bottom') && lines(t).length <= 200, 'the window cut to its limit');
+      } finally {
+        await setSetting('logs.maxLines', undefined);
+      }
+    });
+
+    test('a tab that has taken many windows of edits moves to a fresh document, still following', async function () {
+      this.timeout(60_000);
+      await setSetting('logs.maxLines', 100);
+      try {
+        const marker = await mark('before the long follow');
+        const editor = await showLogs({ pod: 'logs', container: 'writer', tail: 20 });
+        await waitForText(editor.document, (t) => t.endsWith(marker), 'the first lines');
+        const first = editor.document.uri.toString();
+        // A window of 100 lines holds 40 000 characters, so after 160 000 characters of edits (4 windows) the tab
+        // moves on. Batches of 100 lines of about 60 characters, each waited for in the tab: ~27 batches.
+        const current = (): vscode.TextDocument => vscode.window.activeTextEditor!.document;
+        let batch = 0;
+        while (current().uri.toString() === first) {
+          assert.ok(++batch <= 60, 'the tab never moved to a fresh document');
+          await sh(engine!, 'writer', `for i in $(seq 1 100); do echo "batch ${batch} line $i, with some words to make it longer"; done > /proc/1/fd/1`);
+          const last = `batch ${batch} line 100, with some words to make it longer`;
+          await until(`batch ${batch} in the tab`, () => current().getText().endsWith(last));
+        }
+        assert.ok(batch >= 20, `moved on after ${batch} batches: too early for 4 windows of edits`);
+        const now = vscode.window.activeTextEditor!;
+        assert.match(now.document.uri.query, /gen=\d+/);
+        assert.equal(now.document.languageId, 'podsmith-log');
+        const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === 'podsmith-log');
+        assert.equal(tabs.length, 1, 'the old document\'s tab is closed');
+        await until('the new document to follow to its end', () => lastVisibleLine(now) >= now.document.lineCount - 1).catch((err: Error) => {
+          throw new Error(`${err.message}; visible ${JSON.stringify(now.visibleRanges)} of ${now.document.lineCount} lines, active: ${vscode.window.activeTextEditor === now}, visible editors: ${vscode.window.visibleTextEditors.map((e) => e.document.uri.toString()).join(' ')}`);
+        });
+        const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', now.document.uri);
+        assert.ok(lenses.some((l) => l.command?.title.includes('Following')));
+      } finally {
+        await setSetting('logs.maxLines', undefined);
+      }
+    });
+
     test('Load earlier lines puts the page before the first one in at the top', async () => {
-      const marker = await mark('before paging');
-      const editor = await showLogs({ pod: 'logs', container: 'writer', tail: 100 });
+      const editor = await showLogs({ pod: 'logs', container: 'pager', tail: 100, follow: false });
       const doc = editor.document;
-      const first = lines(await waitForText(doc, (t) => t.endsWith(marker) && lines(t).length === 100, 'the tail'))[0]!;
+      const first = lines(await waitForText(doc, (t) => t.startsWith('seq 2902\n') && t.endsWith('ERROR something failed'), 'the tail'))[0]!;
       const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
       const load = lenses.find((l) => l.command?.command === 'podsmith.logs.loadEarlier');
       assert.ok(load, `no Load earlier lens; lenses: ${lenses.map((l) => l.command?.title).join(', ')}`);
       assert.match(load.command!.title, /Load \d+ earlier lines/);
       const added = await vscode.commands.executeCommand<number>(load.command!.command, ...(load.command!.arguments ?? []));
-      assert.ok(added && added > 0, `loadEarlier added ${added} lines`);
+      assert.equal(added, 1000, 'a page of podsmith.logs.tail lines');
       const text = await waitForText(doc, (t) => lines(t).length === 100 + added, 'the earlier page');
       const ls = lines(text);
       assert.equal(ls.indexOf(first), added, 'the page ends right before the old first line');
-      // Contiguous: nothing lost or doubled at the seam (the writer's seq lines count up by one).
-      const seq = ls.filter((l) => /^seq \d+$/.test(l)).map((l) => Number(l.slice(4)));
-      assert.ok(seq.length > added, 'the page and the tail hold seq lines');
-      for (let i = 1; i < seq.length; i++) assert.equal(seq[i], seq[i - 1]! + 1, `seq line ${i}`);
+      assert.equal(ls[0], 'seq 1902');
+      // Contiguous: nothing lost or doubled at the seam.
+      for (let i = 1; i < ls.length - 1; i++) assert.equal(ls[i], `seq ${1902 + i}`, `line ${i}`);
     });
 
     test('timestamps are shown on request, and the grammar colors timestamps, levels, prefixes and notes', async () => {
@@ -214,6 +296,9 @@ export function defineLogsTests(): void {
       const text = await waitForText(editor.document, (t) => t.endsWith(marker), 'the lines');
       const last = lines(text).pop()!;
       assert.match(last, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+(Z|[+-]\d{2}:\d{2}) ERROR with a timestamp \d+$/);
+      // The tab's toggle shows the same lines without them, in place.
+      await vscode.commands.executeCommand('podsmith.logs.toggleTimestamps', editor.document.uri);
+      await waitForText(editor.document, (t) => t.endsWith(`\n${marker}`) && !/\d{4}-\d{2}-\d{2}T/.test(t), 'the lines without timestamps');
 
       const tokenize = await tokenizer();
       const scopeOf = (line: string, part: string): string => tokenize(line).find((t) => t.text === part)?.scopes.join(' ') ?? '(no token)';
@@ -255,7 +340,7 @@ export function defineLogsTests(): void {
       const text = await waitForText(doc, (t) => t.includes('from writer') && t.includes('from restarter'), 'new lines of both');
       const ls = lines(text).filter((l) => !l.startsWith('── '));
       const times = ls.map((l) => {
-        const m = /^\[(writer|restarter)\] (\S+) /.exec(l);
+        const m = /^\[(pager|writer|restarter)\] (\S+) /.exec(l);
         assert.ok(m, `line without a container prefix and time: ${JSON.stringify(l)}`);
         return Date.parse(m[2]!.replace(/\.(\d{3})\d*/, '.$1'));
       });

@@ -19,7 +19,7 @@ import { LeakTracker } from '../test/support/leaks';
 
 const ROOT = resolve(__dirname, '..');
 const GIB = 1024 ** 3;
-export const EDITOR_LOGS_PLAN = { bytes: GIB, tail: 1000, rounds: 7, burstLines: 120_000 };
+export const EDITOR_LOGS_PLAN = { bytes: GIB, tail: 1000, rounds: 7, burstLines: 600_000 };
 
 function log(s: string): void {
   process.stderr.write(s + '\n');
@@ -48,25 +48,29 @@ export function whyNoEditorLogsBench(): string | undefined {
 }
 
 /**
- * Appends `bytes` of CRI records to `path` (1 ms apart, ending now), numbered lines of ~100 bytes, and returns
- * the content of the last one.
+ * Appends `bytes` of CRI records to `path` (1 ms apart, ending now), numbered lines of ~150 bytes, and returns
+ * how many and the content of the last one.
  */
 function writeBigLog(path: string, bytes: number): { lines: number; last: string } {
   const fd = openSync(path, 'a');
   const pad = ' the quick brown fox jumps over the lazy dog, again and again, to make a line of about a hundred bytes';
-  const lineBytes = 36 + ' stdout F '.length + 'line 000000000'.length + pad.length + 1;
-  const total = Math.floor(bytes / lineBytes);
-  let ms = Date.now() - total; // one line per millisecond, the last one now
+  let ms = Date.now() - Math.ceil(bytes / 150);
   let written = 0;
   let n = 0;
   let last = '';
+  let second = -1;
+  let stamp = '';
   try {
-    while (n < total) {
+    while (written < bytes) {
       const parts: string[] = [];
-      for (let i = 0; i < 65_536 && n < total; i++, n++, ms++) {
-        const content = `line ${String(n).padStart(9, '0')}${pad}`;
-        parts.push(`${new Date(ms).toISOString().slice(0, 23)}000000+00:00 stdout F ${content}\n`);
-        last = content;
+      for (let i = 0; i < 65_536; i++, n++, ms++) {
+        const s = Math.floor(ms / 1000);
+        if (s !== second) {
+          second = s;
+          stamp = new Date(s * 1000).toISOString().slice(0, 20); // 2026-12-07T18:00:00.
+        }
+        last = `line ${String(n).padStart(9, '0')}${pad}`;
+        parts.push(`${stamp}${String(ms % 1000).padStart(3, '0')}000000+00:00 stdout F ${last}\n`);
       }
       const buf = Buffer.from(parts.join(''));
       writeSync(fd, buf);
@@ -75,7 +79,7 @@ function writeBigLog(path: string, bytes: number): { lines: number; last: string
   } finally {
     closeSync(fd);
   }
-  return { lines: total, last };
+  return { lines: n, last };
 }
 
 interface InnerResult {
@@ -88,8 +92,11 @@ interface InnerResult {
     tabLines: number;
     tabChars: number;
     lagMs: number;
+    generations: number;
     extHost: { baseRssMb: number; peakRssMb: number; baseHeapMb: number; peakHeapMb: number; endRssMb: number };
+    renderer: { baseHeapMb: number; peakHeapMb: number; endHeapMb: number } | undefined;
     cliFollowerPeakRssMb: number;
+    cliFollowerLagMs: number;
   };
   notes: string[];
 }
@@ -159,7 +166,11 @@ async function runInExtensionHost(home: string, lastLine: string, bigFile: strin
     external: ['vscode', 'koffi'],
     logLevel: 'warning',
   });
-  const resultFile = join(mkdtempSync('/tmp/psb-out-'), 'result.json');
+  const outDir2 = mkdtempSync('/tmp/psb-out-');
+  const resultFile = join(outDir2, 'result.json');
+  // The launcher samples the workbench page's JS heap (after a GC) into this file; the suite reads it.
+  const heapFile = join(outDir2, 'renderer-heap.jsonl');
+  process.env.PODSMITH_VSCODE_RENDERER_HEAP = heapFile;
   const { runTests } = await import('@vscode/test-electron');
   try {
     await runTests({
@@ -175,12 +186,14 @@ async function runInExtensionHost(home: string, lastLine: string, bigFile: strin
         PODSMITH_BENCH_FILE: bigFile,
         PODSMITH_BENCH_PLAN: JSON.stringify(EDITOR_LOGS_PLAN),
         PODSMITH_BENCH_NODE: process.execPath,
+        PODSMITH_VSCODE_RENDERER_HEAP: heapFile,
         PODSMITH_VSCODE_TIMEOUT_MS: '600000',
       },
     });
     return JSON.parse(readFileSync(resultFile, 'utf8')) as InnerResult;
   } finally {
-    rmSync(join(resultFile, '..'), { recursive: true, force: true });
+    delete process.env.PODSMITH_VSCODE_RENDERER_HEAP;
+    rmSync(outDir2, { recursive: true, force: true });
   }
 }
 
@@ -203,8 +216,11 @@ function report(r: InnerResult, lines: number, bigFile: string): string {
     '',
     `Following a burst of ${fm.lines} lines (${fm.seconds.toFixed(1)} s, ${Math.round(fm.lines / fm.seconds)} lines/s):`,
     `  extension host RSS ${fm.extHost.baseRssMb.toFixed(0)} MB before, peak ${fm.extHost.peakRssMb.toFixed(0)} MB, ${fm.extHost.endRssMb.toFixed(0)} MB after; JS heap ${fm.extHost.baseHeapMb.toFixed(0)} → peak ${fm.extHost.peakHeapMb.toFixed(0)} MB`,
-    `  the tab holds ${fm.tabLines} lines (${(fm.tabChars / 1e6).toFixed(1)} M characters) at the end; last line on screen ${f(fm.lagMs)} after the writer finished`,
-    `  podsmith logs -f following the same burst: peak RSS ${fm.cliFollowerPeakRssMb.toFixed(0)} MB`,
+    fm.renderer
+      ? `  editor (workbench page) JS heap after GC ${fm.renderer.baseHeapMb.toFixed(0)} MB before, peak ${fm.renderer.peakHeapMb.toFixed(0)} MB, ${fm.renderer.endHeapMb.toFixed(0)} MB after`
+      : '  editor heap: not sampled',
+    `  the tab holds ${fm.tabLines} lines (${(fm.tabChars / 1e6).toFixed(1)} M characters) at the end, in document generation ${fm.generations}; last line on screen ${f(fm.lagMs)} after the writer finished`,
+    `  podsmith logs -f following the same burst: peak RSS ${fm.cliFollowerPeakRssMb.toFixed(0)} MB; last line printed ${fm.cliFollowerLagMs < 0 ? 'never' : f(fm.cliFollowerLagMs)} after the writer finished`,
     ...r.notes.map((n) => `  note: ${n}`),
   ].join('\n');
 }

@@ -116,8 +116,23 @@ export async function run(): Promise<void> {
     return;
   }
   // Memory while following a burst: the tab and a CLI follower side by side.
+  const heapFile = process.env.PODSMITH_VSCODE_RENDERER_HEAP;
+  const heapSamples = (): { t: number; usedBytes: number }[] => {
+    try {
+      return readFileSync(heapFile!, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: number; usedBytes: number });
+    } catch {
+      return [];
+    }
+  };
   const { editor } = await openTab();
-  const follower = spawn(node, [cli, 'logs', '-f', '--tail', String(plan.tail), 'biglog'], { stdio: ['ignore', 'ignore', 'ignore'], env: podsmithEnv });
+  const follower = spawn(node, [cli, 'logs', '-f', '--tail', String(plan.tail), 'biglog'], { stdio: ['ignore', 'pipe', 'ignore'], env: podsmithEnv });
+  const lastBurst = `burst line ${plan.burstLines - 1} the quick brown fox jumps over the lazy dog`;
+  let followerTail = '';
+  let followerDone: number | undefined;
+  follower.stdout!.on('data', (b: Buffer) => {
+    followerTail = (followerTail + b.toString()).slice(-200);
+    if (followerDone === undefined && followerTail.includes(lastBurst)) followerDone = performance.now();
+  });
   const rssOf = (pid: number): number => {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -127,6 +142,8 @@ export async function run(): Promise<void> {
     }
   };
   const base = process.memoryUsage();
+  const burstStart = Date.now();
+  const rendererBase = heapSamples().at(-1)?.usedBytes;
   let peakRss = base.rss;
   let peakHeap = base.heapUsed;
   let cliPeak = 0;
@@ -137,7 +154,7 @@ export async function run(): Promise<void> {
     if (follower.pid) cliPeak = Math.max(cliPeak, rssOf(follower.pid));
   }, 100);
   const client = await connectDaemon({ home, autoStart: false, clientName: 'bench-writer' });
-  const last = `burst line ${plan.burstLines - 1} the quick brown fox jumps over the lazy dog`;
+  const last = lastBurst;
   const t0 = performance.now();
   const exec = await client.exec({
     pod: 'biglog',
@@ -150,8 +167,23 @@ export async function run(): Promise<void> {
   exec.stderr.resume();
   await exec.ended;
   const wrote = performance.now();
-  await until(() => editor.document.lineAt(editor.document.lineCount - 1).text === last && lastVisible(editor) >= editor.document.lineCount - 1, 'the burst\'s last line on screen', 120_000);
+  // The tab may have moved to a fresh document (a later generation) meanwhile: look at the active editor.
+  const active = (): vscode.TextEditor => vscode.window.activeTextEditor ?? editor;
+  await until(() => {
+    const ed = active();
+    return ed.document.uri.scheme === 'podsmith-log' && ed.document.lineAt(ed.document.lineCount - 1).text === last && lastVisible(ed) >= ed.document.lineCount - 1;
+  }, 'the burst\'s last line on screen', 300_000);
   const shown = performance.now();
+  await until(() => followerDone !== undefined, 'the CLI follower to print the burst\'s last line', 120_000).catch(() => undefined);
+  // One more heap sample after the tab caught up.
+  const caughtUp = Date.now();
+  await new Promise((r) => setTimeout(r, 2500));
+  const during = heapSamples().filter((x) => x.t >= burstStart);
+  const after = during.filter((x) => x.t >= caughtUp + 1000).at(-1)?.usedBytes;
+  const renderer = rendererBase !== undefined && during.length > 0 && after !== undefined
+    ? { baseHeapMb: mb(rendererBase), peakHeapMb: mb(Math.max(...during.map((x) => x.usedBytes))), endHeapMb: mb(after) }
+    : undefined;
+  const final = active();
   clearInterval(sampler);
   const end = process.memoryUsage();
   follower.kill('SIGINT');
@@ -163,11 +195,14 @@ export async function run(): Promise<void> {
     follow: {
       lines: plan.burstLines,
       seconds: (wrote - t0) / 1000,
-      tabLines: editor.document.lineCount,
-      tabChars: editor.document.getText().length,
+      tabLines: final.document.lineCount,
+      tabChars: final.document.getText().length,
       lagMs: shown - wrote,
+      generations: Number(new URLSearchParams(final.document.uri.query).get('gen') ?? 0),
+      renderer,
       extHost: { baseRssMb: mb(base.rss), peakRssMb: mb(peakRss), baseHeapMb: mb(base.heapUsed), peakHeapMb: mb(peakHeap), endRssMb: mb(end.rss) },
       cliFollowerPeakRssMb: cliPeak,
+      cliFollowerLagMs: followerDone === undefined ? -1 : followerDone - wrote,
     },
     notes,
   };

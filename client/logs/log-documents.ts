@@ -69,6 +69,12 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
   /** Per editor: did it show the last line at its last scroll? Absent means yes (a new editor follows). */
   private readonly atBottom = new WeakMap<vscode.TextEditor, boolean>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  /**
+   * Each new tab (and each recycle) gets a document address of its own: VS Code keeps a closed tab's document
+   * for a while and opens it again without asking the provider, with its old text. Seeded with the time, so a
+   * restarted extension does not reuse an address its predecessor left open.
+   */
+  private lastGeneration = Date.now();
 
   constructor(
     private readonly connect: (host: string) => Promise<DaemonClient>,
@@ -88,18 +94,23 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
     );
   }
 
-  /** The session behind a log tab (any generation of its document). */
+  /** The tab of a log address: a document's (any generation), or the address without one. */
+  private find(uri: vscode.Uri): Tab | undefined {
+    return this.byUri.get(uri.toString()) ?? this.tabs.get(baseKey(uri));
+  }
+
+  /** The session behind a log tab. */
   session(uri: vscode.Uri): LogSession | undefined {
-    return this.byUri.get(uri.toString())?.session;
+    return this.find(uri)?.session;
   }
 
   timestamps(uri: vscode.Uri): boolean {
-    return this.byUri.get(uri.toString())?.timestamps ?? false;
+    return this.find(uri)?.timestamps ?? false;
   }
 
-  /** The document a log tab shows now (a later generation than `uri`, after a recycle). */
+  /** The document a log tab shows now. */
   current(uri: vscode.Uri): vscode.Uri {
-    return this.byUri.get(uri.toString())?.uri ?? uri;
+    return this.find(uri)?.uri ?? uri;
   }
 
   /**
@@ -120,7 +131,7 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
       tab = old;
       tab.session = this.newSession(tab);
       tab.full = true;
-    } else tab = this.create(vscode.Uri.parse(key), spec, timestamps);
+    } else tab = this.create(withGeneration(vscode.Uri.parse(key), ++this.lastGeneration), spec, timestamps);
     if (timestamps !== undefined) tab.timestamps = timestamps;
     void tab.session.start();
     await tab.session.ready;
@@ -131,6 +142,9 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
   provideTextDocumentContent(uri: vscode.Uri): Promise<string> | string {
     let tab = this.byUri.get(uri.toString());
     if (!tab) {
+      // Another document of a live log (an address opened by hand): its current window, as a snapshot.
+      const live = this.tabs.get(baseKey(uri));
+      if (live) return live.session.ready.then(() => live.session.window.render(this.opts(live)));
       // A tab VS Code restored, or an address opened by hand: its options are in it.
       const spec = specOf(uri);
       if (!spec) return `Not a Podsmith log address: ${uri.toString()}`;
@@ -141,7 +155,7 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
   }
 
   setTimestamps(uri: vscode.Uri, on: boolean): void {
-    const tab = this.byUri.get(uri.toString());
+    const tab = this.find(uri);
     if (!tab || tab.timestamps === on) return;
     tab.timestamps = on;
     tab.full = true;
@@ -150,7 +164,7 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
   }
 
   async loadEarlier(uri: vscode.Uri): Promise<number> {
-    const tab = this.byUri.get(uri.toString());
+    const tab = this.find(uri);
     if (!tab) return 0;
     const n = await tab.session.loadEarlier(this.settings().pageLines);
     this.stateEmitter.fire();
@@ -168,7 +182,7 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
 
   /** Forgets a session that was started but is not shown (it could not read anything). */
   discard(uri: vscode.Uri): void {
-    const tab = this.byUri.get(uri.toString());
+    const tab = this.find(uri);
     if (tab) this.drop(tab);
   }
 
@@ -223,6 +237,7 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
   private async whole(tab: Tab, uri: vscode.Uri): Promise<string> {
     await tab.session.ready;
     tab.session.window.take();
+    tab.session.taken();
     if (uri.toString() === tab.uri.toString()) {
       tab.synced = true;
       tab.full = false;
@@ -250,8 +265,8 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === tab.uri.toString());
     // Not open (yet, or any more): the provider gives the whole window when VS Code opens it.
     if (!doc) return;
-    // Open without having asked the provider: VS Code still held it from a tab closed a moment ago, with an old
-    // session's text. One edit replaces that.
+    // Open without having asked the provider (a restarted extension meeting a document its predecessor left
+    // open): its text is not the window's. One edit replaces it.
     if (!tab.synced) {
       tab.synced = true;
       tab.full = true;
@@ -267,15 +282,17 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
       const followers = editors.filter((e) => !readers.includes(e));
       const tops = new Map(readers.map((e) => [e, e.visibleRanges[0]?.start.line ?? 0] as const));
       const change = window.take(readers.length > 0 ? READER_SLACK : 1);
+      tab.session.taken();
       const opts = this.opts(tab);
       const edit = new vscode.WorkspaceEdit();
       let chars = 0;
       const whole = tab.full || change.removedTop >= before + change.addedTop || (change.removedTop > 0 && change.addedTop > 0);
       if (whole) {
         const text = window.render(opts);
+        tab.full = false;
+        if (text === doc.getText()) return;
         edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), text);
         chars += text.length;
-        tab.full = false;
       } else {
         const empty = doc.lineCount === 1 && doc.lineAt(0).text === '';
         if (change.removedTop > 0) edit.delete(doc.uri, new vscode.Range(0, 0, change.removedTop, 0));
@@ -314,7 +331,7 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
   private async recycle(tab: Tab): Promise<void> {
     const old = tab.uri;
     const shown = this.editorsOf(old).map((e) => ({ column: e.viewColumn, follow: this.atBottom.get(e) !== false, top: e.visibleRanges[0]?.start.line ?? 0, active: e === vscode.window.activeTextEditor }));
-    tab.gen++;
+    tab.gen = ++this.lastGeneration;
     tab.uri = withGeneration(old, tab.gen);
     tab.edited = 0;
     tab.synced = false;

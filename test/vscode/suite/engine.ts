@@ -2,7 +2,7 @@
 // it), and the extension pointed at it through `podsmith.engine.home`. dispose() deletes every pod, stops the
 // daemon and checks that nothing of the runtime is left (the leak checker of the pod tests).
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { connectDaemon } from '../../../engine/client/connect';
@@ -53,6 +53,8 @@ export async function startEngine(): Promise<TestEngine> {
   assert.ok(ext, `${EXTENSION_ID} is not loaded`);
   // Short: the socket path must stay under 108 bytes.
   const home = mkdtempSync('/tmp/psv-');
+  // Named for run.mjs, which sweeps a home a run left (the extension host killed before the suite's teardown).
+  if (process.env.PODSMITH_VSCODE_ENGINE_HOMES) appendFileSync(process.env.PODSMITH_VSCODE_ENGINE_HOMES, home + '\n');
   const paths = daemonPaths(home);
   const daemonCommand = { command: process.execPath, args: [join(ext.extensionPath, 'dist', 'podsmith.js'), 'daemon'] };
   const leaks = new LeakTracker(home);

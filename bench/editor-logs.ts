@@ -84,6 +84,7 @@ function writeBigLog(path: string, bytes: number): { lines: number; last: string
 
 interface InnerResult {
   tab: { coldMs: number; ms: number[] };
+  plainFile: { ms: number[] };
   cli: { ms: number[] };
   tailFloor: { ms: number[] };
   follow: {
@@ -92,7 +93,8 @@ interface InnerResult {
     tabLines: number;
     tabChars: number;
     lagMs: number;
-    generations: number;
+    /** Documents the tab used while following (more than one: it moved to fresh ones, see log-documents.ts). */
+    documents: number;
     extHost: { baseRssMb: number; peakRssMb: number; baseHeapMb: number; peakHeapMb: number; endRssMb: number };
     renderer: { baseHeapMb: number; peakHeapMb: number; endHeapMb: number } | undefined;
     cliFollowerPeakRssMb: number;
@@ -211,6 +213,7 @@ function report(r: InnerResult, lines: number, bigFile: string): string {
     `Editor logs: the last ${EDITOR_LOGS_PLAN.tail} lines of a ${(EDITOR_LOGS_PLAN.bytes / GIB).toFixed(0)} GiB log (${lines} lines, ${bigFile}), medians of ${r.tab.ms.length} rounds`,
     row('log tab: command → last line in the tab and on screen', r.tab.ms),
     `  ${'  (first time in the window, connection included)'.padEnd(58)} ${f(r.tab.coldMs).padStart(9)}`,
+    row(`VS Code opening a plain file of those ${EDITOR_LOGS_PLAN.tail} lines (an editor's floor)`, r.plainFile.ms),
     row(`podsmith logs --tail ${EDITOR_LOGS_PLAN.tail} (CLI, new process) → last line printed`, r.cli.ms),
     row(`tail -n ${EDITOR_LOGS_PLAN.tail} on the 1 GiB file (floor)`, r.tailFloor.ms),
     '',
@@ -219,7 +222,7 @@ function report(r: InnerResult, lines: number, bigFile: string): string {
     fm.renderer
       ? `  editor (workbench page) JS heap after GC ${fm.renderer.baseHeapMb.toFixed(0)} MB before, peak ${fm.renderer.peakHeapMb.toFixed(0)} MB, ${fm.renderer.endHeapMb.toFixed(0)} MB after`
       : '  editor heap: not sampled',
-    `  the tab holds ${fm.tabLines} lines (${(fm.tabChars / 1e6).toFixed(1)} M characters) at the end, in document generation ${fm.generations}; last line on screen ${f(fm.lagMs)} after the writer finished`,
+    `  the tab holds ${fm.tabLines} lines (${(fm.tabChars / 1e6).toFixed(1)} M characters) at the end, in ${fm.documents} document${fm.documents === 1 ? '' : 's'} over the burst; last line on screen ${f(fm.lagMs)} after the writer finished`,
     `  podsmith logs -f following the same burst: peak RSS ${fm.cliFollowerPeakRssMb.toFixed(0)} MB; last line printed ${fm.cliFollowerLagMs < 0 ? 'never' : f(fm.cliFollowerLagMs)} after the writer finished`,
     ...r.notes.map((n) => `  note: ${n}`),
   ].join('\n');

@@ -3,7 +3,7 @@
 // to its last line on screen, the CLI's `podsmith logs --tail`, and `tail -n` on the file; then the extension
 // host's memory while the tab follows a burst, next to a `podsmith logs -f` process following it too.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -88,6 +88,21 @@ export async function run(): Promise<void> {
   };
   const closeTabs = () => vscode.commands.executeCommand('workbench.action.closeAllEditors');
 
+  // The floor of any tab: VS Code opening a plain file of the same 1000 lines and showing its last line.
+  const floorDir = mkdtempSync('/tmp/psb-floor-');
+  const plain = vscode.Uri.file(join(floorDir, 'tail.log'));
+  const openFile = async (): Promise<number> => {
+    writeFileSync(plain.fsPath, readFileSync(bigFile, 'utf8').slice(-plan.tail * 200).split('\n').slice(-plan.tail - 1, -1).map((l) => l.replace(/^\S+ \S+ \S+ /, '')).join('\n'));
+    const t0 = performance.now();
+    const doc = await vscode.workspace.openTextDocument(plain);
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    const end = new vscode.Position(doc.lineCount - 1, 0);
+    editor.selection = new vscode.Selection(end, end);
+    editor.revealRange(new vscode.Range(end, end));
+    await until(() => doc.lineAt(doc.lineCount - 1).text === lastLine && lastVisible(editor) >= doc.lineCount - 1, 'the plain file\'s last line on screen');
+    return performance.now() - t0;
+  };
+
   // Cold: the first time in this window (the extension connects to the daemon).
   const cold = await openTab();
   if (cold.editor.document.lineCount !== plan.tail) notes.push(`the tab held ${cold.editor.document.lineCount} lines, not ${plan.tail}`);
@@ -95,24 +110,29 @@ export async function run(): Promise<void> {
   const tab: number[] = [];
   const cliMs: number[] = [];
   const floor: number[] = [];
+  const fileMs: number[] = [];
   const podsmithEnv = { ...process.env, PODSMITH_HOME: home };
   for (let round = 0; round < plan.rounds; round++) {
-    const order = [0, 1, 2].map((i) => (i + round) % 3);
+    const order = [0, 1, 2, 3].map((i) => (i + round) % 4);
     for (const which of order) {
       if (which === 0) {
         tab.push((await openTab()).ms);
         await closeTabs();
       } else if (which === 1) {
         cliMs.push(await timed(node, [cli, 'logs', '--tail', String(plan.tail), 'biglog'], lastLine, podsmithEnv));
-      } else {
+      } else if (which === 2) {
         floor.push(await timed('tail', ['-n', String(plan.tail), bigFile], lastLine));
+      } else {
+        fileMs.push(await openFile());
+        await closeTabs();
       }
     }
-    say(`round ${round + 1}/${plan.rounds}: tab ${tab.at(-1)!.toFixed(0)} ms, CLI ${cliMs.at(-1)!.toFixed(0)} ms, tail ${floor.at(-1)!.toFixed(1)} ms`);
+    say(`round ${round + 1}/${plan.rounds}: tab ${tab.at(-1)!.toFixed(0)} ms, plain file ${fileMs.at(-1)!.toFixed(0)} ms, CLI ${cliMs.at(-1)!.toFixed(0)} ms, tail ${floor.at(-1)!.toFixed(1)} ms`);
   }
+  rmSync(floorDir, { recursive: true, force: true });
 
   if (plan.burstLines === 0) {
-    writeFileSync(env('PODSMITH_BENCH_OUT'), JSON.stringify({ tab: { coldMs: cold.ms, ms: tab }, cli: { ms: cliMs }, tailFloor: { ms: floor }, notes }, null, 2));
+    writeFileSync(env('PODSMITH_BENCH_OUT'), JSON.stringify({ tab: { coldMs: cold.ms, ms: tab }, plainFile: { ms: fileMs }, cli: { ms: cliMs }, tailFloor: { ms: floor }, notes }, null, 2));
     return;
   }
   // Memory while following a burst: the tab and a CLI follower side by side.
@@ -141,6 +161,8 @@ export async function run(): Promise<void> {
       return 0;
     }
   };
+  const documents = new Set<string>([editor.document.uri.toString()]);
+  const opened = vscode.workspace.onDidOpenTextDocument((d) => d.uri.scheme === 'podsmith-log' && documents.add(d.uri.toString()));
   const base = process.memoryUsage();
   const burstStart = Date.now();
   const rendererBase = heapSamples().at(-1)?.usedBytes;
@@ -184,12 +206,14 @@ export async function run(): Promise<void> {
     ? { baseHeapMb: mb(rendererBase), peakHeapMb: mb(Math.max(...during.map((x) => x.usedBytes))), endHeapMb: mb(after) }
     : undefined;
   const final = active();
+  opened.dispose();
   clearInterval(sampler);
   const end = process.memoryUsage();
   follower.kill('SIGINT');
   client.close();
   const result = {
     tab: { coldMs: cold.ms, ms: tab },
+    plainFile: { ms: fileMs },
     cli: { ms: cliMs },
     tailFloor: { ms: floor },
     follow: {
@@ -198,7 +222,7 @@ export async function run(): Promise<void> {
       tabLines: final.document.lineCount,
       tabChars: final.document.getText().length,
       lagMs: shown - wrote,
-      generations: Number(new URLSearchParams(final.document.uri.query).get('gen') ?? 0),
+      documents: documents.size,
       renderer,
       extHost: { baseRssMb: mb(base.rss), peakRssMb: mb(peakRss), baseHeapMb: mb(base.heapUsed), peakHeapMb: mb(peakHeap), endRssMb: mb(end.rss) },
       cliFollowerPeakRssMb: cliPeak,

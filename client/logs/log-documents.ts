@@ -237,7 +237,6 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
   private async whole(tab: Tab, uri: vscode.Uri): Promise<string> {
     await tab.session.ready;
     tab.session.window.take();
-    tab.session.taken();
     if (uri.toString() === tab.uri.toString()) {
       tab.synced = true;
       tab.full = false;
@@ -282,7 +281,6 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
       const followers = editors.filter((e) => !readers.includes(e));
       const tops = new Map(readers.map((e) => [e, e.visibleRanges[0]?.start.line ?? 0] as const));
       const change = window.take(readers.length > 0 ? READER_SLACK : 1);
-      tab.session.taken();
       const opts = this.opts(tab);
       const edit = new vscode.WorkspaceEdit();
       let chars = 0;

@@ -117,12 +117,6 @@ export class LogSession {
     if (!this.isReady && !this.settleTimer) this.settleTimer = setTimeout(() => this.becomeReady(), SETTLE_MS);
   }
 
-  /** The tab took the pending lines: let held-back streams flow again. */
-  taken(): void {
-    if (this.disposed) return;
-    for (const s of this.sources) if (s.stream?.stream.isPaused()) s.stream.stream.resume();
-  }
-
   /** Loads up to `page` lines from before the window's first line; resolves with how many went in. */
   loadEarlier(page: number): Promise<number> {
     this.paging ??= this.page(page).finally(() => (this.paging = undefined));
@@ -174,10 +168,9 @@ export class LogSession {
       entries[i] = e;
     }
     s.received += entries.length;
+    // Lines that come faster than the tab shows them are not held back: the window keeps the newest, so the tab
+    // stays current (holding the stream back made it fall minutes behind a burst, measured).
     this.window.add(entries);
-    // A tab that takes lines slower than they come holds the streams back (the daemon then reads the files at
-    // the tab's pace) instead of parsing lines it would only drop.
-    if (this.window.pendingLength >= this.window.limits.maxLines) for (const x of this.sources) x.stream?.stream.pause();
     if (this.isReady) return this.changed();
     clearTimeout(this.settleTimer);
     if (this.sources.every((x) => x.done || x.received >= this.spec.tail)) this.becomeReady();

@@ -9,8 +9,10 @@
 // (g) schema: the schema validator alone, warm and cold, vs kubernetes-models' Pod validator (bench/schema.ts).
 // (h) port-forward: podsmith's netns dialer vs nsenter+nc and pasta, against direct loopback (bench/port-forward.ts).
 // (i) rootless: the same pod rootless (the test user's daemon and CLI) vs root's daemon vs rootless podman (bench/rootless.ts).
-// `--only manifest|pull|pods|wasm|schema|port-forward|rootless` runs one part; each part rewrites only its own keys of
-// latest.json.
+// (j) editor-logs: the last lines of a 1 GiB container log in an editor tab vs the CLI and `tail -n`, and the
+//     extension host's memory while following (bench/editor-logs.ts, in code-server's extension host).
+// `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs` runs one part; each part rewrites only
+// its own keys of latest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -27,6 +29,7 @@ import { runWasmBench } from './wasm';
 import { runSchemaBench } from './schema';
 import { runPortForwardBench, whyNoPortForwardBench } from './port-forward';
 import { runRootlessBench } from './rootless';
+import { runEditorLogsBench } from './editor-logs';
 import { whyNoNativePods } from '../test/pods/fixtures';
 
 const ROOT = resolve(__dirname, '..');
@@ -226,12 +229,12 @@ async function main(): Promise<void> {
   log(`wrote ${join('bench', 'results', 'latest.json')}`);
 }
 
-// --- parts: `--only manifest|pull|pods|wasm|schema|port-forward`; each part's numbers live under its own key of
-// latest.json ---
-const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward', 'rootless'] as const;
+// --- parts: `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs`; each part's numbers live
+// under its own key of latest.json ---
+const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward', 'rootless', 'editor-logs'] as const;
 type Part = (typeof PARTS)[number];
 /** The keys of latest.json that parts other than `manifest` own. */
-const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward', 'rootless'] as const;
+const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward', 'rootless', 'editor-logs'] as const;
 
 function onlyPart(argv: string[]): Part | undefined {
   const i = argv.indexOf('--only');
@@ -301,6 +304,11 @@ async function rootlessPart(): Promise<void> {
   if (!r.skipped) savePart('rootless', { ...r, samples: undefined });
 }
 
+/** (j) a 1 GiB log in an editor tab, in code-server's extension host, vs the CLI and tail. */
+async function editorLogsPart(): Promise<void> {
+  savePart('editor-logs', await runEditorLogsBench());
+}
+
 async function selected(): Promise<void> {
   const only = onlyPart(process.argv.slice(2));
   if (!only || only === 'manifest') await main();
@@ -310,6 +318,7 @@ async function selected(): Promise<void> {
   if (!only || only === 'schema') await schemaPart();
   if (!only || only === 'port-forward') await portForwardPart();
   if (!only || only === 'rootless') await rootlessPart();
+  if (!only || only === 'editor-logs') await editorLogsPart();
 }
 // --- end parts ---
 

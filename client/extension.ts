@@ -9,8 +9,10 @@ import { registerDoctor } from './doctor/doctor-report';
 import type { EngineAccess } from './engine/access';
 import { registerLens } from './lens/manifest-lens';
 import { LanguageServer } from './lsp';
+import { register as registerLogs } from './logs';
 import { cancelRunsForTesting, registerRun } from './run/run-command';
 import { registerStatusBar } from './status/status-bar';
+import { register as registerTerminal } from './terminal';
 import { registerTree, type PodsTree } from './tree/pods-tree';
 
 /** What `activate` returns (`vscode.extensions.getExtension('podsmith.podsmith').exports`). */
@@ -43,9 +45,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Podsmi
   registerLens(ctx);
   registerDescribe(ctx);
   registerStatusBar(ctx);
-  // MERGE POINT (issue 10): the terminal and logs modules register here, one line each (added by the lead):
-  //   registerTerminal(context, ctx.engine);   // import { register as registerTerminal } from './terminal';
-  //   registerLogs(context, ctx.engine);       // import { register as registerLogs } from './logs';
+  registerTerminal(context, ctx.engine);
+  registerLogs(context, ctx.engine);
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {

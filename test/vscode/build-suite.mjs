@@ -1,5 +1,5 @@
 // Bundles the extension-host test suite into one CommonJS file the extension host loads (extensionTestsPath).
-// `vscode` comes from the extension host; everything else, mocha included, goes into the bundle.
+// `vscode` comes from the extension host; everything else but koffi, mocha included, goes into the bundle.
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +12,11 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
+  // ES module builds first: jsonc-parser's UMD build cannot be bundled (see scripts/build.mjs).
+  mainFields: ['module', 'main'],
   sourcemap: 'inline', // stack traces of failing tests point at the .ts lines
-  external: ['vscode'],
+  // koffi (native code, reached through the engine modules the engine tests use) loads from node_modules.
+  external: ['vscode', 'koffi'],
   logLevel: 'warning',
   // mocha's parallel-mode files are never loaded: the suite runs serially inside the extension host.
   logOverride: { 'require-resolve-not-external': 'silent' },

@@ -2,7 +2,7 @@
 // Stands in for the VS Code executable that @vscode/test-electron would download (impossible offline).
 // Accepts test-electron's command line, runs the tests in code-server's real extension host through headless
 // chromium, and exits with the tests' exit code. Runs on the system Node; code-server runs on Node 24.
-import { createWriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   closeBrowser, keepLogs, launchBrowser, log, makeRunDir, remoteUri, seedSettings, startCodeServer, workbenchUrl,
@@ -39,6 +39,34 @@ function parseArgs(argv) {
     else if (name === 'extensions-dir') opts.extensionsDir = resolve(value);
   }
   return opts;
+}
+
+/**
+ * PODSMITH_VSCODE_RENDERER_HEAP=FILE (benches): once a second, a garbage collection in the workbench's page and
+ * then its JS heap size, appended to FILE as `{"t": ms, "usedBytes": n}` lines, so an extension-host bench can
+ * see what the editor side keeps (the page is out of the extension host's reach).
+ */
+async function sampleRendererHeap(page) {
+  const file = process.env.PODSMITH_VSCODE_RENDERER_HEAP;
+  if (!file) return () => {};
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      await cdp.send('HeapProfiler.collectGarbage');
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      const used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value;
+      if (used !== undefined) appendFileSync(file, JSON.stringify({ t: Date.now(), usedBytes: used }) + '\n');
+    } catch {
+      // the page is navigating or closing
+    } finally {
+      busy = false;
+    }
+  }, 1000);
+  return () => clearInterval(timer);
 }
 
 async function main() {
@@ -93,11 +121,13 @@ async function main() {
     // Called with the test runner's exit code once the extension host has run the tests and stopped.
     await page.exposeFunction('codeAutomationExit', (exitCode) => finish(Number(exitCode)));
 
+    const stopSampling = await sampleRendererHeap(page);
     await page.goto(workbenchUrl(server, { workspace: opts.workspace, payload }));
     let timer;
     const timeout = new Promise((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
     const result = await Promise.race([finished, timeout]);
     clearTimeout(timer);
+    stopSampling();
     if (result === 'timeout') log(`no test result after ${timeoutMs / 1000} s`);
     else code = result;
     return code;

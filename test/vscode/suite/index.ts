@@ -7,8 +7,10 @@ import Mocha from 'mocha';
 import { defineActivationTests } from './activation.test';
 import { defineDiagnosticsTests } from './diagnostics.test';
 import { defineFeatureTests } from './features.test';
+import { defineLogsTests } from './logs.test';
 import { definePodsTests } from './pods.test';
 import { defineSettingsTests } from './settings.test';
+import { defineTerminalTests } from './terminal.test';
 
 const PREFIX = '[ext-test] ';
 
@@ -58,6 +60,8 @@ export async function run(): Promise<void> {
     color: false,
     reporter: LineReporter,
     reporterOptions: { results },
+    // PODSMITH_VSCODE_GREP=logs runs only the tests whose full title matches (while working on one part).
+    ...(process.env.PODSMITH_VSCODE_GREP ? { grep: process.env.PODSMITH_VSCODE_GREP } : {}),
   });
   // Installs suite()/test()/setup() as globals, as mocha does before requiring a test file.
   mocha.suite.emit('pre-require', globalThis, 'podsmith-vscode-suite', mocha);
@@ -65,8 +69,10 @@ export async function run(): Promise<void> {
   defineDiagnosticsTests();
   defineFeatureTests();
   defineSettingsTests();
-  // Last: it changes engine settings and runs real pods.
+  // Last: these change engine settings and run real pods.
   definePodsTests();
+  defineTerminalTests();
+  defineLogsTests();
 
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   const out = process.env.PODSMITH_VSCODE_RESULTS;

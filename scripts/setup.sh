@@ -23,6 +23,8 @@ APT_PACKAGES=(
   lld               # wasm-ld, clang's linker for wasm32
   wasi-libc         # the C library of WASI programs
   libclang-rt-14-dev-wasm32  # compiler builtins for wasm32
+  qemu-system-x86   # microVM pods (pod-microvm-containers): QEMU's microvm machine
+  squashfs-tools    # mksquashfs packs the microVM guest's read-only tools image
 )
 
 missing=()

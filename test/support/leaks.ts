@@ -7,6 +7,8 @@
 //   - mounts at or below the home (rootfs overlays, tmpfs volumes, private subPath mounts)
 //   - pod directories (bundles, volumes, logs) and name links
 //   - network check helpers (nsenter'd Node agents) started by this process, and /run/netns entries
+//   - microVM pods: QEMU and passt processes for this home (their sockets and files are on their command
+//     lines), and unix sockets bound below the home
 //
 //   const leaks = new LeakTracker(home); leaks.track(runtime);
 //   ...
@@ -85,6 +87,8 @@ export class LeakTracker {
       const text = argv.join(' ');
       if (argv[0]?.endsWith('conmon') && text.includes(home)) leaks.push(`conmon process ${pid}: ${text.slice(0, 200)}`);
       if (/pasta/.test(argv[0] ?? '') && text.includes(home)) leaks.push(`pasta process ${pid}: ${text.slice(0, 200)}`);
+      if (/qemu-system/.test(argv[0] ?? '') && text.includes(home)) leaks.push(`QEMU process ${pid}: ${text.slice(0, 200)}`);
+      if (/(^|\/)passt(\.avx2)?$/.test(argv[0] ?? '') && text.includes(home)) leaks.push(`passt process ${pid}: ${text.slice(0, 200)}`);
       if (text.includes(AGENT_MARKER) && ppid(pid) === process.pid) leaks.push(`network check helper ${pid}`);
       const cg = read(`/proc/${pid}/cgroup`);
       for (const uid of this.uids) if (cg.includes(`/podsmith/${uid}`)) leaks.push(`process ${pid} (${argv[0] ?? '?'}) in cgroup of pod ${uid}`);
@@ -98,6 +102,11 @@ export class LeakTracker {
       }
     }
 
+    // Bound unix sockets below the home (QEMU's control socket, passt's), open or not.
+    for (const line of read('/proc/net/unix').split('\n').slice(1)) {
+      const path = line.trim().split(/\s+/)[7];
+      if (path && (path === home || path.startsWith(home + '/'))) leaks.push(`unix socket ${path}`);
+    }
     leaks.push(...homeLeaks(home));
     for (const ns of readdirSafe('/run/netns')) for (const uid of this.uids) if (ns.includes(uid) || ns.includes(uid.replace(/-/g, '').slice(0, 12))) leaks.push(`network namespace /run/netns/${ns}`);
     return leaks;

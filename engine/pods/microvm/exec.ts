@@ -1,6 +1,7 @@
 // exec: a command in a running container of the VM, through the agent (runc exec in the guest), its streams
 // multiplexed on the channel with flow control. The exit code is the command's (127/126 when it cannot be
 // started, as on native pods); a VM that dies during the exec ends it with 137 and closes its streams.
+import { PassThrough, type Readable } from 'node:stream';
 import type { ExecRequest, ExecSession } from '../runtime';
 import { PodError, type ContainerState } from '../types';
 import { AgentError } from './agent-client';
@@ -35,13 +36,19 @@ export async function execInVmPod(ctx: VmContext, req: ExecRequest): Promise<Exe
     if (err instanceof AgentError && err.code === 'NOT_RUNNING') throw new PodError(`container "${c.name}" of pod ${pod.name} is not running`, 'NOT_RUNNING', { container: c.name });
     throw new PodError(`exec in pod ${pod.name}: ${(err as Error).message}`, 'RUNTIME', { container: c.name });
   }
-  // A VM that dies mid-exec: the command died with it.
+  // A VM that dies mid-exec: the command died with it (137), and its streams end where they were.
   const exit = x.exit.catch(() => 137);
-  for (const s of [x.stdout, x.stderr]) s?.on('error', () => undefined);
+  const ending = (s: Readable): Readable => {
+    const p = new PassThrough();
+    s.on('error', () => p.end());
+    s.pipe(p);
+    return p;
+  };
+  x.stdin?.on('error', () => undefined);
   return {
     ...(x.stdin ? { stdin: x.stdin } : {}),
-    stdout: x.stdout,
-    ...(x.stderr ? { stderr: x.stderr } : {}),
+    stdout: ending(x.stdout),
+    ...(x.stderr ? { stderr: ending(x.stderr) } : {}),
     resize: (size) => x.resize(size.columns, size.rows),
     exit,
     kill: () => x.kill(),

@@ -46,7 +46,8 @@ class InStream extends Readable {
   }
 
   override _read(): void {
-    this.grant();
+    // read() calls this before it takes the data out of the buffer: count what was consumed right after.
+    setImmediate(() => this.grant());
   }
 
   /** The peer abandoned the stream (or the session ended): end it without telling the peer. */
@@ -56,6 +57,7 @@ class InStream extends Readable {
   }
 
   private grant(): void {
+    if (this.destroyed || this.readableEnded) return;
     const consumed = this.received - this.readableLength;
     const target = consumed + STREAM_WINDOW;
     // Grant in quarters of the window: one Credit frame per 64 KiB read, not one per chunk.

@@ -35,6 +35,7 @@ Pods:
   port-forward POD L:P  forward a local port to a port on the pod's loopback
   daemon [status|stop]  the engine daemon (started on demand)
   doctor                check that runtimes, conmon, cgroups, KVM, passt... work here
+  microvm fetch-kernel  download the microVM guest kernel into the cache (also: microvm image)
 
   version               print the version
 
@@ -67,6 +68,7 @@ const COMMANDS: Record<string, Command> = {
   events: async (argv, io) => (await import('./commands/events')).eventsCommand(argv, io),
   'port-forward': async (argv, io) => (await import('./commands/port-forward')).portForwardPodCommand(argv, io),
   daemon: async (argv, io) => (await import('./commands/daemon')).daemonCommand(argv, io),
+  microvm: async (argv, io) => (await import('./commands/microvm')).microvmCommand(argv, io),
   // Internal: the per-pod supervisor process of pod-wasm (started by the daemon, not by people).
   '__wasm-supervisor': async (argv) => (await import('../pods/wasm/supervisor-main')).runWasmSupervisor(argv),
 };

@@ -2,6 +2,7 @@
 // `pod-containers` can run here when every required check passes.
 import { cgroupsCheck } from './cgroups';
 import { homeCheck } from './home-check';
+import { microvmGuestCheck } from './microvm-check';
 import { pastaCheck } from './network-checks';
 import { ociRuntimeChecks } from './oci-runtimes';
 import { TOOLS, toolCheck } from './tool-checks';
@@ -23,6 +24,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
     pastaCheck(),
     kvmCheck(),
     vsockCheck(),
+    microvmGuestCheck(),
     homeCheck(opts.env),
     wasmCheck(),
     ...TOOLS.map(toolCheck),

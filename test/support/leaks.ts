@@ -102,10 +102,11 @@ export class LeakTracker {
       }
     }
 
-    // Bound unix sockets below the home (QEMU's control socket, passt's), open or not.
+    // Bound unix sockets in pod directories (QEMU's control socket, passt's), open or not. (The daemon's own
+    // socket, in run/, is not a pod's.)
     for (const line of read('/proc/net/unix').split('\n').slice(1)) {
       const path = line.trim().split(/\s+/)[7];
-      if (path && (path === home || path.startsWith(home + '/'))) leaks.push(`unix socket ${path}`);
+      if (path && POD_ROOT_DIRS.some((root) => path.startsWith(join(home, root) + '/'))) leaks.push(`unix socket ${path}`);
     }
     leaks.push(...homeLeaks(home));
     for (const ns of readdirSafe('/run/netns')) for (const uid of this.uids) if (ns.includes(uid) || ns.includes(uid.replace(/-/g, '').slice(0, 12))) leaks.push(`network namespace /run/netns/${ns}`);

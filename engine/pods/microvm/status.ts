@@ -10,8 +10,9 @@ import { MICROVM_RUNTIME_CLASS } from './paths';
 import type { GuestContainerStatus, GuestState } from './protocol/messages';
 import type { VmPodRecord } from './records';
 
-/** Said wherever the pod's isolation shows (status, describe, doctor) when QEMU runs without KVM. */
-export const TCG_NOTE = 'software emulation: a VM boundary without hardware acceleration';
+import { TCG_NOTE } from './tcg-note';
+
+export { TCG_NOTE };
 
 export function isolationText(pod: VmPodRecord): string | undefined {
   if (!pod.vm) return undefined;

@@ -47,7 +47,7 @@ export function kernelsDir(cache = guestCacheDir()): string {
 }
 
 /** What to do when no kernel is cached, for errors and `doctor`. */
-export const KERNEL_FIX = 'run `podsmith microvm fetch-kernel` (it runs `apt-get download linux-image-amd64`\'s kernel package and keeps what the guest needs in the cache)';
+export const KERNEL_FIX = 'podsmith microvm fetch-kernel (apt-get downloads the kernel package linux-image-amd64 names; the vmlinux and the guest modules are kept in the cache)';
 
 function compareReleases(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });

@@ -6,7 +6,8 @@
 // (d) pull: `podsmith pull` + unpack vs `skopeo copy` + `umoci unpack` from a local registry (bench/pull.ts).
 // (e) pods: a 2-container native pod up and down vs podman kube play/down and a bare runc floor (bench/pods.ts).
 // (f) wasm: a 3-module wasm pod vs a native pod of the same shape (bench/wasm.ts).
-// `--only manifest|pull|pods|wasm` runs one part; each part rewrites only its own keys of latest.json.
+// (g) microvm: a 2-container microVM pod vs its floor (QEMU to /init answering) and a native pod (bench/microvm.ts).
+// `--only manifest|pull|pods|wasm|microvm` runs one part; each part rewrites only its own keys of latest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ import { ratios, summarize, type Ratios, type Stats } from './stats';
 import { runPullBench } from './pull';
 import { runPodsBench } from './pods';
 import { runWasmBench } from './wasm';
+import { runMicrovmBench } from './microvm';
+import { whyNoMicrovm } from '../test/microvm/support';
 import { whyNoNativePods } from '../test/pods/fixtures';
 
 const ROOT = resolve(__dirname, '..');
@@ -219,11 +222,11 @@ async function main(): Promise<void> {
   log(`wrote ${join('bench', 'results', 'latest.json')}`);
 }
 
-// --- parts: `--only manifest|pull|pods|wasm`; each part's numbers live under its own key of latest.json ---
-const PARTS = ['manifest', 'pull', 'pods', 'wasm'] as const;
+// --- parts: `--only manifest|pull|pods|wasm|microvm`; each part's numbers live under its own key of latest.json ---
+const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'microvm'] as const;
 type Part = (typeof PARTS)[number];
 /** The keys of latest.json that parts other than `manifest` own. */
-const OTHER_PARTS = ['pull', 'pods', 'wasm'] as const;
+const OTHER_PARTS = ['pull', 'pods', 'wasm', 'microvm'] as const;
 
 function onlyPart(argv: string[]): Part | undefined {
   const i = argv.indexOf('--only');
@@ -271,12 +274,20 @@ async function wasmPart(): Promise<void> {
   savePart('wasm', await runWasmBench());
 }
 
+/** (g) a 2-container microVM pod vs its floor and a native pod; exec round trip; memory per VM. */
+async function microvmPart(): Promise<void> {
+  const skip = whyNoMicrovm();
+  if (skip) return log(`microvm bench skipped: ${skip}`);
+  savePart('microvm', await runMicrovmBench());
+}
+
 async function selected(): Promise<void> {
   const only = onlyPart(process.argv.slice(2));
   if (!only || only === 'manifest') await main();
   if (!only || only === 'pull') await pullPart();
   if (!only || only === 'pods') await podsPart();
   if (!only || only === 'wasm') await wasmPart();
+  if (!only || only === 'microvm') await microvmPart();
 }
 // --- end parts ---
 

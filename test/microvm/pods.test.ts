@@ -4,6 +4,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
 import { release } from 'node:os';
 import type { Readable } from 'node:stream';
 import { VmPodPaths } from '../../engine/pods/microvm';
@@ -32,6 +34,29 @@ async function run(rt: PodRuntime, pod: string, command: string[], o: { containe
   return { code, out, err };
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function httpGet(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = get({ host: '127.0.0.1', port, path: '/', timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += String(c)));
+      res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
+    });
+    req.on('error', () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
 function record(home: string, uid: string): VmPodRecord {
   return JSON.parse(readFileSync(new VmPodPaths(home, uid).podFile, 'utf8')) as VmPodRecord;
 }
@@ -53,14 +78,29 @@ describe('microVM pods (pod-microvm-containers)', { skip }, () => {
     }
   });
 
-  it('runs two containers in one VM: shared loopback, the guest kernel, exec with exit codes and a tty, logs, a restarted daemon, stop and delete', async () => {
+  it('runs a pod in one VM: shared loopback, the guest kernel, a hostPort through passt, probes, hooks, restarts, a sidecar, exec with exit codes and a tty, logs, a restarted daemon, stop and delete', async () => {
+    const hostPort = await freePort();
     const status = await env.runtime.runPod({
-      manifest: manifest('twins', {
-        containers: [
-          { name: 'web', image: IMAGE, command: ['sh', '-c', 'mkdir -p /www && echo hello-from-web > /www/index.html && echo web up on $(uname -r) && exec httpd -f -p 8080 -h /www'] },
-          { name: 'client', image: IMAGE, command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'] },
-        ],
-      }),
+      manifest: manifest(
+        'twins',
+        {
+          initContainers: [{ name: 'sidecar', image: IMAGE, restartPolicy: 'Always', command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'] }],
+          containers: [
+            {
+              name: 'web',
+              image: IMAGE,
+              command: ['sh', '-c', 'mkdir -p /www && echo hello-from-web > /www/index.html && echo web up on $(uname -r) && exec httpd -f -p 8080 -h /www'],
+              ports: [{ containerPort: 8080, hostPort }],
+              readinessProbe: { httpGet: { path: '/index.html', port: 8080 }, periodSeconds: 1 },
+              livenessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
+              lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo hooked > /tmp/poststart'] } } },
+            },
+            { name: 'client', image: IMAGE, command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'] },
+            { name: 'blinker', image: IMAGE, command: ['sh', '-c', 'echo blink; sleep 1; exit 3'] },
+          ],
+        },
+        {},
+      ),
       fileName: 'twins.json',
     });
     assert.equal(status.phase, 'Running');
@@ -76,6 +116,19 @@ describe('microVM pods (pod-microvm-containers)', { skip }, () => {
       return r.code === 0 ? r.out : undefined;
     });
     assert.equal(fetched, 'hello-from-web\n');
+    // passt serves the hostPort on the host and carries it into the guest.
+    assert.equal(await until('the hostPort to answer', () => httpGet(hostPort)), 'hello-from-web\n');
+    // The readiness probe (httpGet) runs in the guest and flips the container ready; the postStart hook ran.
+    await until('web to be ready', async () => ((await env.runtime.podStatus('twins')).containerStatuses.find((c) => c.name === 'web')!.ready ? true : undefined));
+    assert.equal((await run(env.runtime, 'twins', ['cat', '/tmp/poststart'], { container: 'web' })).out, 'hooked\n');
+    // A sidecar runs beside the apps; a container that exits is restarted (restartPolicy Always).
+    const sidecar = (await env.runtime.podStatus('twins')).initContainerStatuses[0];
+    assert.ok(sidecar.state.running && sidecar.started, JSON.stringify(sidecar));
+    const blinker = await until('the blinker to be restarted', async () => {
+      const c = (await env.runtime.podStatus('twins')).containerStatuses.find((x) => x.name === 'blinker')!;
+      return c.restartCount >= 1 ? c : undefined;
+    });
+    assert.equal(blinker.lastState.terminated?.exitCode ?? blinker.state.terminated?.exitCode, 3);
     // They see the guest's kernel, not the host's.
     const uname = await run(env.runtime, 'twins', ['uname', '-r']);
     assert.equal(uname.code, 0);
@@ -107,6 +160,8 @@ describe('microVM pods (pod-microvm-containers)', { skip }, () => {
     assert.ok(stopped.phase === 'Succeeded' || stopped.phase === 'Failed', stopped.phase);
     for (const c of stopped.containerStatuses) assert.ok(c.state.terminated, `${c.name}: ${JSON.stringify(c.state)}`);
     assert.equal(stopped.containerStatuses.find((c) => c.name === 'client')!.state.terminated!.exitCode, 0);
+    assert.ok(stopped.initContainerStatuses[0].state.terminated, 'the sidecar stopped too');
+    assert.equal(await httpGet(hostPort), undefined, 'the hostPort is closed with the VM');
     await until('QEMU to exit', () => (isAlive(vm.pid, vm.startTime) ? undefined : true), 30_000);
     assert.match(await logText(next, 'twins', 'web'), /web up/);
     await assert.rejects(run(next, 'twins', ['true']), (e: PodError) => e.code === 'NOT_RUNNING');

@@ -147,7 +147,8 @@ export class GuestPod {
       const started = await Promise.allSettled(apps.map((c) => this.launch(c, prepared.get(c.name)!, true)));
       const bad = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (bad) throw bad.reason;
-      const cannot = apps.find((c) => c.state.terminated?.reason === 'StartError' || c.state.waiting?.reason === 'CrashLoopBackOff');
+      // A container that ran and exited already is fine (its restart policy applies); one runc could not start is not.
+      const cannot = apps.find((c) => c.state.terminated?.reason === 'StartError' || (c.state.waiting && c.lastState.terminated?.reason === 'StartError'));
       if (cannot) {
         const t = cannot.state.terminated ?? cannot.lastState.terminated;
         throw new RequestError(`container "${cannot.name}" could not start: ${t?.message ?? 'unknown reason'}`, 'START_FAILED', {
@@ -157,6 +158,8 @@ export class GuestPod {
       }
       this.setPhase('running');
       this.save();
+      // Apps that already ended for good while the others started: the pod may be over at once.
+      void this.finishIfDone();
     } catch (err) {
       const e = err instanceof RequestError ? err : new RequestError((err as Error).message, 'START_FAILED');
       this.state.failure = e.extra.failure ?? { code: e.code === 'INIT_FAILED' ? 'INIT_FAILED' : 'START_FAILED', message: e.message, ...(e.extra.container ? { container: e.extra.container } : {}) };

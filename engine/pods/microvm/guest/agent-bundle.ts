@@ -10,8 +10,10 @@ export function agentBundle(): Promise<Buffer> {
   if (!__filename.endsWith('.ts')) return readFile(join(__dirname, 'microvm-agent.js'));
   fromSources ??= (async () => {
     const repo = join(__dirname, '..', '..', '..', '..');
-    // esbuild is a development dependency: only the sources path needs it.
-    const esbuild = (await import('esbuild')) as typeof import('esbuild');
+    // esbuild is a development dependency: only the sources path needs it (and the name is kept out of the
+    // bundler's sight, so dist/podsmith.js does not carry esbuild).
+    const name = 'esbuild';
+    const esbuild = (await import(name)) as typeof import('esbuild');
     const r = await esbuild.build({
       absWorkingDir: repo,
       entryPoints: [join(__dirname, '..', 'agent', 'main.ts')],

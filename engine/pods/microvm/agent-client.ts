@@ -156,7 +156,7 @@ export class AgentClient extends EventEmitter {
             const w = JSON.parse(f.payload.toString('utf8')) as WelcomePayload;
             if (w.nonce !== nonce) continue;
             if (w.version !== PROTOCOL_VERSION) return finish(new AgentError(`the guest agent speaks protocol ${String(w.version)}, this host ${PROTOCOL_VERSION}`, 'VERSION'));
-            this.welcome = { version: w.version, nonce, bootId: clampText(w.bootId, 64), uptimeMs: Number(w.uptimeMs) || 0, kernel: clampText(w.kernel, 128) };
+            this.welcome = { version: w.version, nonce, bootId: clampText(w.bootId, 64), uptimeMs: Number(w.uptimeMs) || 0, kernel: clampText(w.kernel, 128), ociRuntime: w.ociRuntime === 'crun' ? 'crun' : 'runc' };
             this.lastHeard = Date.now();
             return finish();
           } catch {

@@ -5,6 +5,7 @@
 // two 9p shares (the pod's read-only inputs; the read-write out share, `mapped-file` so a guest can make no
 // host symlink, device node or setuid file there) and, unless the pod has no network, a NIC on passt. That
 // is 6 of the machine's 8 virtio-mmio slots. QEMU's own seccomp sandbox is on where it was built with it.
+// Under TCG the translation cache is capped at 128 MiB (QEMU's default lets it grow to 1 GiB per VM).
 import type { GuestImage } from './guest';
 import { AGENT_PORT_NAME } from './guest';
 
@@ -45,7 +46,7 @@ export function qemuArgs(spec: VmSpec): string[] {
   const args = [
     '-name', `${spec.name},process=${spec.name}`,
     '-M', 'microvm,acpi=on,pit=off,pic=off,rtc=on,isa-serial=on',
-    '-accel', spec.accel,
+    '-accel', spec.accel === 'tcg' ? 'tcg,tb-size=128' : 'kvm',
     '-cpu', spec.accel === 'kvm' ? 'host' : 'max',
     '-smp', String(spec.vcpus),
     '-m', `${spec.memoryMiB}M`,

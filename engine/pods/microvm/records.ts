@@ -17,6 +17,8 @@ export interface VmRecord extends ProcessRef {
   memoryMiB: number;
   /** The guest kernel (`uname -r`). */
   kernel: string;
+  /** The OCI runtime inside the guest (crun or runc), as the agent said. */
+  ociRuntime?: 'crun' | 'runc';
 }
 
 export interface VmContainerRecord {

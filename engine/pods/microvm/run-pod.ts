@@ -128,6 +128,7 @@ export async function runVmPod(ctx: VmContext, req: RunPodRequest, onEvent?: (e:
       const tail = await consoleTail(paths);
       throw new PodError(`pod ${name}: the microVM did not come up: ${why}${tail ? ` (guest console: ${tail})` : ''}`, 'START_FAILED');
     });
+    rec.vm = { ...rec.vm, ociRuntime: agent.welcome.ociRuntime === 'crun' ? 'crun' : 'runc' };
     failpoint('run_pod:agent-connected');
     const plan = guestPlan({
       uid,

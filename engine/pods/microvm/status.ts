@@ -87,7 +87,8 @@ function nativeContainer(pod: VmPodRecord, c: GuestContainerStatus): ContainerRe
 }
 
 function ociRuntime(pod: VmPodRecord): OciRuntimeInfo {
-  return { name: pod.vm ? `runc in a microVM (${pod.vm.accel === 'kvm' ? 'KVM' : 'TCG'})` : 'runc in a microVM', path: '', version: '' };
+  const oci = pod.vm?.ociRuntime ?? 'runc';
+  return { name: pod.vm ? `${oci} in a microVM (${pod.vm.accel === 'kvm' ? 'KVM' : 'TCG'})` : `${oci} in a microVM`, path: '', version: '' };
 }
 
 export function asNativeRecord(pod: VmPodRecord, state: GuestState | undefined): PodRecord {

@@ -9,6 +9,7 @@ import { encodeFrame, encodeJson, FrameDecoder, FrameType, type Frame } from '..
 import { PROTOCOL_VERSION, type EventMessage, type HelloPayload, type Method, type Methods, type RequestMessage, type ResponseMessage, type WelcomePayload } from '../protocol/messages';
 import { StreamMux } from '../protocol/mux';
 import type { Port } from './port';
+import { OCI_NAME } from './tools';
 
 export class RequestError extends Error {
   constructor(
@@ -131,7 +132,7 @@ export class Channel {
       this.session = new Session(h.nonce, this.port);
     }
     if (typeof h.time === 'number') this.onHostTime?.(h.time);
-    const w: WelcomePayload = { version: PROTOCOL_VERSION, nonce: h.nonce, bootId: this.boot, uptimeMs: Date.now() - this.started, kernel: release() };
+    const w: WelcomePayload = { version: PROTOCOL_VERSION, nonce: h.nonce, bootId: this.boot, uptimeMs: Date.now() - this.started, kernel: release(), ociRuntime: OCI_NAME };
     this.port.send(encodeJson(FrameType.Welcome, w), false);
   }
 

@@ -13,7 +13,7 @@ import { uidPrefix } from '../../native/paths';
 import { CriLogWriter } from '../../wasm/log-writer';
 import { GUEST_INSTANCES, GUEST_OUT_SHARE, GUEST_POD_CGROUP, GUEST_POD_SHARE, GUEST_RUNC_ROOT, LOGS_DIR } from '../protocol/guest-paths';
 import type { GuestContainerPlan } from '../protocol/messages';
-import { busybox, RUNC } from './tools';
+import { busybox, OCI_NAME, OCI_PATH } from './tools';
 
 export interface InstanceExit {
   exitCode: number;
@@ -96,7 +96,7 @@ export class ContainerInstance {
     void this.rotator.start();
     const oomBefore = oomKills(this.plan.name);
     const runcLog = join(this.dir, 'runc.log');
-    const args = ['--root', GUEST_RUNC_ROOT, '--log', runcLog, '--log-format', 'json', 'run', '--bundle', this.dir, '--pid-file', join(this.dir, 'pid'), this.id];
+    const args = ['--root', GUEST_RUNC_ROOT, `--log=${runcLog}`, '--log-format=json', 'run', '--bundle', this.dir, '--pid-file', join(this.dir, 'pid'), this.id];
     let streamsOpen = 0;
     let exitStatus: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     const finish = async () => {
@@ -108,7 +108,7 @@ export class ContainerInstance {
       const created = existsSync(join(this.dir, 'pid'));
       const failure = code !== 0 ? await runcError(runcLog) : undefined;
       if (!created || (failure && code === 255)) {
-        this.settle({ exitCode: 128, reason: 'StartError', message: failure ?? `runc exited with ${code ?? signal}`, finishedAt });
+        this.settle({ exitCode: 128, reason: 'StartError', message: failure ?? `${OCI_NAME} exited with ${code ?? signal}`, finishedAt });
         return;
       }
       const exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : 15);
@@ -124,7 +124,7 @@ export class ContainerInstance {
     };
     if (terminal) {
       const native = await import('../../../../native');
-      const { child, terminal: pty } = native.spawnInPty(RUNC, args, { raw: true, size: { cols: 80, rows: 24 } });
+      const { child, terminal: pty } = native.spawnInPty(OCI_PATH, args, { raw: true, size: { cols: 80, rows: 24 } });
       this.child = child;
       streamsOpen = 1;
       pty.on('data', (b: Buffer) => log.write('stdout', b));
@@ -134,7 +134,7 @@ export class ContainerInstance {
       });
       pty.on('error', () => undefined);
     } else {
-      const child = spawn(RUNC, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(OCI_PATH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       this.child = child;
       streamsOpen = 2;
       for (const [stream, name] of [[child.stdout!, 'stdout'], [child.stderr!, 'stderr']] as const) {
@@ -147,7 +147,7 @@ export class ContainerInstance {
     }
     this.child.on('error', (err) => {
       exitStatus ??= { code: 255, signal: null };
-      void writeFile(runcLog, JSON.stringify({ level: 'error', msg: `cannot run runc: ${err.message}` }) + '\n').then(finish);
+      void writeFile(runcLog, JSON.stringify({ level: 'error', msg: `cannot run ${OCI_NAME}: ${err.message}` }) + '\n').then(finish);
     });
     this.child.on('exit', (code, signal) => {
       exitStatus = { code, signal };
@@ -170,7 +170,7 @@ export class ContainerInstance {
     if (!this.running) return;
     const all = signal === 'SIGKILL' || signal === 'KILL' || signal === '9';
     await new Promise<void>((resolve) => {
-      const c = spawn(RUNC, ['--root', GUEST_RUNC_ROOT, 'kill', ...(all ? ['--all'] : []), this.id, signal], { stdio: 'ignore' });
+      const c = spawn(OCI_PATH, ['--root', GUEST_RUNC_ROOT, 'kill', ...(all ? ['--all'] : []), this.id, signal], { stdio: 'ignore' });
       c.on('error', () => resolve());
       c.on('close', () => resolve());
     });

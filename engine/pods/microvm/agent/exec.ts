@@ -12,7 +12,7 @@ import { StartGate } from '../../native/exec-start';
 import type { ExecStartParams } from '../protocol/messages';
 import { RequestError, type Session } from './channel';
 import type { GuestPod } from './pod';
-import { runc } from './tools';
+import { oci } from './tools';
 
 interface Running {
   resize(columns: number, rows: number): void;
@@ -48,7 +48,7 @@ export async function startExec(pod: GuestPod | undefined, p: ExecStartParams, s
   const inst = pod.instance(p.container);
   if (!inst) throw new RequestError(`container "${p.container}" is not running`, 'NOT_RUNNING', { container: p.container });
   const pidFile = execPidFile('/run');
-  const [file, ...args] = runc.execArgv(inst.id, p.command, { tty: p.tty, pidFile });
+  const [file, ...args] = oci.execArgv(inst.id, p.command, { tty: p.tty, pidFile });
   const stdin = p.stdin ? session.mux.incoming(p.stream) : undefined;
   const stdout = session.mux.outgoing(p.stream + 1);
   const stderr = p.tty ? undefined : session.mux.outgoing(p.stream + 2);

@@ -6,7 +6,7 @@ import { execToCompletion } from '../../native/exec-command';
 import { resolvePort, type Handler } from '../../native/handlers';
 import { NetnsAgent, type CheckResult } from '../../native/netns-agent';
 import type { PodContainer } from '../../native/pod-spec';
-import { runc } from './tools';
+import { oci } from './tools';
 
 const checks = new NetnsAgent(undefined);
 
@@ -18,7 +18,7 @@ export async function runGuestHandler(id: string, container: PodContainer, h: Ha
   if (h.exec) {
     const command = h.exec.command ?? [];
     if (command.length === 0) return { ok: false, message: 'exec handler has no command' };
-    const r = await execToCompletion(runc, id, command, { timeoutMs, scratchDir: '/run' });
+    const r = await execToCompletion(oci, id, command, { timeoutMs, scratchDir: '/run' });
     if (r.timedOut) return { ok: false, message: `command timed out after ${timeoutMs} ms` };
     const output = r.output.trim();
     return { ok: r.exitCode === 0, message: r.exitCode === 0 ? r.output : `command exited with ${r.exitCode}${output ? `: ${output}` : ''}` };

@@ -3,17 +3,19 @@
 // pod's state in the guest: a host that goes away (daemon restart) and comes back finds the pod as it is now,
 // in status.json and through pod.state. If the agent itself ends, init powers the VM off.
 import { writeFileSync } from 'node:fs';
+import { uptime } from 'node:os';
 import { Channel, RequestError } from './channel';
 import { killExec, resizeExec, startExec } from './exec';
 import { closeChecks } from './handlers';
 import { GuestPod } from './pod';
 import { findAgentPort, Port } from './port';
 import { configureNetwork, mountShares, setHostname, setUpCgroups } from './setup';
-import { busybox } from './tools';
+import { busybox, OCI_NAME } from './tools';
 import type { GuestPodPlan } from '../protocol/messages';
 
+/** To the guest's console (the host keeps it as console.log), with the guest's uptime for timing. */
 function log(message: string): void {
-  process.stderr.write(`podsmith-agent: ${message}\n`);
+  process.stderr.write(`podsmith-agent [${uptime().toFixed(2)}]: ${message}\n`);
 }
 
 function setClock(epochMs: number): void {
@@ -44,9 +46,11 @@ async function main(): Promise<void> {
     } catch (err) {
       throw new RequestError(`the guest could not be set up for the pod: ${(err as Error).message}`, 'START_FAILED');
     }
+    log(`pod ${plan.name}: shares, cgroups and network set up`);
     const p = (pod = new GuestPod(plan, (e) => channel.event(e)));
     if (ips.length) p.state.podIPs = ips;
     await p.run();
+    log(`pod ${plan.name}: ${p.state.phase}`);
     return { state: p.state };
   });
   channel.handle('pod.stop', async ({ gracePeriodSeconds }) => {
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
     return {};
   });
   channel.start();
-  log('ready');
+  log(`ready (containers run with ${OCI_NAME})`);
 }
 
 process.on('uncaughtException', (err) => {

@@ -1,12 +1,21 @@
-// The guest's programs: runc from the tools image, busybox from the initramfs (its applets as argv[0]).
+// The guest's programs: the OCI runtime from the tools image (crun where the host has it: a small C program
+// starts far faster than runc's Go runtime under TCG, and the guest's pure cgroup v2 suits it; else runc),
+// and busybox from the initramfs (its applets as argv[0]).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { OciRuntime } from '../../../runtime/oci-runtime';
 import { GUEST_RUNC_ROOT } from '../protocol/guest-paths';
 
-export const RUNC = '/usr/sbin/runc';
 export const BUSYBOX = '/bin/busybox';
 
-export const runc = new OciRuntime({ name: 'runc', path: RUNC, version: '' }, GUEST_RUNC_ROOT);
+const CRUN = '/usr/bin/crun';
+const RUNC = '/usr/sbin/runc';
+
+/** The runtime binary the agent runs containers with (PODSMITH_GUEST_OCI=runc picks runc when both are there). */
+export const OCI_PATH = process.env.PODSMITH_GUEST_OCI !== 'runc' && existsSync(CRUN) ? CRUN : RUNC;
+export const OCI_NAME = OCI_PATH === CRUN ? 'crun' : 'runc';
+
+export const oci = new OciRuntime({ name: OCI_NAME, path: OCI_PATH, version: '' }, GUEST_RUNC_ROOT);
 
 /** Runs a busybox applet; rejects with its output when it fails. */
 export function busybox(args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {

@@ -29,6 +29,8 @@ export interface WelcomePayload {
   /** The agent's uptime and the guest kernel (`uname -r`). */
   uptimeMs: number;
   kernel: string;
+  /** The OCI runtime the agent runs containers with (crun or runc). */
+  ociRuntime: string;
 }
 
 /** One container as the agent runs it: its OCI bundle and rootfs on the pod share, and its part in the pod. */

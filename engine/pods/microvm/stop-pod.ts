@@ -2,6 +2,7 @@
 // the deadline; apps first, then sidecars in reverse, then init containers), records their exits, and the VM
 // is powered off; a VM that does not go within a margin is killed. A guest that no longer answers is killed
 // at once. The pod stays (status, logs) until it is deleted.
+import { rename, writeFile } from 'node:fs/promises';
 import { isAlive, signalProcess, waitGone } from '../../runtime/processes';
 import { failpoint } from '../native/failpoint';
 import { MAX_GRACE_SECONDS } from '../native/spec-of';
@@ -9,9 +10,8 @@ import { PodError, type PodStatus, type StopPodRequest } from '../types';
 import type { VmContext } from './context';
 import { findVmPod } from './names';
 import { readVmPod, type VmPodRecord } from './records';
-import { effectiveLifecycle, markVmDead, toVmPodStatus } from './status';
-import { writeFile, rename } from 'node:fs/promises';
 import { VmPodPaths } from './paths';
+import { effectiveLifecycle, markVmDead, toVmPodStatus } from './status';
 
 /** How long past the grace period the agent may take to record the end and the VM to power off. */
 const EXIT_MARGIN_MS = 20_000;

@@ -55,13 +55,12 @@ export class ContainerInstance {
   startedAt: string | undefined;
   private child: ChildProcess | undefined;
   private settle!: (e: InstanceExit) => void;
-  private log: CriLogWriter | undefined;
   private rotator: LogRotator | undefined;
 
   constructor(
     readonly plan: GuestContainerPlan,
     readonly restartCount: number,
-    private readonly podUid: string,
+    podUid: string,
     private readonly rotation: RotationPolicy = DEFAULT_ROTATION,
   ) {
     this.id = `${uidPrefix(podUid)}-${plan.name}-${restartCount}`;
@@ -91,7 +90,7 @@ export class ContainerInstance {
   /** Starts `runc run`; resolves once runc has created the container (its pid file exists) or has ended. */
   async start(terminal: boolean): Promise<void> {
     const logPath = instanceLogPath(join(GUEST_OUT_SHARE, LOGS_DIR, this.plan.name), this.restartCount);
-    const log = (this.log = new CriLogWriter(logPath));
+    const log = new CriLogWriter(logPath);
     this.rotator = new LogRotator(logPath, () => (log.open ? { request: () => log.reopen(), close: () => undefined } : undefined), this.rotation);
     void this.rotator.start();
     const oomBefore = oomKills(this.plan.name);

@@ -7,7 +7,7 @@
 // two builds from the same files are the same bytes.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describeFailure, findExecutable, runTool } from '../../../network/run-tool';
 import { guestCacheDir, publish, tempBeside } from './cache';
@@ -99,7 +99,7 @@ async function fileHash(path: string, memoFile: string): Promise<string> {
   const temp = tempBeside(memoFile);
   await mkdir(dirname(memoFile), { recursive: true });
   await writeFile(temp, JSON.stringify(memo));
-  await import('node:fs/promises').then((fs) => fs.rename(temp, memoFile));
+  await rename(temp, memoFile);
   return digest;
 }
 

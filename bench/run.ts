@@ -11,8 +11,9 @@
 // (i) rootless: the same pod rootless (the test user's daemon and CLI) vs root's daemon vs rootless podman (bench/rootless.ts).
 // (j) editor-logs: the last lines of a 1 GiB container log in an editor tab vs the CLI and `tail -n`, and the
 //     extension host's memory while following (bench/editor-logs.ts, in code-server's extension host).
-// `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs` runs one part; each part rewrites only
-// its own keys of latest.json.
+// (k) microvm: a 2-container microVM pod vs its floor (QEMU to /init answering) and a native pod (bench/microvm.ts).
+// `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm` runs one part; each part
+// rewrites only its own keys of latest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -30,6 +31,8 @@ import { runSchemaBench } from './schema';
 import { runPortForwardBench, whyNoPortForwardBench } from './port-forward';
 import { runRootlessBench } from './rootless';
 import { runEditorLogsBench } from './editor-logs';
+import { runMicrovmBench } from './microvm';
+import { whyNoMicrovm } from '../test/microvm/support';
 import { whyNoNativePods } from '../test/pods/fixtures';
 
 const ROOT = resolve(__dirname, '..');
@@ -229,12 +232,12 @@ async function main(): Promise<void> {
   log(`wrote ${join('bench', 'results', 'latest.json')}`);
 }
 
-// --- parts: `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs`; each part's numbers live
+// --- parts: `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm`; each part's numbers live
 // under its own key of latest.json ---
-const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward', 'rootless', 'editor-logs'] as const;
+const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward', 'rootless', 'editor-logs', 'microvm'] as const;
 type Part = (typeof PARTS)[number];
 /** The keys of latest.json that parts other than `manifest` own. */
-const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward', 'rootless', 'editor-logs'] as const;
+const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward', 'rootless', 'editor-logs', 'microvm'] as const;
 
 function onlyPart(argv: string[]): Part | undefined {
   const i = argv.indexOf('--only');
@@ -309,6 +312,13 @@ async function editorLogsPart(): Promise<void> {
   savePart('editor-logs', await runEditorLogsBench());
 }
 
+/** (k) a 2-container microVM pod vs its floor and a native pod; exec round trip; memory per VM. */
+async function microvmPart(): Promise<void> {
+  const skip = whyNoMicrovm();
+  if (skip) return log(`microvm bench skipped: ${skip}`);
+  savePart('microvm', await runMicrovmBench());
+}
+
 async function selected(): Promise<void> {
   const only = onlyPart(process.argv.slice(2));
   if (!only || only === 'manifest') await main();
@@ -319,6 +329,7 @@ async function selected(): Promise<void> {
   if (!only || only === 'port-forward') await portForwardPart();
   if (!only || only === 'rootless') await rootlessPart();
   if (!only || only === 'editor-logs') await editorLogsPart();
+  if (!only || only === 'microvm') await microvmPart();
 }
 // --- end parts ---
 

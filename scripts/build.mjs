@@ -30,6 +30,8 @@ const rest =
         build({ ...common, entryPoints: ['server/main.ts'], outfile: out('server.js') }),
         // A pod-wasm pod's supervisor process: small, so a wasm pod starts without loading the whole CLI.
         build({ ...common, entryPoints: ['engine/pods/wasm/supervisor-main.ts'], outfile: out('wasm-supervisor.js'), external: ['koffi'] }),
+        // The microVM guest agent: runs on the guest's Node (koffi comes from the guest's tools image).
+        build({ ...common, entryPoints: ['engine/pods/microvm/agent/main.ts'], outfile: out('microvm-agent.js'), external: ['koffi'], sourcemap: false }),
       ];
 await Promise.all([...cli, ...rest]);
 

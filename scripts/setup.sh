@@ -43,6 +43,8 @@ TEST_PACKAGES=(
   file              # tells a static busybox from a dynamic one (the bundle tests run it under runc)
   chromium          # headless browser for the extension's UI tests
   podman            # the peer `npm run bench` measures pods against (rootful and rootless)
+  qemu-system-x86   # microVM pods (pod-microvm-containers): QEMU's microvm machine
+  squashfs-tools    # mksquashfs packs the microVM guest's read-only tools image
 )
 
 # The user the rootless tests and the rootless demo run as (scripts/run-tests-rootless.mjs, demo.sh --user).

@@ -37,6 +37,7 @@ Pods:
   daemon [status|stop]  the engine daemon (started on demand)
   doctor                check that runtimes, conmon, cgroups, KVM, passt... work here
   unshare [CMD...]      run a command in your user namespace, where rootless pods run
+  microvm fetch-kernel  download the microVM guest kernel into the cache (also: microvm image)
 
   version               print the version
 
@@ -71,6 +72,7 @@ const COMMANDS: Record<string, Command> = {
   'port-forward': async (argv, io) => (await import('./commands/port-forward')).portForwardPodCommand(argv, io),
   daemon: async (argv, io) => (await import('./commands/daemon')).daemonCommand(argv, io),
   unshare: async (argv, io) => (await import('./commands/unshare')).unshareCommand(argv, io),
+  microvm: async (argv, io) => (await import('./commands/microvm')).microvmCommand(argv, io),
   // Internal: the per-pod supervisor process of pod-wasm (started by the daemon, not by people).
   '__wasm-supervisor': async (argv) => (await import('../pods/wasm/supervisor-main')).runWasmSupervisor(argv),
 };

@@ -3,6 +3,7 @@
 import { cgroupsCheck } from './cgroups';
 import { rootlessChecks } from './rootless-checks';
 import { homeCheck } from './home-check';
+import { microvmGuestCheck } from './microvm-check';
 import { pastaCheck } from './network-checks';
 import { ociRuntimeChecks } from './oci-runtimes';
 import { TOOLS, toolCheck } from './tool-checks';
@@ -26,6 +27,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
     pastaCheck(),
     kvmCheck(),
     vsockCheck(),
+    microvmGuestCheck(),
     homeCheck(opts.env),
     wasmCheck(),
     wasmSandboxCheck(),

@@ -48,6 +48,7 @@ export const TOOLS: ToolSpec[] = [
   { name: 'ip', binary: 'ip', apt: 'iproute2', group: 'network', required: true, purpose: "it brings up each pod's loopback", versionArgs: ['-V'], alternatives: ['busybox'] },
   { name: 'busybox', binary: 'busybox', apt: 'busybox-static', group: 'containers', required: false, purpose: 'the built-in default image and the runtime self-test are built from it', versionArgs: ['--help'] },
   { name: 'qemu', binary: 'qemu-system-x86_64', apt: 'qemu-system-x86', group: 'microvm', required: false, purpose: 'the microVM runtime class runs pods in QEMU' },
+  { name: 'mksquashfs', binary: 'mksquashfs', apt: 'squashfs-tools', group: 'microvm', required: false, purpose: "it packs the microVM guest's read-only tools image", versionArgs: ['-version'] },
   { name: 'skopeo', binary: 'skopeo', apt: 'skopeo', group: 'dev', required: false, purpose: 'development only: tests push images to a local registry with it' },
   { name: 'docker-registry', binary: 'docker-registry', apt: 'docker-registry', group: 'dev', required: false, purpose: 'development only: tests run a registry on loopback' },
 ];

@@ -3,6 +3,7 @@
 // the doctor says so.
 import { probeKvm } from '../../native/kvm';
 import { vsockAvailable } from '../../native/vsock';
+import { TCG_NOTE } from '../pods/microvm/tcg-note';
 import { timed, type CheckResult } from './types';
 
 export function kvmCheck(): Promise<CheckResult> {
@@ -15,7 +16,7 @@ export function kvmCheck(): Promise<CheckResult> {
     else if (p.pvm) fix = 'run on a host with hardware virtualization (vmx/svm, nested for a VM) for accelerated microVMs';
     else fix = 'check that this user may open /dev/kvm read-write (group kvm) and that vmx/svm is enabled';
     const why = p.detail.replace(/;?\s*use TCG\s*$/, ''); // said below, with what it means
-    return { ok: false, detail: `${why}; microVMs fall back to TCG (software emulation, not hardware-accelerated)`, fix, facts };
+    return { ok: false, detail: `${why}; microVMs fall back to TCG (${TCG_NOTE})`, fix, facts };
   });
 }
 

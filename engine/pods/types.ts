@@ -52,6 +52,8 @@ export interface PodStatus {
   runtimeClassName: string;
   /** Which OCI runtime runs the containers (runc, crun, youki). */
   ociRuntime?: string;
+  /** What isolates the pod beyond namespaces, when something does (a microVM: QEMU, KVM or TCG, size). */
+  isolation?: string;
   phase: PodPhase;
   reason?: string;
   message?: string;

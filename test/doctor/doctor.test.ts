@@ -41,7 +41,7 @@ function livePastaPids(): number[] {
     .map(Number);
 }
 
-const ALL = ['oci-runtime', 'crun', 'runc', 'youki', 'cgroups', 'conmon', 'catatonit', 'busybox', 'pasta', 'nsenter', 'ip', 'podsmith-home', 'wasi', 'wasm-sandbox', 'kvm', 'vsock', 'qemu', 'skopeo', 'docker-registry'];
+const ALL = ['oci-runtime', 'crun', 'runc', 'youki', 'cgroups', 'conmon', 'catatonit', 'busybox', 'pasta', 'nsenter', 'ip', 'podsmith-home', 'wasi', 'wasm-sandbox', 'kvm', 'vsock', 'microvm-guest', 'qemu', 'mksquashfs', 'skopeo', 'docker-registry'];
 
 describe('podsmith doctor on this machine', () => {
   let home: string;

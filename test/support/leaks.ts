@@ -10,6 +10,8 @@
 //   - wasm pod sandboxes (engine/pods/wasm/sandbox.ts): their directories, runc containers, cgroups and the
 //     processes in them; the idle spare of a runtime still running is part of that runtime, not a leak
 //   - network check helpers (nsenter'd Node agents) started by this process, and /run/netns entries
+//   - microVM pods: QEMU and passt processes for this home (their sockets and files are on their command
+//     lines), and unix sockets bound below the home
 //
 //   const leaks = new LeakTracker(home); leaks.track(runtime);
 //   ...
@@ -102,6 +104,8 @@ export class LeakTracker {
       const text = argv.join(' ');
       if (argv[0]?.endsWith('conmon') && text.includes(home)) leaks.push(`conmon process ${pid}: ${text.slice(0, 200)}`);
       if (/pasta/.test(argv[0] ?? '') && text.includes(home)) leaks.push(`pasta process ${pid}: ${text.slice(0, 200)}`);
+      if (/qemu-system/.test(argv[0] ?? '') && text.includes(home)) leaks.push(`QEMU process ${pid}: ${text.slice(0, 200)}`);
+      if (/(^|\/)passt(\.avx2)?$/.test(argv[0] ?? '') && text.includes(home)) leaks.push(`passt process ${pid}: ${text.slice(0, 200)}`);
       if (text.includes(AGENT_MARKER) && ppid(pid) === process.pid) leaks.push(`network check helper ${pid}`);
       // A container's process has its root in the home (its rootfs): found whether or not pods get cgroups
       // (a rootless engine without a delegated cgroup has none to look in).
@@ -118,6 +122,12 @@ export class LeakTracker {
       }
     }
 
+    // Bound unix sockets in pod directories (QEMU's control socket, passt's), open or not. (The daemon's own
+    // socket, in run/, is not a pod's.)
+    for (const line of read('/proc/net/unix').split('\n').slice(1)) {
+      const path = line.trim().split(/\s+/)[7];
+      if (path && POD_ROOT_DIRS.some((root) => path.startsWith(join(home, root) + '/'))) leaks.push(`unix socket ${path}`);
+    }
     leaks.push(...homeLeaks(home));
     for (const ns of readdirSafe('/run/netns')) for (const uid of this.uids) if (ns.includes(uid) || ns.includes(uid.replace(/-/g, '').slice(0, 12))) leaks.push(`network namespace /run/netns/${ns}`);
     return leaks;

@@ -30,6 +30,7 @@ export function describePod(p: PodStatus, events: PodEvent[], now: number): stri
   l.field(0, 'UID', p.uid);
   l.field(0, 'Runtime Class', p.runtimeClassName || '<none>');
   l.field(0, 'OCI Runtime', p.ociRuntime ?? '<none>');
+  if (p.isolation) l.field(0, 'Isolation', p.isolation);
   l.field(0, 'Hostname', p.hostname);
   l.field(0, 'Start Time', when(p.startTime) ?? '<none>');
   // As kubectl, Terminating and the grace period while a stop or delete is under way; plus when SIGKILL is due.

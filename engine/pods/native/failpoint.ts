@@ -7,6 +7,10 @@ export type FailpointName =
   | 'run_pod:pause-started'
   | 'run_pod:app-launched'
   | 'run_pod:before-running'
+  // microVM pods (engine/pods/microvm/run-pod.ts)
+  | 'run_pod:prepared'
+  | 'run_pod:vm-started'
+  | 'run_pod:agent-connected'
   | 'stop_pod:stopping'
   | 'stop_pod:apps-stopped'
   | 'delete_pod:deleting';

@@ -19,7 +19,7 @@ import { mountSubPaths } from './subpath-mounts';
 import type { ContainerRecord, PodRecord } from './state';
 
 /** Reads a file of the image rootfs without following a symlink out of it (an image cannot make us read host files). */
-async function rootfsFile(rootfs: string, rel: string): Promise<string | undefined> {
+export async function rootfsFile(rootfs: string, rel: string): Promise<string | undefined> {
   let path = rootfs;
   for (const part of rel.split('/')) {
     path = join(path, part);

@@ -65,8 +65,8 @@ export class PodPaths {
   }
 }
 
-/** Folders under PODSMITH_HOME holding the pods of each runtime (pod-containers, pod-wasm); names are unique across them (pod-names.ts). */
-export const POD_ROOT_DIRS = ['pods', 'wasm-pods'] as const;
+/** Folders under PODSMITH_HOME holding the pods of each runtime (pod-containers, pod-wasm, pod-microvm-containers); names are unique across them. */
+export const POD_ROOT_DIRS = ['pods', 'wasm-pods', 'microvm-pods'] as const;
 
 export function podsDir(home: string): string {
   return join(home, 'pods');

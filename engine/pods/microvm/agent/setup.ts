@@ -1,0 +1,49 @@
+// What the guest needs before its pod runs: the pod's 9p shares (read-only inputs, read-write out share),
+// tmpfs for memory-backed emptyDirs, the cgroup the containers live under, the hostname (the VM's UTS
+// namespace is the pod's) and eth0 from passt's DHCP server.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { GUEST_OUT_SHARE, GUEST_POD_CGROUP, GUEST_POD_SHARE, GUEST_RUNC_ROOT, guestMemoryVolume } from '../protocol/guest-paths';
+import type { GuestPodPlan } from '../protocol/messages';
+import { busybox } from './tools';
+
+/** 9p with a large msize: small messages make 9p slow (Kata measured msize=512000 beating virtio-fs defaults). */
+const NINEP = 'trans=virtio,version=9p2000.L,msize=512000';
+
+export async function mountShares(plan: GuestPodPlan): Promise<void> {
+  await mkdir(GUEST_POD_SHARE, { recursive: true });
+  await mkdir(GUEST_OUT_SHARE, { recursive: true });
+  await busybox(['mount', '-t', '9p', '-o', `${NINEP},ro,cache=loose`, plan.shares.pod, GUEST_POD_SHARE]);
+  // No caching on the out share: the host reads status and logs while the guest writes them.
+  await busybox(['mount', '-t', '9p', '-o', `${NINEP},rw,cache=none`, plan.shares.out, GUEST_OUT_SHARE]);
+  for (const v of plan.memoryVolumes) {
+    const dir = guestMemoryVolume(v.name);
+    await mkdir(dir, { recursive: true });
+    await busybox(['mount', '-t', 'tmpfs', '-o', `size=${Math.max(4096, v.bytes)},mode=0777`, 'tmpfs', dir]);
+  }
+  await mkdir(GUEST_RUNC_ROOT, { recursive: true, mode: 0o700 });
+}
+
+export function setUpCgroups(): void {
+  const root = '/sys/fs/cgroup';
+  const wanted = ['cpu', 'memory', 'pids', 'io'];
+  const available = readFileSync(`${root}/cgroup.controllers`, 'utf8').trim().split(/\s+/);
+  const enable = wanted.filter((c) => available.includes(c)).map((c) => `+${c}`).join(' ');
+  writeFileSync(`${root}/cgroup.subtree_control`, enable);
+  const pod = `${root}/${GUEST_POD_CGROUP}`;
+  if (!existsSync(pod)) mkdirSync(pod);
+  writeFileSync(`${pod}/cgroup.subtree_control`, enable);
+}
+
+export async function setHostname(name: string): Promise<void> {
+  await busybox(['hostname', name]);
+}
+
+/** eth0 from passt's DHCP (a lease in about a millisecond); the addresses it got. */
+export async function configureNetwork(plan: GuestPodPlan): Promise<string[]> {
+  if (plan.network === 'none') return [];
+  await busybox(['ip', 'link', 'set', 'eth0', 'up']);
+  await busybox(['udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '5', '-T', '1', '-s', '/etc/udhcpc.script'], { timeoutMs: 20_000 });
+  const ip = readFileSync('/run/ip.dhcp', 'utf8').trim();
+  return ip ? [ip] : [];
+}

@@ -1,0 +1,150 @@
+// Every message between the host and the guest agent, declared once: both ends import these types (the agent
+// is bundled from the same sources). Requests go host → guest on stream 0 and get one Response each; events
+// go guest → host. Exec streams use three stream ids from the one the host picks (a multiple of 4): +0 stdin
+// (host → guest), +1 stdout, +2 stderr (guest → host).
+//
+// What the guest says is not trusted by the host: a guest is a VM whose kernel a container may own. The host
+// checks every field it uses (state.ts checks the status file; the channel checks responses and events).
+import type { RotationPolicy } from '../../../logs/rotate';
+import type { PodObject } from '../../native/pod-spec';
+import type { ContainerKind } from '../../native/state';
+import type { BackoffState } from '../../native/backoff';
+import type { ContainerState } from '../../types';
+
+export const PROTOCOL_VERSION = 1;
+
+export interface HelloPayload {
+  version: number;
+  /** Random, per host session: the Welcome that echoes it starts the session. */
+  nonce: string;
+  /** The host's clock (ms since the epoch): the guest sets its own when it is off by more than a second. */
+  time: number;
+}
+
+export interface WelcomePayload {
+  version: number;
+  nonce: string;
+  /** The guest's boot id: a changed one means the VM was replaced. */
+  bootId: string;
+  /** The agent's uptime and the guest kernel (`uname -r`). */
+  uptimeMs: number;
+  kernel: string;
+  /** The OCI runtime the agent runs containers with (crun or runc). */
+  ociRuntime: string;
+}
+
+/** One container as the agent runs it: its OCI bundle and rootfs on the pod share, and its part in the pod. */
+export interface GuestContainerPlan {
+  name: string;
+  kind: ContainerKind;
+  /** Directory of the container's config.json on the pod share (relative). */
+  bundle: string;
+  /** The image's root filesystem on the pod share (relative): the read-only lower layer of its overlay. */
+  rootfs: string;
+  stopSignal: string;
+  /** Memory limit in bytes (for telling an OOM kill); the config's cgroup enforces it. */
+  memoryBytes?: number;
+}
+
+export interface GuestPodPlan {
+  uid: string;
+  name: string;
+  namespace: string;
+  hostname: string;
+  /** The admitted pod: restart policy, grace period, probes and hooks are read from it. */
+  pod: PodObject;
+  containers: GuestContainerPlan[];
+  /** `dhcp`: eth0 is configured from passt's DHCP server; `none`: loopback only. */
+  network: 'dhcp' | 'none';
+  /** 9p mount tags: the pod's read-only inputs, and the read-write share for logs, state and disk emptyDirs. */
+  shares: { pod: string; out: string };
+  /** emptyDir volumes with medium Memory: a tmpfs of this size each, mounted at the path their bundles name. */
+  memoryVolumes: { name: string; bytes: number }[];
+  logRotation?: RotationPolicy;
+}
+
+export type GuestPhase = 'starting' | 'initializing' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export interface GuestContainerStatus {
+  name: string;
+  kind: ContainerKind;
+  restartCount: number;
+  /** Id of the live instance. */
+  instance?: string;
+  lastId?: string;
+  state: ContainerState;
+  lastState: ContainerState;
+  ready: boolean;
+  started: boolean;
+  backoff?: { seconds: number; until: string };
+  backoffState?: BackoffState;
+}
+
+export interface GuestFailure {
+  code: 'START_FAILED' | 'INIT_FAILED';
+  message: string;
+  container?: string;
+  reason?: string;
+  exitCode?: number;
+  lastLines?: string[];
+}
+
+/** The agent's view of the pod, written to `status.json` on the out share after every change. */
+export interface GuestState {
+  version: 1;
+  uid: string;
+  /** Increases with every write. */
+  seq: number;
+  phase: GuestPhase;
+  failure?: GuestFailure;
+  reason?: string;
+  message?: string;
+  startTime?: string;
+  podIPs?: string[];
+  containers: GuestContainerStatus[];
+  updatedAt: string;
+}
+
+export interface ExecStartParams {
+  stream: number;
+  container: string;
+  command: string[];
+  tty: boolean;
+  stdin: boolean;
+  columns?: number;
+  rows?: number;
+}
+
+/** Request methods: params and result of each. */
+export interface Methods {
+  'pod.start': { params: { plan: GuestPodPlan }; result: { state: GuestState } };
+  'pod.stop': { params: { gracePeriodSeconds: number }; result: { state: GuestState } };
+  'pod.state': { params: Record<string, never>; result: { state: GuestState } };
+  'exec.start': { params: ExecStartParams; result: Record<string, never> };
+  'exec.resize': { params: { stream: number; columns: number; rows: number }; result: Record<string, never> };
+  'exec.kill': { params: { stream: number }; result: Record<string, never> };
+  /** After a restore from a template: the wall clock and fresh entropy (never shared between clones). */
+  'guest.clock': { params: { epochMs: number }; result: Record<string, never> };
+  'guest.seed': { params: { base64: string }; result: Record<string, never> };
+  /** Flush the shares and power the VM off (after pod.stop). */
+  'guest.poweroff': { params: Record<string, never>; result: Record<string, never> };
+}
+
+export type Method = keyof Methods;
+
+export interface RequestMessage<M extends Method = Method> {
+  id: number;
+  method: M;
+  params: Methods[M]['params'];
+}
+
+export interface ResponseMessage {
+  id: number;
+  result?: unknown;
+  error?: { message: string; code?: string; container?: string; failure?: GuestFailure };
+}
+
+export type EventMessage =
+  | { event: 'exec.exit'; stream: number; exitCode: number }
+  | { event: 'state'; seq: number; phase: GuestPhase }
+  | { event: 'occurrence'; container?: string; severity: 'Normal' | 'Warning'; reason: string; message: string };

@@ -260,8 +260,11 @@ export function defineLogsTests(): void {
         const now = vscode.window.activeTextEditor!;
         assert.match(now.document.uri.query, /gen=\d+/);
         assert.equal(now.document.languageId, 'podsmith-log');
-        const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === 'podsmith-log');
-        assert.equal(tabs.length, 1, 'the old document\'s tab is closed');
+        // The fresh document is shown first, then the old tab is closed: wait for the close.
+        const logTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === 'podsmith-log');
+        await until('the old document\'s tab to close', () => logTabs().length === 1, 10_000).catch((err: Error) => {
+          throw new Error(`${err.message}; log tabs: ${logTabs().map((t) => (t.input as vscode.TabInputText).uri.toString()).join(' ')}`);
+        });
         await until('the new document to follow to its end', () => lastVisibleLine(now) >= now.document.lineCount - 1).catch((err: Error) => {
           throw new Error(`${err.message}; visible ${JSON.stringify(now.visibleRanges)} of ${now.document.lineCount} lines, active: ${vscode.window.activeTextEditor === now}, visible editors: ${vscode.window.visibleTextEditors.map((e) => e.document.uri.toString()).join(' ')}`);
         });

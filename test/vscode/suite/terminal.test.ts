@@ -144,7 +144,7 @@ export function defineTerminalTests(): void {
       await until('the panel to lay the terminal out', () => handle.dimensions !== undefined);
       const first = handle.dimensions!;
       handle.terminal.sendText('stty size');
-      await screen.waitFor(new RegExp(`\\r\\n${first.rows} ${first.columns}\\r\\n`), `stty size = ${first.rows} ${first.columns}`);
+      await screen.waitFor(sttySize(first), `stty size = ${first.rows} ${first.columns}`);
 
       // Maximizing the panel gives the terminal more rows.
       const resized = new Promise<vscode.TerminalDimensions>((resolve) => {
@@ -158,7 +158,7 @@ export function defineTerminalTests(): void {
       try {
         const next = await resized;
         handle.terminal.sendText('stty size');
-        await screen.waitFor(new RegExp(`\\r\\n${next.rows} ${next.columns}\\r\\n`), `stty size = ${next.rows} ${next.columns} after the resize`);
+        await screen.waitFor(sttySize(next), `stty size = ${next.rows} ${next.columns} after the resize`);
       } finally {
         await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
       }
@@ -220,4 +220,13 @@ export function defineTerminalTests(): void {
       }
     });
   });
+}
+
+/**
+ * The line `stty size` prints. busybox's sh asks the terminal for the cursor position (ESC[6n) when it prompts;
+ * when the command is typed before the terminal's answer arrives, the tty echoes the answer (^[[7;5R) in front
+ * of the output.
+ */
+function sttySize(d: vscode.TerminalDimensions): RegExp {
+  return new RegExp(`\\r\\n(?:\\^\\[\\[\\d+;\\d+R)?${d.rows} ${d.columns}\\r\\n`);
 }

@@ -23,6 +23,8 @@ APT_PACKAGES=(
   lld               # wasm-ld, clang's linker for wasm32
   wasi-libc         # the C library of WASI programs
   libclang-rt-14-dev-wasm32  # compiler builtins for wasm32
+  openssh-server    # real sshd "remote hosts" on 127.0.1.N for the remote tests (openssh-client: ssh-agent, ssh-keygen)
+  openssh-client
 )
 
 missing=()

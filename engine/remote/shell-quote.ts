@@ -4,11 +4,11 @@
 //
 // Each word is wrapped in single quotes. A single quote or a backslash is written outside the quotes, escaped
 // with a backslash (`'it'\''s'`): that reads the same in sh, dash, bash, zsh, ksh, fish (where `\\` inside
-// single quotes would be an escape) and csh/tcsh. Control characters (newline above all, which csh cannot
+// single quotes would be an escape) and csh/tcsh. Control characters other than tab (newline above all, which csh cannot
 // quote and which no path Podsmith sends contains) are refused rather than quoted.
 
 export function quoteArg(word: string): string {
-  if (/[\0-\x1f\x7f]/.test(word)) throw new Error(`refusing to pass a control character to the remote shell in ${JSON.stringify(word)}`);
+  if (/[\0-\x08\x0a-\x1f\x7f]/.test(word)) throw new Error(`refusing to pass a control character to the remote shell in ${JSON.stringify(word)}`);
   if (word === '') return "''";
   let out = '';
   let run = '';

@@ -94,7 +94,8 @@ export function makeAuthHandler(ctx: AuthContext): { handler: AuthHandlerMiddlew
   }
 
   async function* attempts(): AsyncGenerator<{ method: AnyAuthMethod; label: string; needs: string }> {
-    const keyFiles = (cfg.identityFilesSet ? cfg.identityFiles : DEFAULT_KEYS.map((k) => join(ctx.home, '.ssh', k))).filter((f) => existsSync(f));
+    const candidates = cfg.identityFilesSet ? cfg.identityFiles : DEFAULT_KEYS.map((k) => join(ctx.home, '.ssh', k));
+    const keyFiles = candidates.filter((f) => existsSync(f));
     // 1. The agent.
     let offeredByAgent: string[] = [];
     const socket = cfg.identityAgent ?? ctx.env.SSH_AUTH_SOCK;
@@ -103,7 +104,8 @@ export function makeAuthHandler(ctx: AuthContext): { handler: AuthHandlerMiddlew
       else {
         const agent = new OpenSSHAgent(socket);
         const held = await agentKeys(agent);
-        const allowed = new Set(keyFiles.map(publicBlob).filter((b): b is string => !!b));
+        // A .pub file alone is enough to pick the agent's key, as with OpenSSH.
+        const allowed = new Set(candidates.map(publicBlob).filter((b): b is string => !!b));
         const offered = cfg.identitiesOnly ? held.filter((k) => allowed.has(k)) : held;
         if (offered.length === 0) tried.push(held.length ? `agent: none of its ${held.length} keys is an IdentityFile (IdentitiesOnly)` : 'agent: holds no keys');
         else {

@@ -121,6 +121,7 @@ export function matchPatternList(text: string, patterns: string[]): boolean {
 
 export class SshConfig {
   private readonly entries: Entry[] = [];
+  private readonly hostLines: string[][] = [];
   readonly warnings: string[] = [];
   readonly home: string;
   readonly localUser: string;
@@ -128,7 +129,7 @@ export class SshConfig {
 
   constructor(opts: SshConfigOptions = {}) {
     this.env = opts.env ?? process.env;
-    this.home = opts.home ?? homedir();
+    this.home = opts.home ?? (opts.env?.HOME || homedir());
     this.localUser = opts.localUser ?? userInfo().username;
     const file = opts.file ?? join(this.home, '.ssh', 'config');
     this.load(file, [], 0, true);
@@ -137,10 +138,7 @@ export class SshConfig {
   /** The concrete names of `Host` lines (no wildcards, no negations): what a picker offers. */
   hostAliases(): string[] {
     const out = new Set<string>();
-    for (const e of this.entries) {
-      const b = e.block[e.block.length - 1];
-      if (b?.kind === 'host') for (const p of b.patterns) if (!/[*?!]/.test(p)) out.add(p);
-    }
+    for (const patterns of this.hostLines) for (const p of patterns) if (!/[*?!]/.test(p)) out.add(p);
     return [...out];
   }
 
@@ -172,6 +170,7 @@ export class SshConfig {
       if (words.length === 0) continue;
       const line: Line = { file, line: i + 1, key: words[0].toLowerCase(), args: words.slice(1) };
       if (line.key === 'host') {
+        this.hostLines.push(line.args);
         current = [...block, { kind: 'host', patterns: line.args }];
         continue;
       }

@@ -332,3 +332,30 @@ export class TestClient {
 export async function startHosts(n: number, first: number, keys: string[], opts: Partial<SshdOptions> = {}): Promise<TestSshd[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => new TestSshd({ index: first + i, authorizedKeys: keys, ...opts }).start()));
 }
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (dist/podsmith.js, as users run it) on the test client. */
+export function cli(client: TestClient, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO, 'dist', 'podsmith.js'), ...args], { env: client.env(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`podsmith ${args.join(' ')} did not finish within ${(opts.timeoutMs ?? 120_000) / 1000} s:\n${stdout}\n${stderr}`));
+    }, opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}

@@ -46,6 +46,8 @@ export interface BootstrapResult {
   node: string;
   /** Whether the bundle was uploaded now (else it was there, intact). */
   uploaded: boolean;
+  /** After an upload: renamed into place, found there already (another client won), or replaced a damaged copy. */
+  installed?: 'renamed' | 'present' | 'replaced';
   daemon: RemoteDaemonInfo;
   /** `podsmith doctor -o json` on the host, when it ran (after an upload, or when asked). */
   doctor?: DoctorReport;
@@ -65,6 +67,8 @@ export interface BootstrapOptions {
   /** dist/ to take the bundle from (tests). */
   dist?: string;
   log?(line: string): void;
+  /** Tests: called after the upload, before the rename into place (to line up racing clients). */
+  beforeInstall?(): Promise<void>;
 }
 
 export async function bootstrapEngine(ssh: SshConnection, opts: BootstrapOptions = {}): Promise<BootstrapResult> {
@@ -99,9 +103,10 @@ export async function bootstrapEngine(ssh: SshConnection, opts: BootstrapOptions
   }
   const engineDir = facts.engineDir!;
   let uploaded = false;
+  let installed: BootstrapResult['installed'];
   if (facts.installed !== 'ok') {
     opts.log?.(`${where}: ${facts.installed === 'corrupt' ? 'the engine there is damaged; installing it again' : 'installing the engine'} (${bundle.id}) in ${engineDir}`);
-    await timed('upload', () => upload(ssh, facts.engineRoot!, engineDir, bundle, node));
+    installed = await timed('upload', () => upload(ssh, facts.engineRoot!, engineDir, bundle, node, opts.beforeInstall));
     uploaded = true;
   }
   const daemon = await timed('daemon', () => startDaemon(ssh, node, engineDir));
@@ -114,7 +119,7 @@ export async function bootstrapEngine(ssh: SshConnection, opts: BootstrapOptions
       opts.log?.(`${where} cannot run pod-containers yet: ${failing.map((c) => `${c.name}: ${c.detail}${c.fix ? ` (${c.fix})` : ''}`).join('; ')}`);
     }
   }
-  return { facts, bundle, engineDir, node, uploaded, daemon, doctor, timings };
+  return { facts, bundle, engineDir, node, uploaded, installed, daemon, doctor, timings };
 }
 
 /** Runs a remote script; its stdout is one JSON object. */
@@ -141,7 +146,7 @@ function probe(ssh: SshConnection, node: string, bundle: EngineBundle): Promise<
   return runScript<RemoteFacts>(ssh, node, 'probe', { bundleId: bundle.id, files: bundle.files.map((f) => ({ path: f.path, sha256: f.sha256 })) });
 }
 
-async function upload(ssh: SshConnection, root: string, final: string, bundle: EngineBundle, node: string): Promise<void> {
+async function upload(ssh: SshConnection, root: string, final: string, bundle: EngineBundle, node: string, beforeInstall?: () => Promise<void>): Promise<BootstrapResult['installed']> {
   const tmp = posix.join(root, `.tmp-${randomBytes(8).toString('hex')}`);
   const sftp = await ssh.sftp();
   try {
@@ -165,12 +170,14 @@ async function upload(ssh: SshConnection, root: string, final: string, bundle: E
     throw new BootstrapError(`uploading the engine to ${ssh.label} failed: ${(err as Error).message}`);
   }
   sftp.end();
-  const r = await runScript<{ installed?: string; error?: string }>(ssh, node, 'install', {
+  await beforeInstall?.();
+  const r = await runScript<{ installed?: BootstrapResult['installed']; error?: string }>(ssh, node, 'install', {
     tmp,
     final,
     files: bundle.files.map((f) => ({ path: f.path, sha256: f.sha256, mode: f.mode })),
   });
   if (r.error) throw new BootstrapError(`${ssh.label}: ${r.error}`);
+  return r.installed;
 }
 
 function sftpCall<T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {

@@ -69,9 +69,8 @@ describe('host keys (real sshd, CLI)', { skip }, () => {
 
   it('refuses a changed key loudly and changes nothing, even when told to accept new keys', async () => {
     const before = readFileSync(client.knownHosts, 'utf8');
-    await host.stop();
     host.newHostKey();
-    await host.start();
+    await host.restart();
     for (const args of [['ps', '--host', 'box'], ['ps', '--host', 'box', '--accept-new-host-key'], ['host', 'test', 'box', '--accept-new-host-key']]) {
       const r = await cli(client, args);
       assert.equal(r.code, 1, args.join(' '));

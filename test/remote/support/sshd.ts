@@ -132,7 +132,9 @@ export class TestSshd {
     if (!this.hostKey) this.newHostKey();
     this.setAuthorizedKeys(this.opts.authorizedKeys);
     this.port ||= await freePort(this.address);
+    // sshd takes the first value of an option: the test's own lines come first.
     const config = [
+      ...(this.opts.extra ?? []),
       `ListenAddress ${this.address}:${this.port}`,
       `HostKey ${this.hostKeyFile()}`,
       `PidFile ${join(this.dir, 'sshd.pid')}`,
@@ -147,7 +149,6 @@ export class TestSshd {
       'LogLevel VERBOSE',
       'Subsystem sftp internal-sftp',
       `SetEnv PODSMITH_HOME=${this.home} XDG_CACHE_HOME=${this.cache} PODSMITH_DAEMON_IDLE=never`,
-      ...(this.opts.extra ?? []),
     ];
     writeFileSync(join(this.dir, 'sshd_config'), config.join('\n') + '\n');
     const check = spawnSync(SSHD, ['-t', '-f', join(this.dir, 'sshd_config')], { encoding: 'utf8' });
@@ -164,6 +165,13 @@ export class TestSshd {
       return sshBanner(this.address, this.port);
     });
     return this;
+  }
+
+  /** Stops and starts again (same port, key and state), with other extra config lines when given. */
+  async restart(extra?: string[]): Promise<void> {
+    await this.stop();
+    if (extra) this.opts.extra = extra;
+    await this.start();
   }
 
   get pid(): number | undefined {

@@ -55,8 +55,6 @@ const STATE_OF: Record<SshFailure, RemoteState> = {
   config: 'unavailable',
 };
 
-const PROHIBITED = 1; // SSH_OPEN_ADMINISTRATIVELY_PROHIBITED
-
 interface Live {
   ssh: SshConnection;
   boot: BootstrapResult;
@@ -71,6 +69,8 @@ export class RemoteHost {
   private live?: Live;
   private pending?: Promise<Live>;
   private streamMode: 'streamlocal' | 'dial-stdio' = 'streamlocal';
+  /** Set once a streamlocal channel opened on this host: a later failure is then not about sshd's settings. */
+  private streamlocalWorked = false;
   private readonly stateListeners = new Set<() => void>();
   private readonly reconnectListeners = new Set<() => void>();
   private retry?: NodeJS.Timeout;
@@ -223,13 +223,25 @@ export class RemoteHost {
   private async open({ ssh, boot }: Live): Promise<Duplex> {
     if (this.streamMode === 'streamlocal') {
       try {
-        return await ssh.streamLocal(boot.daemon.socket);
+        const ch = await ssh.streamLocal(boot.daemon.socket);
+        this.streamlocalWorked = true;
+        return ch;
       } catch (err) {
-        if ((err as { reason?: number }).reason !== PROHIBITED) throw new DaemonError(`cannot reach the daemon on ${this.name}: ${(err as Error).message}`);
-        this.opts.log?.(`${this.name}: sshd does not allow streamlocal forwarding; using 'podsmith daemon dial-stdio' for each stream`);
+        // sshd answers "open failed" both when AllowStreamLocalForwarding forbids it and when nothing listens:
+        // the first time, dial-stdio tells the two apart (the daemon was just started, so it listens).
+        if (this.streamlocalWorked) throw new DaemonError(`cannot reach the daemon on ${this.name}: ${(err as Error).message}`);
+        const ch = await this.dialStdio(ssh, boot).catch(() => {
+          throw new DaemonError(`cannot reach the daemon on ${this.name}: ${(err as Error).message}`);
+        });
+        this.opts.log?.(`${this.name}: sshd does not forward to unix sockets (AllowStreamLocalForwarding); each stream runs 'podsmith daemon dial-stdio' instead`);
         this.streamMode = 'dial-stdio';
+        return ch;
       }
     }
+    return this.dialStdio(ssh, boot);
+  }
+
+  private async dialStdio(ssh: SshConnection, boot: BootstrapResult): Promise<Duplex> {
     const ch = await ssh.exec(engineCommand(boot, ['daemon', 'dial-stdio']));
     ch.stderr.resume(); // nothing to read there, but it must not fill the window
     return ch;

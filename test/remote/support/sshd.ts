@@ -194,10 +194,14 @@ export class TestSshd {
     if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
   }
 
-  /** Stops the engine daemon this host's logins started, then checks that nothing a pod made is left. */
+  /**
+   * Removes pods a failed test left, stops the engine daemon this host's logins started, then checks that
+   * nothing a pod made is left.
+   */
   async stopEngine(): Promise<string[]> {
     try {
       const c = await connectDaemon({ home: this.home, autoStart: false });
+      for (const p of await c.listPods()) await c.deletePod({ pod: p.uid, force: true }).catch(() => {});
       const pid = c.info!.pid;
       await c.shutdown();
       c.close();

@@ -257,6 +257,17 @@ export function pidsWith(path: string): number[] {
     .filter((p) => !/ [ZX] /.test(readProc(p, 'stat').slice(readProc(p, 'stat').lastIndexOf(')'))));
 }
 
+/** Live processes whose command line contains all of `parts`. */
+export function processesWith(...parts: string[]): number[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((p) => {
+      const cmd = readProc(p, 'cmdline');
+      return p !== process.pid && parts.every((x) => cmd.includes(x)) && !/ [ZX] /.test(readProc(p, 'stat').slice(readProc(p, 'stat').lastIndexOf(')')));
+    });
+}
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -8,6 +8,7 @@ import { defineActivationTests } from './activation.test';
 import { defineDiagnosticsTests } from './diagnostics.test';
 import { defineFeatureTests } from './features.test';
 import { definePodsTests } from './pods.test';
+import { defineRemoteTests } from './remote.test';
 import { defineSettingsTests } from './settings.test';
 
 const PREFIX = '[ext-test] ';
@@ -58,6 +59,8 @@ export async function run(): Promise<void> {
     color: false,
     reporter: LineReporter,
     reporterOptions: { results },
+    // PODSMITH_VSCODE_GREP=remote runs only the suites whose title matches (while working on one).
+    ...(process.env.PODSMITH_VSCODE_GREP ? { grep: process.env.PODSMITH_VSCODE_GREP } : {}),
   });
   // Installs suite()/test()/setup() as globals, as mocha does before requiring a test file.
   mocha.suite.emit('pre-require', globalThis, 'podsmith-vscode-suite', mocha);
@@ -67,6 +70,7 @@ export async function run(): Promise<void> {
   defineSettingsTests();
   // Last: it changes engine settings and runs real pods.
   definePodsTests();
+  defineRemoteTests();
 
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   const out = process.env.PODSMITH_VSCODE_RESULTS;

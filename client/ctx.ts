@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { version } from '../package.json';
 import { engineSettings } from './config';
 import { Engine } from './engine/engine';
+import { editorPrompts } from './engine/ssh-prompts';
 import { SourceMemory } from './run/source-memory';
 
 export class Ctx implements vscode.Disposable {
@@ -12,6 +13,8 @@ export class Ctx implements vscode.Disposable {
   readonly sources: SourceMemory;
   /** Diagnostics of failed runs, on the manifest line the engine's error names (apart from the linter's). */
   readonly runDiagnostics: vscode.DiagnosticCollection;
+  /** How SSH logins ask (host keys with their fingerprint, passphrases and passwords, never stored). */
+  readonly prompts = editorPrompts();
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('Podsmith');
@@ -20,6 +23,7 @@ export class Ctx implements vscode.Disposable {
       podsmithJs: extension.asAbsolutePath('dist/podsmith.js'),
       clientName: `podsmith-vscode ${version}`,
       log: (line) => this.log(line),
+      prompts: this.prompts,
     });
     this.sources = new SourceMemory(extension.workspaceState);
     this.runDiagnostics = vscode.languages.createDiagnosticCollection('podsmith-run');

@@ -7,6 +7,7 @@ import { Ctx } from './ctx';
 import { registerDescribe } from './describe/describe-provider';
 import { registerDoctor } from './doctor/doctor-report';
 import type { EngineAccess } from './engine/access';
+import { registerHostCommands } from './hosts/host-commands';
 import { registerLens } from './lens/manifest-lens';
 import { LanguageServer } from './lsp';
 import { register as registerLogs } from './logs';
@@ -29,6 +30,8 @@ export interface PodsmithApi {
     cancelRuns(): number;
     /** The Podsmith view's message (why the engine is unavailable or cannot run pods), if any. */
     viewMessage(): string | undefined;
+    /** A host's connection state (local: the engine's; remote: connecting, connected, unreachable, ...). */
+    hostState(host: string): string;
   };
 }
 
@@ -42,6 +45,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Podsmi
   const { tree, view } = registerTree(ctx, doctor);
   registerRun(ctx);
   registerPodCommands(ctx);
+  registerHostCommands(ctx);
   registerLens(ctx);
   registerDescribe(ctx);
   registerStatusBar(ctx);
@@ -71,6 +75,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Podsmi
       podsLoaded: () => ctx.engine.store().whenLoaded(),
       cancelRuns: cancelRunsForTesting,
       viewMessage: () => view.message,
+      hostState: (host) => ctx.engine.connection(host).state,
     },
   };
 }

@@ -10,7 +10,9 @@ const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'di
 const out = (name) => join(values.outdir, name);
 
 // mainFields: jsonc-parser's UMD build (its "main") requires its own files at run time, which a bundle does not
-// ship: take packages' ES module builds where they have one.
+// ship: take packages' ES module builds where they have one. ssh2's optional native parts (cpu-features,
+// sshcrypto.node) stay out: ssh2 falls back to plain JavaScript without them.
+const sshNative = ['cpu-features', '*/sshcrypto.node'];
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', mainFields: ['module', 'main'] };
 
 // The CLI: dist/podsmith.js is a small entry that loads the pod commands' bundle (the daemon client only) or the
@@ -19,14 +21,14 @@ const cli = [
   build({ ...common, entryPoints: ['engine/cli/bin.ts'], outfile: out('podsmith.js'), banner: { js: '#!/usr/bin/env node' } }),
   // Whitespace and syntax minified (names kept, for stack traces): about a third less to read and deserialize.
   build({ ...common, entryPoints: ['engine/cli/pod-main.ts'], outfile: out('podsmith-pods.js'), external: ['koffi'], minifyWhitespace: true, minifySyntax: true }),
-  build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: out('podsmith-engine.js'), external: ['koffi', 'esbuild'] }),
+  build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: out('podsmith-engine.js'), external: ['koffi', 'esbuild', ...sshNative] }),
 ];
 const rest =
   values.only === 'cli'
     ? []
     : [
         // The client drives the engine with the CLI's own client code; koffi (used by no path the client takes) stays out.
-        build({ ...common, entryPoints: ['client/extension.ts'], outfile: out('client.js'), external: ['vscode', 'koffi'] }),
+        build({ ...common, entryPoints: ['client/extension.ts'], outfile: out('client.js'), external: ['vscode', 'koffi', ...sshNative] }),
         build({ ...common, entryPoints: ['server/main.ts'], outfile: out('server.js') }),
         // A pod-wasm pod's supervisor process: small, so a wasm pod starts without loading the whole CLI.
         build({ ...common, entryPoints: ['engine/pods/wasm/supervisor-main.ts'], outfile: out('wasm-supervisor.js'), external: ['koffi'] }),

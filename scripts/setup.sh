@@ -45,6 +45,8 @@ TEST_PACKAGES=(
   podman            # the peer `npm run bench` measures pods against (rootful and rootless)
   qemu-system-x86   # microVM pods (pod-microvm-containers): QEMU's microvm machine
   squashfs-tools    # mksquashfs packs the microVM guest's read-only tools image
+  openssh-server    # real sshd "remote hosts" on 127.0.1.N for the remote tests (openssh-client: ssh-agent, ssh-keygen)
+  openssh-client
 )
 
 # The user the rootless tests and the rootless demo run as (scripts/run-tests-rootless.mjs, demo.sh --user).

@@ -25,30 +25,53 @@ export const COMMANDS = {
   engineStop: 'podsmith.engine.stop',
 } as const;
 
-/** The pod a command is about: from its argument, else picked from the host's pods (palette). */
+/** The pod a command is about: from its argument, else picked from the pods of this machine and connected hosts (palette). */
 async function podRefOf(ctx: Ctx, arg: unknown, placeHolder: string): Promise<PodRef | undefined> {
   const ref = ctx.engine.refOf(arg);
-  if (ref) return ref;
+  if (ref) {
+    try {
+      ctx.engine.connection(ref.host);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Podsmith: ${(err as Error).message}`);
+      return undefined;
+    }
+    return ref;
+  }
   if (arg !== undefined) {
     void vscode.window.showErrorMessage(`Podsmith: expected a pod ({ host?, pod, container? }), got ${JSON.stringify(arg)?.slice(0, 100)}`);
     return undefined;
   }
-  let pods: PodStatus[];
+  const found: { host: string; pod: PodStatus }[] = [];
   try {
-    pods = await (await ctx.engine.client(LOCAL_HOST)).listPods();
+    for (const p of await (await ctx.engine.client(LOCAL_HOST)).listPods()) found.push({ host: LOCAL_HOST, pod: p });
   } catch (err) {
-    showEngineError(ctx, err);
+    if (!ctx.engine.remoteHosts().some((r) => r.connected())) {
+      showEngineError(ctx, err);
+      return undefined;
+    }
+  }
+  // Remote hosts already connected (the palette never logs in anywhere by itself).
+  for (const r of ctx.engine.remoteHosts()) {
+    const c = r.connected();
+    if (!c) continue;
+    for (const p of await c.listPods().catch(() => [])) found.push({ host: r.host, pod: p });
+  }
+  if (found.length === 0) {
+    void vscode.window.showInformationMessage('Podsmith: no pods.');
     return undefined;
   }
-  if (pods.length === 0) {
-    void vscode.window.showInformationMessage('Podsmith: no pods on this host.');
-    return undefined;
-  }
+  const several = new Set(found.map((f) => f.host)).size > 1;
   const pick = await vscode.window.showQuickPick(
-    pods.map((p) => ({ label: p.name, description: `${podStatusText(p)} · ${p.namespace}`, pod: p })),
+    found.map((f) => ({ label: f.pod.name, description: `${podStatusText(f.pod)} · ${f.pod.namespace}${several ? ` · ${f.host}` : ''}`, f })),
     { placeHolder },
   );
-  return pick ? { host: LOCAL_HOST, pod: pick.pod.name } : undefined;
+  return pick ? { host: pick.f.host, pod: pick.f.pod.name } : undefined;
+}
+
+/** The host a host command is about: a tree host item or `{ host }`; default this machine. */
+export function hostArg(arg: unknown): string {
+  const h = typeof arg === 'object' && arg !== null ? (arg as { host?: unknown }).host : undefined;
+  return typeof h === 'string' && h ? h : LOCAL_HOST;
 }
 
 /** Extra options a caller may put next to the reference: `{ pod, force: true }`. */
@@ -126,7 +149,7 @@ async function restart(ctx: Ctx, arg: unknown): Promise<RunResult[]> {
     void vscode.window.showErrorMessage(`Podsmith: pod ${status.name} was not run from this workspace, so its manifest is unknown. Run it again from its manifest (Run on the document, with Replace).`);
     return [];
   }
-  return runFile(ctx, vscode.Uri.parse(source.uri), { index: source.index, name: source.name, recreate: true });
+  return runFile(ctx, vscode.Uri.parse(source.uri), { index: source.index, name: source.name, recreate: true, host: ref.host });
 }
 
 async function describe(ctx: Ctx, arg: unknown): Promise<vscode.TextEditor | undefined> {
@@ -152,8 +175,8 @@ async function copyIp(ctx: Ctx, arg: unknown): Promise<string | undefined> {
 }
 
 /** The ports the pod's manifest declares (containerPort and name), when the pod was run from this workspace. */
-async function declaredPorts(ctx: Ctx, status: PodStatus): Promise<{ port: number; label: string }[]> {
-  const source = ctx.sources.get(LOCAL_HOST, status.namespace, status.name);
+async function declaredPorts(ctx: Ctx, host: string, status: PodStatus): Promise<{ port: number; label: string }[]> {
+  const source = ctx.sources.get(host, status.namespace, status.name);
   if (!source) return [];
   try {
     const text = (await vscode.workspace.openTextDocument(vscode.Uri.parse(source.uri))).getText();
@@ -174,8 +197,8 @@ async function declaredPorts(ctx: Ctx, status: PodStatus): Promise<{ port: numbe
   }
 }
 
-async function askPort(ctx: Ctx, status: PodStatus): Promise<number | undefined> {
-  const declared = await declaredPorts(ctx, status);
+async function askPort(ctx: Ctx, host: string, status: PodStatus): Promise<number | undefined> {
+  const declared = await declaredPorts(ctx, host, status);
   let port: number | undefined;
   if (declared.length) {
     const other = { label: 'Other port…', port: 0 };
@@ -199,7 +222,7 @@ async function portForward(ctx: Ctx, forwards: PortForwards, arg: unknown): Prom
   if (!ref) return undefined;
   const status = await guarded(ctx, `port forward to ${ref.pod}`, async () => (await ctx.engine.client(ref.host)).getPod(ref.pod));
   if (!status) return undefined;
-  const remote = option<number>(arg, 'port', 'number') ?? (await askPort(ctx, status));
+  const remote = option<number>(arg, 'port', 'number') ?? (await askPort(ctx, ref.host, status));
   if (!remote) return undefined;
   const local = option<number>(arg, 'localPort', 'number');
   const forward = await guarded(ctx, `port forward to ${ref.pod}`, () => forwards.start(ref, status.name, remote, local));
@@ -238,20 +261,27 @@ export function registerPodCommands(ctx: Ctx): PortForwards {
     vscode.commands.registerCommand(COMMANDS.copyIp, (arg?: unknown) => copyIp(ctx, arg)),
     vscode.commands.registerCommand(COMMANDS.portForward, (arg?: unknown) => portForward(ctx, forwards, arg)),
     vscode.commands.registerCommand(COMMANDS.stopPortForward, (arg?: unknown) => stopPortForward(forwards, arg)),
-    vscode.commands.registerCommand(COMMANDS.engineStart, async () => {
+    vscode.commands.registerCommand(COMMANDS.engineStart, async (arg?: unknown) => {
       try {
-        const c = await ctx.engine.client(LOCAL_HOST);
+        const c = await ctx.engine.client(hostArg(arg));
         return { pid: c.info?.pid, home: c.info?.home };
       } catch (err) {
         showEngineError(ctx, err);
         return undefined;
       }
     }),
-    vscode.commands.registerCommand(COMMANDS.engineStop, async () => {
-      const c = ctx.engine.local.connected();
+    vscode.commands.registerCommand(COMMANDS.engineStop, async (arg?: unknown) => {
+      const host = hostArg(arg);
+      let c;
+      try {
+        c = ctx.engine.connection(host).connected();
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Podsmith: ${(err as Error).message}`);
+        return false;
+      }
       if (!c) return false;
       await c.shutdown();
-      ctx.log('asked the podsmith daemon to stop (pods keep running)');
+      ctx.log(`asked the podsmith daemon${host === LOCAL_HOST ? '' : ` on ${host}`} to stop (pods keep running)`);
       return true;
     }),
   );

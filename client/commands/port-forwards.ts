@@ -1,9 +1,10 @@
 // Port forwards started from the editor: a local port to a port on the pod's loopback, through the same code as
-// `podsmith port-forward` (engine/network/port-forward.ts, a helper in the pod's network namespace run by the
-// engine's Node). A session ends when asked, when the pod goes away, or with the window.
+// `podsmith port-forward` (engine/network/port-forward.ts): on this machine a helper in the pod's network
+// namespace run by the engine's Node; on a remote host the same helper there, reached through the host's SSH
+// connection. A session ends when asked, when the pod goes away, when the connection is lost, or with the window.
 import * as vscode from 'vscode';
-import { startPortForward, type PortForwardSession } from '../../engine/network/port-forward';
-import type { PodRef } from '../engine/access';
+import { startPortForward, startPortForwardVia, type PortForwardOptions, type PortForwardSession } from '../../engine/network/port-forward';
+import { LOCAL_HOST, type PodRef } from '../engine/access';
 import type { Ctx } from '../ctx';
 
 export interface Forward {
@@ -23,22 +24,28 @@ export class PortForwards implements vscode.Disposable {
     return [...this.active];
   }
 
+  private async open(ref: PodRef, local: number, remote: number, opts: PortForwardOptions): Promise<PortForwardSession> {
+    if (ref.host === LOCAL_HOST) {
+      const conn = this.ctx.engine.local;
+      const client = await conn.client(true);
+      const [pid, node] = await Promise.all([client.podNetns(ref.pod), conn.node()]);
+      return startPortForward(pid, [{ local, remote }], { ...opts, nodePath: node.path });
+    }
+    const conn = this.ctx.engine.remote(ref.host);
+    if (!conn) throw new Error(`host "${ref.host}" is not known`);
+    return startPortForwardVia(await conn.podSide(ref.pod), [{ local, remote }], opts);
+  }
+
   /** Listens on 127.0.0.1:`local` (default: the pod port's number when free, else any free port). */
   async start(ref: PodRef, pod: string, remote: number, local?: number): Promise<Forward> {
-    const conn = this.ctx.engine.connection(ref.host);
-    const client = await conn.client(true);
-    const [pid, node] = await Promise.all([client.podNetns(ref.pod), conn.node()]);
-    const opts = {
-      nodePath: node.path,
-      onConnectionError: (_p: unknown, message: string) => this.ctx.log(`port forward to ${pod}: ${message}`),
-    };
+    const opts = { onConnectionError: (_p: unknown, message: string) => this.ctx.log(`port forward to ${pod}: ${message}`) };
     let session: PortForwardSession;
     try {
-      session = await startPortForward(pid, [{ local: local ?? remote, remote }], opts);
+      session = await this.open(ref, local ?? remote, remote, opts);
     } catch (err) {
       // The same number is taken (or privileged) here: any free port will do, unless the caller named one.
-      if (local !== undefined) throw err;
-      session = await startPortForward(pid, [{ local: 0, remote }], opts);
+      if (local !== undefined || !/cannot listen/.test((err as Error).message)) throw err;
+      session = await this.open(ref, 0, remote, opts);
     }
     let closedByUs = false;
     const forward: Forward = {
@@ -52,11 +59,12 @@ export class PortForwards implements vscode.Disposable {
       },
     };
     this.active.add(forward);
-    this.ctx.log(`forwarding 127.0.0.1:${forward.local} -> pod ${pod} port ${remote}`);
+    const where = ref.host === LOCAL_HOST ? pod : `${pod} on ${ref.host}`;
+    this.ctx.log(`forwarding 127.0.0.1:${forward.local} -> pod ${where} port ${remote}`);
     void session.done.then(({ reason }) => {
       this.active.delete(forward);
-      this.ctx.log(`port forward 127.0.0.1:${forward.local} -> ${pod}:${remote} ended: ${reason}`);
-      if (!closedByUs) void vscode.window.showInformationMessage(`Podsmith: port forward to ${pod}:${remote} ended: ${reason}`);
+      this.ctx.log(`port forward 127.0.0.1:${forward.local} -> ${where}:${remote} ended: ${reason}`);
+      if (!closedByUs) void vscode.window.showInformationMessage(`Podsmith: port forward to ${where}:${remote} ended: ${reason}`);
     });
     return forward;
   }

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { describePod } from '../../engine/cli/format/pod-describe';
 import { PodError } from '../../engine/pods/types';
 import type { PodRef } from '../engine/access';
+import type { PodStore } from '../engine/pod-store';
 import type { Ctx } from '../ctx';
 
 export const DESCRIBE_SCHEME = 'podsmith-describe';
@@ -24,9 +25,25 @@ export class DescribeProvider implements vscode.TextDocumentContentProvider, vsc
   readonly onDidChange = this.changed.event;
   private readonly subs: vscode.Disposable[] = [];
 
+  private readonly storeSubs = new Map<PodStore, vscode.Disposable>();
+
   constructor(private readonly ctx: Ctx) {
-    for (const store of ctx.engine.stores.values()) {
-      this.subs.push(
+    this.follow();
+    this.subs.push(ctx.engine.onDidChangeHosts(() => this.follow()));
+  }
+
+  /** One subscription per host's pod store, as hosts come and go. */
+  private follow(): void {
+    const now = new Set(this.ctx.engine.stores.values());
+    for (const [store, sub] of this.storeSubs) {
+      if (now.has(store)) continue;
+      sub.dispose();
+      this.storeSubs.delete(store);
+    }
+    for (const store of now) {
+      if (this.storeSubs.has(store)) continue;
+      this.storeSubs.set(
+        store,
         store.onDidChange((c) => {
           for (const doc of vscode.workspace.textDocuments) {
             if (doc.uri.scheme !== DESCRIBE_SCHEME) continue;
@@ -45,7 +62,11 @@ export class DescribeProvider implements vscode.TextDocumentContentProvider, vsc
       // Never starts a daemon: reading a document again after the engine stopped must not restart it.
       const conn = this.ctx.engine.connection(ref.host);
       const client = conn.connected() ?? (await conn.client(false).catch(() => undefined));
-      if (!client) return `The Podsmith engine is not running on ${ref.host}: pod ${ref.pod}'s state is unknown until it runs again.\n`;
+      if (!client) {
+        return conn.kind === 'remote'
+          ? `Not connected to ${ref.host} (${conn.state}${conn.error ? `: ${conn.error}` : ''}): pod ${ref.pod}'s state is unknown until the connection is back. Pods there keep running.\n`
+          : `The Podsmith engine is not running on ${ref.host}: pod ${ref.pod}'s state is unknown until it runs again.\n`;
+      }
       const pod = await client.getPod(ref.pod);
       // Events are recorded by name and uid; the uid keeps a re-created pod's history apart.
       const events = (await client.listEvents(pod.name)).filter((e) => !('uid' in e) || e.uid === pod.uid);
@@ -58,6 +79,7 @@ export class DescribeProvider implements vscode.TextDocumentContentProvider, vsc
 
   dispose(): void {
     this.subs.forEach((s) => s.dispose());
+    for (const sub of this.storeSubs.values()) sub.dispose();
     this.changed.dispose();
   }
 }

@@ -38,8 +38,20 @@ export class DoctorReports implements vscode.TextDocumentContentProvider, vscode
     return this.text;
   }
 
-  /** The `podsmith.engine.doctor` command: runs the doctor and opens its report. */
-  async show(): Promise<vscode.TextEditor | undefined> {
+  /** The `podsmith.engine.doctor` command: runs the doctor (on this machine, or a remote host of the tree) and opens its report. */
+  async show(arg?: unknown): Promise<vscode.TextEditor | undefined> {
+    const host = typeof arg === 'object' && arg !== null ? (arg as { host?: unknown }).host : undefined;
+    const remote = typeof host === 'string' ? this.ctx.engine.remote(host) : undefined;
+    if (remote) {
+      try {
+        this.text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Podsmith: running doctor on ${remote.host}` }, () => remote.doctorText());
+      } catch (err) {
+        this.text = `podsmith doctor could not run on ${remote.host}: ${(err as Error).message}\n`;
+      }
+      this.text = `Host: ${remote.host} (${remote.describeLocation().split('\n')[0]})\nConnection: ${remote.state}${remote.error ? ` (${remote.error})` : ''}\n\n${this.text}`;
+      this.changed.fire(REPORT_URI);
+      return vscode.window.showTextDocument(await vscode.workspace.openTextDocument(REPORT_URI), { preview: false });
+    }
     try {
       this.text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Podsmith: running doctor' }, () => runDoctor(this.ctx, false));
     } catch (err) {
@@ -81,7 +93,7 @@ export function registerDoctor(ctx: Ctx): DoctorReports {
   ctx.extension.subscriptions.push(
     reports,
     vscode.workspace.registerTextDocumentContentProvider(DOCTOR_SCHEME, reports),
-    vscode.commands.registerCommand('podsmith.engine.doctor', () => reports.show()),
+    vscode.commands.registerCommand('podsmith.engine.doctor', (arg?: unknown) => reports.show(arg)),
   );
   return reports;
 }

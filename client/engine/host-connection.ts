@@ -11,6 +11,7 @@ import { podsmithHome } from '../../engine/home';
 import type { PodEvent } from '../../engine/pods/types';
 import type { HelloResult } from '../../engine/protocol/messages';
 import type { EngineSettings } from '../config';
+import type { EngineConnection } from './connection';
 import { engineEnv } from './engine-env';
 import { findNode, type NodeChoice } from './node-binary';
 
@@ -32,7 +33,8 @@ export interface HostConnectionOptions {
 const NO_DAEMON = 'no podsmith daemon is running';
 const WATCH_SETTLE_MS = 100;
 
-export class HostConnection implements vscode.Disposable {
+export class HostConnection implements EngineConnection {
+  readonly kind = 'local';
   state: EngineState = 'idle';
   /** Why the engine is unavailable (or why the last connection attempt failed). */
   error?: string;
@@ -60,6 +62,10 @@ export class HostConnection implements vscode.Disposable {
 
   home(): string {
     return this.opts.settings().home || podsmithHome(engineEnv());
+  }
+
+  describeLocation(): string {
+    return this.info ? `podsmith ${this.info.version}, daemon pid ${this.info.pid}\n${this.info.home}` : this.home();
   }
 
   paths(): DaemonPaths {

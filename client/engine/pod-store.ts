@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { DaemonClient } from '../../engine/client/daemon-client';
 import { PodError, type PodEvent, type PodStatus } from '../../engine/pods/types';
-import type { HostConnection } from './host-connection';
+import type { EngineConnection } from './connection';
 
 export type PodChange =
   | { kind: 'reset'; host: string }
@@ -22,7 +22,7 @@ export class PodStore implements vscode.Disposable {
   readonly onDidChange = this.emitter.event;
   private readonly subs: vscode.Disposable[];
 
-  constructor(readonly connection: HostConnection) {
+  constructor(readonly connection: EngineConnection) {
     this.subs = [
       connection.onDidConnect((c) => void this.load(c)),
       connection.onDidChangeState(() => {

@@ -24,6 +24,8 @@ export interface RunArgs {
   index?: number;
   /** Replace a pod of the same name without asking (default: ask). */
   replace?: boolean;
+  /** The host to run it on (default this machine, "local"). */
+  host?: string;
 }
 
 export interface RunResult {
@@ -49,14 +51,14 @@ function isRunArgs(v: unknown): v is RunArgs {
 }
 
 /** Command arguments to targets: (Uri, Uri[]) from the explorer, RunArgs from a CodeLens or a caller, none: the active editor. */
-function targetsOf(arg: unknown, more: unknown): { uri: vscode.Uri; index?: number; replace?: boolean }[] {
+function targetsOf(arg: unknown, more: unknown): { uri: vscode.Uri; index?: number; replace?: boolean; host?: string }[] {
   if (arg instanceof vscode.Uri) {
     const all = Array.isArray(more) && more.every((u) => u instanceof vscode.Uri) && more.length ? (more as vscode.Uri[]) : [arg];
     return all.map((uri) => ({ uri }));
   }
   if (isRunArgs(arg)) {
     const uri = typeof arg.uri === 'string' ? vscode.Uri.parse(arg.uri) : arg.uri;
-    return [{ uri, index: typeof arg.index === 'number' ? arg.index : undefined, replace: arg.replace === true }];
+    return [{ uri, index: typeof arg.index === 'number' ? arg.index : undefined, replace: arg.replace === true, host: typeof arg.host === 'string' && arg.host ? arg.host : undefined }];
   }
   const editor = vscode.window.activeTextEditor;
   return editor ? [{ uri: editor.document.uri }] : [];
@@ -79,7 +81,7 @@ async function runCommand(ctx: Ctx, arg: unknown, more: unknown): Promise<RunRes
     return [];
   }
   const results: RunResult[] = [];
-  for (const t of targets) results.push(...(await runFile(ctx, t.uri, { index: t.index, replace: t.replace })));
+  for (const t of targets) results.push(...(await runFile(ctx, t.uri, { index: t.index, replace: t.replace, host: t.host })));
   return results;
 }
 
@@ -89,7 +91,16 @@ async function readManifest(uri: vscode.Uri): Promise<{ text: string; fileName: 
   return { text: doc.getText(), fileName: uri.scheme === 'file' ? uri.fsPath : uri.path };
 }
 
-export async function runFile(ctx: Ctx, uri: vscode.Uri, opts: { index?: number; replace?: boolean; name?: string; recreate?: boolean }): Promise<RunResult[]> {
+export interface RunFileOptions {
+  index?: number;
+  replace?: boolean;
+  name?: string;
+  recreate?: boolean;
+  /** Where to run it (default this machine). */
+  host?: string;
+}
+
+export async function runFile(ctx: Ctx, uri: vscode.Uri, opts: RunFileOptions): Promise<RunResult[]> {
   const key = uri.toString();
   let text: string;
   let fileName: string;
@@ -130,7 +141,8 @@ function choose(runnable: RunnableDoc[], opts: { index?: number; name?: string }
   return opts.index === undefined ? runnable : runnable.filter((d) => d.index === opts.index);
 }
 
-async function runJob(ctx: Ctx, job: Job, opts: { replace?: boolean; recreate?: boolean }): Promise<RunResult> {
+async function runJob(ctx: Ctx, job: Job, opts: RunFileOptions): Promise<RunResult> {
+  const host = opts.host ?? LOCAL_HOST;
   const key = job.uri.toString();
   const name = job.doc.name;
   if (!name) {
@@ -140,7 +152,7 @@ async function runJob(ctx: Ctx, job: Job, opts: { replace?: boolean; recreate?: 
   }
   let client: DaemonClient;
   try {
-    client = await ctx.engine.client(LOCAL_HOST);
+    client = await ctx.engine.client(host);
   } catch (err) {
     showEngineError(ctx, err);
     return { uri: key, pod: name, outcome: 'failed', error: (err as Error).message };
@@ -148,7 +160,7 @@ async function runJob(ctx: Ctx, job: Job, opts: { replace?: boolean; recreate?: 
 
   // The engine admits (lints) before it claims the name, so a manifest with errors never replaces a pod: the
   // first attempt fails with INVALID, or with ALREADY_EXISTS once the manifest is fine.
-  let attempt = await runOnce(ctx, client, job, name);
+  let attempt = await runOnce(ctx, client, job, name, host);
   if ('error' in attempt && attempt.error instanceof PodError && attempt.error.code === 'ALREADY_EXISTS') {
     const existing = await client.getPod(name).catch(() => undefined);
     // Gone meanwhile: nothing to replace, run again.
@@ -164,15 +176,15 @@ async function runJob(ctx: Ctx, job: Job, opts: { replace?: boolean; recreate?: 
     } catch (err) {
       if (!(err instanceof PodError && err.code === 'NOT_FOUND')) return fail(ctx, job, err);
     }
-    attempt = await runOnce(ctx, client, job, name);
+    attempt = await runOnce(ctx, client, job, name, host);
   }
   if ('cancelled' in attempt) return { uri: key, pod: name, outcome: 'cancelled' };
   if ('error' in attempt) return fail(ctx, job, attempt.error);
 
   const status = attempt.status;
-  await ctx.sources.set(LOCAL_HOST, status.namespace, status.name, { uri: key, index: job.doc.index, name: status.name });
+  await ctx.sources.set(host, status.namespace, status.name, { uri: key, index: job.doc.index, name: status.name });
   const text = podStatusText(status);
-  ctx.log(`pod/${status.name} ${text} (from ${job.fileName})`);
+  ctx.log(`pod/${status.name} ${text} (from ${job.fileName}${host === LOCAL_HOST ? '' : `, on ${host}`})`);
   vscode.window.setStatusBarMessage(`$(check) pod/${status.name} ${text}`, 5000);
   // What the pod does not get here (limits a rootless engine cannot enforce, no outbound network) is said once.
   for (const w of status.warnings ?? []) {
@@ -195,7 +207,7 @@ export function cancelRunsForTesting(): number {
 type Attempt = { status: PodStatus } | { error: unknown } | { cancelled: true };
 
 /** One `pods/run` under a cancellable notification showing pull bytes; Cancel removes the pod being created. */
-async function runOnce(ctx: Ctx, client: DaemonClient, job: Job, name: string): Promise<Attempt> {
+async function runOnce(ctx: Ctx, client: DaemonClient, job: Job, name: string, host: string): Promise<Attempt> {
   let cancelled = false;
   // Only the pod this run creates may be removed on Cancel (never an existing pod of the same name): its uid
   // comes with the run's own events, or with its result.
@@ -210,7 +222,7 @@ async function runOnce(ctx: Ctx, client: DaemonClient, job: Job, name: string): 
   let result: Attempt;
   try {
     const status = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Podsmith: running ${name}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Podsmith: running ${name}${host === LOCAL_HOST ? '' : ` on ${host}`}`, cancellable: true },
       async (progress, token) => {
         const tally = new PullTally();
         const onEvent = (e: PodEvent): void => {

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { ContainerStatus, PodStatus } from '../../engine/pods/types';
 import type { HasPodRef, PodRef } from '../engine/access';
-import type { HostConnection } from '../engine/host-connection';
+import type { EngineConnection } from '../engine/connection';
 import type { PodStore } from '../engine/pod-store';
 import type { Ctx } from '../ctx';
 import type { DoctorReports } from '../doctor/doctor-report';
@@ -48,6 +48,18 @@ export type PodsTreeNode = HostNode | PodNode | ContainerNode;
 
 const podId = (host: string, namespace: string, name: string): string => `${host}/${namespace}/${name}`;
 
+/** How a remote host's state reads on its line: text, icon, icon color. */
+const REMOTE_STATES: Record<string, [string, string, string | undefined]> = {
+  idle: ['not connected', 'remote', undefined],
+  connecting: ['connecting…', 'sync~spin', undefined],
+  connected: ['connected', 'remote', 'testing.iconPassed'],
+  unreachable: ['unreachable', 'debug-disconnect', 'list.warningForeground'],
+  'auth-failed': ['authentication failed', 'lock', 'testing.iconFailed'],
+  'host-key-refused': ['host key refused', 'shield', 'testing.iconFailed'],
+  unavailable: ['engine unavailable', 'error', 'testing.iconFailed'],
+  stopped: ['engine stopped (pods keep running)', 'debug-pause', undefined],
+};
+
 const TONE_ICONS: Record<Tone, [string, string | undefined]> = {
   ok: ['pass-filled', 'testing.iconPassed'],
   busy: ['sync~spin', undefined],
@@ -73,24 +85,50 @@ export class PodsTree implements vscode.TreeDataProvider<PodsTreeNode>, vscode.D
   /** Hosts whose pods the view has asked for already. */
   private readonly looked = new Set<string>();
   private readonly subs: vscode.Disposable[] = [];
+  /** Subscriptions per host, made and dropped as hosts come and go. */
+  private readonly hostSubs = new Map<EngineConnection, vscode.Disposable[]>();
 
   constructor(private readonly ctx: Ctx) {
-    for (const conn of ctx.engine.hosts()) {
-      const store = ctx.engine.store(conn.host);
-      this.subs.push(
-        conn.onDidChangeState(() => this.changed.fire(undefined)),
+    this.follow();
+    this.subs.push(
+      ctx.engine.onDidChangeHosts(() => {
+        this.follow();
+        this.changed.fire(undefined);
+      }),
+    );
+  }
+
+  private follow(): void {
+    const now = new Set(this.ctx.engine.hosts());
+    for (const [conn, subs] of this.hostSubs) {
+      if (now.has(conn)) continue;
+      subs.forEach((d) => d.dispose());
+      this.hostSubs.delete(conn);
+      this.looked.delete(conn.host);
+    }
+    for (const conn of now) {
+      if (this.hostSubs.has(conn)) continue;
+      const store = this.ctx.engine.store(conn.host);
+      this.hostSubs.set(conn, [
+        conn.onDidChangeState(() => this.changed.fire(conn.kind === 'remote' && this.shownHosts.has(conn.host) ? this.hostNode(conn.host) : undefined)),
         store.onDidChange((c) => {
           if (c.kind === 'changed') {
             const node = this.pods.get(podId(c.host, c.pod.namespace, c.pod.name));
             if (node) this.changed.fire(node);
             return;
           }
-          const visible = store.list().length > 0;
+          const visible = this.visible(conn);
           if (visible !== this.shownHosts.has(c.host)) this.changed.fire(undefined);
           else this.changed.fire(this.hostNode(c.host));
         }),
-      );
+      ]);
     }
+  }
+
+  /** Remote hosts always show (with their state); this machine when it has pods, or beside remote hosts. */
+  private visible(conn: EngineConnection): boolean {
+    if (conn.kind === 'remote') return true;
+    return this.ctx.engine.store(conn.host).list().length > 0 || this.ctx.engine.remoteHosts().length > 0;
   }
 
   private hostNode(host: string): HostNode {
@@ -124,11 +162,11 @@ export class PodsTree implements vscode.TreeDataProvider<PodsTreeNode>, vscode.D
    * started when none runs. Later (the daemon was stopped, or died) it is not restarted behind the user's back:
    * the welcome content offers Start, and a daemon started elsewhere is joined by itself.
    */
-  private ensureConnected(conn: HostConnection): void {
+  private ensureConnected(conn: EngineConnection): void {
     const first = !this.looked.has(conn.host);
     this.looked.add(conn.host);
     if (!first || conn.state === 'connected' || conn.state === 'connecting' || conn.state === 'unavailable') return;
-    conn.client(true).catch(() => {}); // failures become the 'unavailable' state and its welcome content
+    conn.client(true).catch(() => {}); // failures become the host's state (the welcome content, or the host's line)
   }
 
   getChildren(node?: PodsTreeNode): PodsTreeNode[] {
@@ -136,8 +174,8 @@ export class PodsTree implements vscode.TreeDataProvider<PodsTreeNode>, vscode.D
       const roots: HostNode[] = [];
       for (const conn of this.ctx.engine.hosts()) {
         this.ensureConnected(conn);
-        // An empty host is left out, so the view shows its welcome content (run a manifest, start the engine).
-        if (this.ctx.engine.store(conn.host).list().length > 0) roots.push(this.hostNode(conn.host));
+        // An empty local host is left out, so the view shows its welcome content (run a manifest, start the engine).
+        if (this.visible(conn)) roots.push(this.hostNode(conn.host));
       }
       this.shownHosts = new Set(roots.map((r) => r.host));
       return roots;
@@ -172,10 +210,18 @@ export class PodsTree implements vscode.TreeDataProvider<PodsTreeNode>, vscode.D
     const running = pods.filter((p) => p.phase === 'Running').length;
     const item = new vscode.TreeItem(node.host, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `host:${node.host}`;
-    item.iconPath = new vscode.ThemeIcon(node.host === 'local' ? 'vm' : 'remote');
-    item.description = `${pods.length} pod${pods.length === 1 ? '' : 's'}, ${running} running`;
-    item.tooltip = conn.info ? `podsmith ${conn.info.version}, daemon pid ${conn.info.pid}\n${conn.info.home}` : conn.home();
-    item.contextValue = 'podsmithHost';
+    const count = `${pods.length} pod${pods.length === 1 ? '' : 's'}, ${running} running`;
+    if (conn.kind === 'local') {
+      item.iconPath = new vscode.ThemeIcon('vm');
+      item.description = count;
+      item.contextValue = 'podsmithHost.local';
+    } else {
+      const [text, icon, color] = REMOTE_STATES[conn.state] ?? [conn.state, 'remote', undefined];
+      item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+      item.description = conn.state === 'connected' ? count : text;
+      item.contextValue = `podsmithHost.remote.${conn.state}`;
+    }
+    item.tooltip = `${conn.describeLocation()}${conn.error ? `\n\n${conn.error}` : ''}`;
     return item;
   }
 
@@ -212,6 +258,7 @@ export class PodsTree implements vscode.TreeDataProvider<PodsTreeNode>, vscode.D
 
   dispose(): void {
     this.subs.forEach((s) => s.dispose());
+    for (const subs of this.hostSubs.values()) subs.forEach((d) => d.dispose());
     this.changed.dispose();
   }
 }

@@ -15,7 +15,9 @@ const argv = process.argv.slice(2);
 if (argv[0] === 'version' || argv[0] === '--version') {
   process.stdout.write(version + '\n');
 } else {
-  const pods = (POD_COMMAND_NAMES as readonly string[]).includes(argv[0]);
+  // A remote host (--host, PODSMITH_HOST) needs the SSH client, which only the engine's bundle carries.
+  const remote = !!process.env.PODSMITH_HOST || argv.some((a) => a === '--host' || a.startsWith('--host='));
+  const pods = !remote && (POD_COMMAND_NAMES as readonly string[]).includes(argv[0]);
   const bundle = loadBundle(join(__dirname, pods ? 'podsmith-pods.js' : 'podsmith-engine.js'));
   // At exit, so the cache holds the bytecode of what the command ran too (some commands end with process.exit).
   process.once('exit', () => bundle.save());

@@ -1,10 +1,12 @@
 // Running one named command: an error it throws becomes a message and an exit code (2 for usage, 1 for the
 // rest). Shared by main.ts (every command) and pod-main.ts (the pod commands' own bundle), so both print the
 // same thing for the same failure.
+import type { PodCommandDeps } from './commands/daemon-command';
 import { UsageError } from './files';
 import { reportError, type Io } from './io';
 
-export type Command = (argv: string[], io: Io) => number | Promise<number>;
+/** A command; the pod commands also take how to reach the daemon (a remote host's, with --host). */
+export type Command = (argv: string[], io: Io, deps?: PodCommandDeps) => number | Promise<number>;
 
 /** A UsageError, or node:util parseArgs refusing the arguments. */
 export function isUsageError(err: unknown): boolean {

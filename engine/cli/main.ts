@@ -1,6 +1,7 @@
 // `podsmith`: a thin dispatcher over the engine's commands. Exit codes: 0 success, 1 the operation
 // failed, 2 usage (or an I/O problem that stopped the command).
 import { isUsageError, runNamedCommand, type Command } from './dispatch';
+import { takeHostOptions } from './host-options';
 import { processIo, reportError, type Io } from './io';
 import { POD_COMMANDS } from './pod-commands';
 import { version } from '../../package.json';
@@ -39,6 +40,13 @@ Pods:
   unshare [CMD...]      run a command in your user namespace, where rootless pods run
   microvm fetch-kernel  download the microVM guest kernel into the cache (also: microvm image)
 
+Remote hosts:
+  host add NAME ssh://[user@]host[:port]   remember a host (checks its key and the login)
+  host ls | host rm NAME | host test NAME  list, forget, check (installs the engine there)
+  --host NAME           run a pod command, doctor or daemon status|stop on that host (a host of
+                        'host ls', a Host of ~/.ssh/config, or ssh://...); PODSMITH_HOST does the same
+  --accept-new-host-key accept (and record) a host key seen for the first time
+
   version               print the version
 
 Run 'podsmith COMMAND --help' for a command's options.`;
@@ -69,13 +77,19 @@ const COMMANDS: Record<string, Command> = {
   login: async (argv, io) => (await import('./commands/login')).loginCommand(argv, io),
   logout: async (argv, io) => (await import('./commands/login')).logoutCommand(argv, io),
   ...POD_COMMANDS,
-  'port-forward': async (argv, io) => (await import('./commands/port-forward')).portForwardPodCommand(argv, io),
+  'port-forward': async (argv, io, deps) => (await import('./commands/port-forward')).portForwardPodCommand(argv, io, deps),
+  host: async (argv, io) => (await import('./commands/host')).hostCommand(argv, io),
   daemon: async (argv, io) => (await import('./commands/daemon')).daemonCommand(argv, io),
   unshare: async (argv, io) => (await import('./commands/unshare')).unshareCommand(argv, io),
   microvm: async (argv, io) => (await import('./commands/microvm')).microvmCommand(argv, io),
   // Internal: the per-pod supervisor process of pod-wasm (started by the daemon, not by people).
   '__wasm-supervisor': async (argv) => (await import('../pods/wasm/supervisor-main')).runWasmSupervisor(argv),
+  // Internal: the remote end of `port-forward --host` (started over SSH by the client, not by people).
+  '__pod-dialer': async (argv, io) => (await import('./commands/pod-dialer')).podDialerCommand(argv, io),
 };
+
+/** Commands that take --host: every pod command, doctor and daemon status/stop. */
+const REMOTE_CAPABLE = new Set(['run', 'ps', 'describe', 'logs', 'exec', 'stop', 'rm', 'events', 'port-forward', 'doctor', 'daemon']);
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -92,7 +106,17 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     reportError(io, `podsmith: unknown command "${cmd}"\n\n${USAGE}\n`);
     return 2;
   }
-  return runNamedCommand(cmd, command, rest, io);
+  if (!REMOTE_CAPABLE.has(cmd)) return runNamedCommand(cmd, command, rest, io);
+  // --host (or PODSMITH_HOST) picks the host; this machine without it. The SSH code loads only for a remote host.
+  const onHost: Command = async (args, cio) => {
+    const { argv: own, opts } = takeHostOptions(args);
+    if (opts.host === undefined || opts.host === 'local') return command(own, cio);
+    const remote = await import('./remote');
+    if (cmd === 'doctor' || cmd === 'daemon') return remote.runOnRemote(cmd, own, cio, opts);
+    const selection = remote.selectRemote(opts, cio);
+    return command(own, cio, selection ? { connect: selection.connect, remote: selection } : undefined);
+  };
+  return runNamedCommand(cmd, onHost, rest, io);
 }
 
 if (require.main === module) {

@@ -1,10 +1,10 @@
 // The client end of an attach connection (messages.ts, "Attach framing"): stdout and stderr as Readables that
 // pause the socket when their reader falls behind, stdin as a Writable that turns writes into frames, resize,
 // and how the session ended (exit code, normal end, or an error).
-import { connect, type Socket } from 'node:net';
-import { Readable, Writable } from 'node:stream';
+import { Readable, Writable, type Duplex } from 'node:stream';
 import { ATTACH_PREFIX, Frame, MAX_FRAME } from '../protocol/messages';
 import { encodeFrame, FrameDecoder, resizeFrame } from '../protocol/frames';
+import type { DaemonTransport } from './transport';
 
 export type SessionEnd = { kind: 'exit'; code: number } | { kind: 'end' } | { kind: 'error'; message: string };
 
@@ -19,19 +19,13 @@ export interface AttachedSession {
   close(): void;
 }
 
-export function attachSession(socketPath: string, session: string): Promise<AttachedSession> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    socket.once('error', reject);
-    socket.once('connect', () => {
-      socket.off('error', reject);
-      socket.write(`${ATTACH_PREFIX}${session}\n`);
-      resolve(wrap(socket));
-    });
-  });
+export async function attachSession(transport: DaemonTransport, session: string): Promise<AttachedSession> {
+  const socket = await transport.dial();
+  socket.write(`${ATTACH_PREFIX}${session}\n`);
+  return wrap(socket, transport);
 }
 
-function wrap(socket: Socket): AttachedSession {
+function wrap(socket: Duplex, transport: DaemonTransport): AttachedSession {
   const resume = (): void => void socket.resume();
   const stdout = new Readable({ read: resume });
   const stderr = new Readable({ read: resume });
@@ -73,13 +67,14 @@ function wrap(socket: Socket): AttachedSession {
     }
   });
   socket.on('error', (err) => {
-    end ??= { kind: 'error', message: `connection to the daemon failed: ${err.message}` };
+    end ??= { kind: 'error', message: transport.lost?.() ?? `connection to the daemon failed: ${err.message}` };
   });
   socket.once('close', () => {
     stdout.push(null);
     stderr.push(null);
     // Our own hang-up is a normal end; the daemon's without a last frame is not.
-    settle(end ?? (hungUp ? { kind: 'end' } : { kind: 'error', message: 'the daemon closed the stream unexpectedly (see daemon.log under PODSMITH_HOME)' }));
+    // A transport that lost its carrier (an SSH connection) says so; the stream ends rather than hangs.
+    settle(end ?? (hungUp ? { kind: 'end' } : { kind: 'error', message: transport.lost?.() ?? `the daemon closed the stream unexpectedly (see ${transport.logHint})` }));
   });
 
   const stdin = new Writable({

@@ -3,11 +3,13 @@
 // are fine: the second daemon finds the lock taken and exits, and both clients connect to the first.
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { podsmithHome } from '../home';
 import { socketConnection } from '../protocol/jsonrpc';
 import { daemonPaths, type DaemonPaths } from '../daemon/paths';
 import { DaemonClient, DaemonError } from './daemon-client';
 import type { DaemonCommand } from './start-daemon';
+import { unixTransport, type DaemonTransport } from './transport';
 
 const POLL_MS = 25;
 
@@ -37,7 +39,8 @@ export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonCl
   }
 }
 
-class HangUp extends DaemonError {}
+/** The daemon hung up during the handshake. */
+export class HangUp extends DaemonError {}
 
 async function connectOnce(paths: DaemonPaths, opts: ConnectOptions, env: NodeJS.ProcessEnv): Promise<DaemonClient> {
   let socket = await tryConnect(paths);
@@ -47,19 +50,30 @@ async function connectOnce(paths: DaemonPaths, opts: ConnectOptions, env: NodeJS
     }
     socket = await startAndConnect(paths, opts.daemonCommand, env, opts.startTimeoutMs ?? 30_000);
   }
-  const conn = socketConnection(socket);
+  try {
+    return await openDaemonClient(socket, paths, unixTransport(paths), opts.clientName ?? 'podsmith');
+  } catch (err) {
+    if (err instanceof HangUp) await new Promise((r) => setTimeout(r, 100));
+    throw err;
+  }
+}
+
+/**
+ * A client over an open stream to a daemon (any transport): JSON-RPC on it, then the handshake. A daemon that
+ * hangs up during the handshake is a HangUp (it was stopping as we connected).
+ */
+export async function openDaemonClient(stream: Duplex, paths: DaemonPaths, transport: DaemonTransport, clientName: string): Promise<DaemonClient> {
+  const conn = socketConnection(stream);
   conn.listen();
-  const client = new DaemonClient(conn, socket, paths);
+  const client = new DaemonClient(conn, stream, paths, transport);
   let hungUp = false;
   client.onClose(() => (hungUp = true));
   try {
-    await client.hello(opts.clientName ?? 'podsmith');
+    await client.hello(clientName);
   } catch (err) {
-    client.close();
-    if (hungUp) {
-      await new Promise((r) => setTimeout(r, 100));
-      throw new HangUp((err as Error).message);
-    }
+    // The transport stays open: a caller that retries reuses it.
+    client.disconnect();
+    if (hungUp) throw new HangUp((err as Error).message);
     throw err;
   }
   return client;

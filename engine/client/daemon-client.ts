@@ -1,8 +1,7 @@
 // A typed client over one JSON-RPC connection to the daemon: every request of messages.ts as a method,
 // PodErrors rebuilt on this side, pull progress and subscribed events routed to callbacks, and exec/logs
 // sessions attached on their own connections.
-import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { ResponseError, type MessageConnection, type RequestType } from '../protocol/jsonrpc';
 import type { DaemonPaths } from '../daemon/paths';
 import type { ExecRequest, LogsRequest } from '../pods/runtime';
@@ -31,6 +30,7 @@ import {
   type SubscribeParams,
 } from '../protocol/messages';
 import { attachSession, type AttachedSession } from './attach';
+import { unixTransport, type DaemonTransport } from './transport';
 
 /** The daemon could not be reached or failed in a way that is not about a pod. */
 export class DaemonError extends Error {
@@ -57,11 +57,18 @@ export class DaemonClient {
   /** Rejects every request still waiting when the daemon hangs up (vscode-jsonrpc leaves them pending). */
   private readonly hangup: Promise<never>;
   info?: HelloResult;
+  private released = false;
 
+  /**
+   * @param stream the JSON-RPC connection's stream (closed with the client)
+   * @param paths the daemon's files, on the host it runs on
+   * @param transport opens the exec and logs sessions' streams (default: the local unix socket)
+   */
   constructor(
     private readonly conn: MessageConnection,
-    private readonly socket: Socket,
+    private readonly stream: Duplex,
     readonly paths: DaemonPaths,
+    readonly transport: DaemonTransport = unixTransport(paths),
   ) {
     conn.onNotification(PodProgress, (p) => this.progress.get(p.token)?.(p.event));
     conn.onNotification(EventNotification, (p) => {
@@ -77,7 +84,7 @@ export class DaemonClient {
       hungUp();
     });
     this.hangup = gone.then(() => {
-      throw new DaemonError(`the daemon closed the connection; see ${paths.log}`);
+      throw new DaemonError(this.transport.lost?.() ?? `the daemon closed the connection; see ${this.transport.logHint}`);
     });
     this.hangup.catch(() => {});
   }
@@ -146,12 +153,12 @@ export class DaemonClient {
 
   async exec(req: ExecRequest): Promise<AttachedSession> {
     const { session } = await this.request(StartExec, req);
-    return attachSession(this.paths.socket, session);
+    return attachSession(this.transport, session);
   }
 
   async logs(req: LogsRequest): Promise<LogStream> {
     const { session } = await this.request(StartLogs, req);
-    const s = await attachSession(this.paths.socket, session);
+    const s = await attachSession(this.transport, session);
     const done = s.ended.then((end) => {
       if (end.kind === 'error') throw new DaemonError(end.message);
     });
@@ -175,22 +182,30 @@ export class DaemonClient {
   }
 
   close(): void {
+    this.disconnect();
+    if (this.released) return;
+    this.released = true;
+    this.transport.close?.();
+  }
+
+  /** Closes this connection but leaves the transport open (a failed handshake that its caller may retry). */
+  disconnect(): void {
     this.closed = true;
     this.conn.dispose();
-    this.socket.destroy();
+    this.stream.destroy();
   }
 
   private async request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
-    if (this.closed) throw new DaemonError(`the connection to the daemon is closed; see ${this.paths.log}`);
+    if (this.closed) throw new DaemonError(this.transport.lost?.() ?? `the connection to the daemon is closed; see ${this.transport.logHint}`);
     try {
       return await Promise.race([this.conn.sendRequest(type, params), this.hangup]);
     } catch (err) {
-      throw fromWire(err, this.paths);
+      throw fromWire(err, this.transport);
     }
   }
 }
 
-function fromWire(err: unknown, paths: DaemonPaths): Error {
+function fromWire(err: unknown, transport: DaemonTransport): Error {
   if (err instanceof ResponseError) {
     if (err.code === POD_ERROR && err.data) {
       const data = err.data as PodErrorData;
@@ -198,5 +213,5 @@ function fromWire(err: unknown, paths: DaemonPaths): Error {
     }
     return new DaemonError(err.message);
   }
-  return new DaemonError(`lost the connection to the daemon (${(err as Error)?.message ?? String(err)}); see ${paths.log}`);
+  return new DaemonError(transport.lost?.() ?? `lost the connection to the daemon (${(err as Error)?.message ?? String(err)}); see ${transport.logHint}`);
 }

@@ -2,6 +2,7 @@
 // to a port on the pod's own loopback, as `kubectl port-forward` does. The pod side goes through one
 // netns-dialer helper per session (see netns-dialer.ts for why and how).
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { describeNetns, netnsInode, type NetnsRef } from './netns';
 import { startNetnsDialer, type NetnsDialer } from './netns-dialer';
 import type { PortPair } from './port-spec';
@@ -37,7 +38,7 @@ export interface PortForwardSession {
 }
 
 /** Reads the dialer's status byte; on failure, the error text that follows it. */
-function readStatus(up: Socket): Promise<{ ok: true } | { ok: false; message: string }> {
+function readStatus(up: Duplex): Promise<{ ok: true } | { ok: false; message: string }> {
   return new Promise((resolve) => {
     const onReadable = () => {
       const b = up.read(1) as Buffer | null;
@@ -77,34 +78,105 @@ export function formatAddress(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-export async function startPortForward(netns: NetnsRef, pairs: PortPair[], opts: PortForwardOptions = {}): Promise<PortForwardSession> {
-  if (!pairs.length) throw new Error('no ports to forward');
+/**
+ * The pod's end of a port-forward session: something that opens one stream per forwarded connection into the
+ * pod's network namespace, speaking the netns dialer's protocol (2-byte port, then a status byte back). On
+ * this machine that is a netns-dialer helper; for a remote host, a helper there reached through SSH.
+ */
+export interface PodSide {
+  connect(): Promise<Duplex>;
+  /** Resolves with why the pod side ended (the pod went away, the helper died, the connection was lost). */
+  ended: Promise<string>;
+  close(): Promise<void>;
+  setupMs: number;
+}
+
+/** The pod side on this machine: a dialer helper in the namespace, and a watch that the namespace still exists. */
+export async function localPodSide(netns: NetnsRef, opts: { watchIntervalMs?: number; nodePath?: string } = {}): Promise<PodSide & { socketPath: string }> {
   const inode = netnsInode(netns); // fails early, with a clear message, when the pod is already gone
   const dialer: NetnsDialer = await startNetnsDialer(netns, opts.nodePath);
+  let watch: NodeJS.Timeout | undefined;
+  let finish!: (reason: string) => void;
+  const ended = new Promise<string>((r) => (finish = r));
+  dialer.exited.then(() => finish("the helper in the pod's network namespace exited"));
+  const interval = opts.watchIntervalMs ?? 1000;
+  if (interval > 0) {
+    watch = setInterval(() => {
+      let now: number | undefined;
+      try {
+        now = netnsInode(netns);
+      } catch {
+        now = undefined;
+      }
+      if (now !== inode) finish(`the pod's network namespace ${describeNetns(netns)} is gone`);
+    }, interval);
+    watch.unref();
+  }
+  void ended.then(() => clearInterval(watch));
+  return {
+    socketPath: dialer.socketPath,
+    setupMs: dialer.startMs,
+    ended,
+    connect: () =>
+      new Promise((resolve, reject) => {
+        const up = connect({ path: dialer.socketPath, allowHalfOpen: true });
+        up.once('connect', () => {
+          up.off('error', reject);
+          resolve(up);
+        });
+        up.once('error', reject);
+      }),
+    close: async () => {
+      clearInterval(watch);
+      await dialer.close();
+    },
+  };
+}
+
+export async function startPortForward(netns: NetnsRef, pairs: PortPair[], opts: PortForwardOptions = {}): Promise<PortForwardSession> {
+  if (!pairs.length) throw new Error('no ports to forward');
+  return startPortForwardVia(await localPodSide(netns, opts), pairs, opts);
+}
+
+/** Listens on the local ports and carries each connection to the pod through `side` (closed with the session). */
+export async function startPortForwardVia(side: PodSide, pairs: PortPair[], opts: PortForwardOptions = {}): Promise<PortForwardSession> {
+  if (!pairs.length) throw new Error('no ports to forward');
   const servers: Server[] = [];
-  const sockets = new Set<Socket>();
+  const sockets = new Set<Duplex>();
   const ports: ForwardedPort[] = [];
   let finish!: (r: { reason: string }) => void;
   const done = new Promise<{ reason: string }>((r) => (finish = r));
   let closed = false;
-  let watch: NodeJS.Timeout | undefined;
 
   const shutdown = async (reason: string) => {
     if (closed) return;
     closed = true;
-    if (watch) clearInterval(watch);
     for (const s of sockets) s.destroy();
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    await dialer.close();
+    await side.close();
     finish({ reason });
   };
 
-  const handle = (client: Socket, port: ForwardedPort) => {
+  const handle = async (client: Socket, port: ForwardedPort) => {
     opts.onConnection?.(port);
     client.setNoDelay(true);
-    const up = connect({ path: dialer.socketPath, allowHalfOpen: true });
-    sockets.add(client).add(up);
+    client.pause(); // bytes sent before the pod side is open wait here
+    sockets.add(client);
     client.on('close', () => sockets.delete(client));
+    client.on('error', () => {});
+    let up: Duplex;
+    try {
+      up = await side.connect();
+    } catch (err) {
+      opts.onConnectionError?.(port, `pod port ${port.remote}: ${(err as Error).message}`);
+      client.destroy();
+      return;
+    }
+    if (client.destroyed || closed) {
+      up.destroy();
+      return;
+    }
+    sockets.add(up);
     up.on('close', () => sockets.delete(up));
     client.on('error', () => up.destroy());
     up.on('error', () => client.destroy());
@@ -112,13 +184,14 @@ export async function startPortForward(netns: NetnsRef, pairs: PortPair[], opts:
     head.writeUInt16BE(port.remote);
     up.write(head);
     client.pipe(up); // bytes sent before the pod side answers wait in the helper
+    client.resume();
     readStatus(up).then((status) => {
       if (status.ok) {
         up.pipe(client);
         client.on('close', (hadError) => {
           if (hadError) up.destroy();
         });
-        up.on('close', (hadError) => {
+        up.on('close', (hadError: boolean) => {
           if (hadError) client.destroy();
         });
         return;
@@ -138,7 +211,7 @@ export async function startPortForward(netns: NetnsRef, pairs: PortPair[], opts:
       for (const address of pair.address ? [pair.address] : (opts.addresses ?? ['127.0.0.1'])) {
         const server = createServer({ allowHalfOpen: true, pauseOnConnect: false });
         const port: ForwardedPort = { address, local, remote: pair.remote };
-        server.on('connection', (c) => handle(c, port));
+        server.on('connection', (c) => void handle(c, port));
         try {
           port.local = local = await listen(server, address, local);
         } catch (e) {
@@ -158,21 +231,8 @@ export async function startPortForward(netns: NetnsRef, pairs: PortPair[], opts:
     throw e;
   }
 
-  dialer.exited.then(() => shutdown('the helper in the pod\'s network namespace exited'));
-  const interval = opts.watchIntervalMs ?? 1000;
-  if (interval > 0) {
-    watch = setInterval(() => {
-      let now: number | undefined;
-      try {
-        now = netnsInode(netns);
-      } catch {
-        now = undefined;
-      }
-      if (now !== inode) void shutdown(`the pod's network namespace ${describeNetns(netns)} is gone`);
-    }, interval);
-    watch.unref();
-  }
-  return { ports, setupMs: dialer.startMs, done, close: () => shutdown('closed') };
+  void side.ended.then((reason) => shutdown(reason));
+  return { ports, setupMs: side.setupMs, done, close: () => shutdown('closed') };
 }
 
 /** One port: listen on 127.0.0.1:`local` (0 = any free port) and forward to `remote` in the pod. */

@@ -1,7 +1,7 @@
 // vscode-jsonrpc as the daemon's clients use it: the protocol's classes, and a connection over a unix socket.
 // Its package entry (vscode-jsonrpc/node) loads node:crypto at start-up, for pipe names Podsmith never makes;
 // this takes the same parts from its modules directly, so a CLI command (two start-ups per pod) skips that.
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import RIL from 'vscode-jsonrpc/lib/node/ril';
 import { createMessageConnection, NullLogger, ReadableStreamMessageReader, WriteableStreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/lib/common/api';
 
@@ -10,8 +10,8 @@ RIL.install();
 
 export * from 'vscode-jsonrpc/lib/common/api';
 
-/** A JSON-RPC connection over a connected socket (as vscode-jsonrpc/node's SocketMessageReader and Writer). */
-export function socketConnection(socket: Socket): MessageConnection {
+/** A JSON-RPC connection over a connected socket or any stream (an SSH channel), as vscode-jsonrpc/node's readers and writers. */
+export function socketConnection(socket: Duplex): MessageConnection {
   const reader = new ReadableStreamMessageReader(RIL().stream.asReadableStream(socket));
   const writer = new WriteableStreamMessageWriter(RIL().stream.asWritableStream(socket));
   return createMessageConnection(reader, writer, NullLogger);

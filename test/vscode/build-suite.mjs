@@ -15,8 +15,11 @@ await build({
   // ES module builds first: jsonc-parser's UMD build cannot be bundled (see scripts/build.mjs).
   mainFields: ['module', 'main'],
   sourcemap: 'inline', // stack traces of failing tests point at the .ts lines
-  // koffi (native code, reached through the engine modules the engine tests use) loads from node_modules.
-  external: ['vscode', 'koffi'],
+  // koffi (native; reached through the engine modules the engine tests use and the remote suite's leak checker)
+  // and ssh2's optional native parts load at run time.
+  external: ['vscode', 'koffi', 'cpu-features', '*/sshcrypto.node'],
+  // As in scripts/build.mjs: jsonc-parser's UMD main does not bundle.
+  mainFields: ['module', 'main'],
   logLevel: 'warning',
   // mocha's parallel-mode files are never loaded: the suite runs serially inside the extension host.
   logOverride: { 'require-resolve-not-external': 'silent' },

@@ -9,6 +9,7 @@ import { PodError } from '../../pods/types';
 import { version } from '../../../package.json';
 import { UsageError } from '../files';
 import { processIo, reportError, type Io } from '../io';
+import type { RemoteSelection } from '../remote';
 import { runCommand } from '../run-command';
 
 export interface PodCommandDeps {
@@ -18,6 +19,8 @@ export interface PodCommandDeps {
   now?: () => number;
   /** Ends a follow or watch (default: the first SIGINT or SIGTERM). */
   signal?: AbortSignal;
+  /** The remote host the command runs against (--host), when not this machine. */
+  remote?: RemoteSelection;
 }
 
 /** An AbortSignal that fires on Ctrl-C or SIGTERM, unless the caller brought its own; dispose removes the handlers. */

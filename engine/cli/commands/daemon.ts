@@ -1,7 +1,10 @@
 // `podsmith daemon [status|stop]`: run the engine daemon in the foreground (what the CLI starts on demand),
 // show whether one runs, or stop it. Stopping the daemon never stops pods.
 import { parseArgs } from 'node:util';
+import { connect } from 'node:net';
 import { connectDaemon } from '../../client/connect';
+import { runningDaemonPid } from '../../daemon/instance-lock';
+import { daemonPaths } from '../../daemon/paths';
 import { DaemonError } from '../../client/daemon-client';
 import { podsmithHome } from '../../home';
 import { parseIdleExit } from '../../daemon/idle-exit';
@@ -16,7 +19,7 @@ import { defaultDaemonCommand } from '../../client/start-daemon';
 import { needsNamespace } from '../../rootless/namespace';
 import { runInside } from '../../rootless/run-inside';
 
-export const DAEMON_USAGE = `Usage: podsmith daemon [--idle-exit DURATION] [status|stop]
+export const DAEMON_USAGE = `Usage: podsmith daemon [--idle-exit DURATION] [status|stop|start [-o json]|dial-stdio]
 
 Without a subcommand, runs the engine daemon in the foreground until SIGTERM or Ctrl-C. Other podsmith
 commands start it on demand, so running it by hand is only needed to watch it. One daemon serves each
@@ -28,6 +31,9 @@ itself when its socket is deleted or replaced (no client could reach it any more
                          is never, and a daemon started on demand uses $PODSMITH_DAEMON_IDLE (default 5m)
   status   whether a daemon runs, its pid, version and uptime (exit 1 when none runs)
   stop     stops the daemon (pods keep running)
+  start    starts the daemon unless one runs, and says where it listens (-o json: pid, version, socket, home)
+  dial-stdio   connects stdin and stdout to the daemon's socket (started on demand), as 'docker system
+           dial-stdio' does: how a remote client reaches the daemon through an SSH command
 Exit 0 on success, 1 when the daemon cannot start (another one runs) or the operation failed, 2 for usage.`;
 
 export interface DaemonCommandDeps {
@@ -40,7 +46,7 @@ export function daemonCommand(argv: string[], io: Io, deps: DaemonCommandDeps = 
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { help: { type: 'boolean', short: 'h' }, 'idle-exit': { type: 'string' } },
+      options: { help: { type: 'boolean', short: 'h' }, 'idle-exit': { type: 'string' }, output: { type: 'string', short: 'o' } },
     });
     if (values.help) {
       io.out(DAEMON_USAGE + '\n');
@@ -58,9 +64,12 @@ export function daemonCommand(argv: string[], io: Io, deps: DaemonCommandDeps = 
       }
       return serve(home, io, deps, idleExitMs, values['idle-exit'] !== undefined ? ['--idle-exit', values['idle-exit']] : []);
     }
+    if (values.output !== undefined && (sub !== 'start' || values.output !== 'json')) throw new UsageError('-o json goes with start only');
     if (sub === 'status') return status(home, io);
     if (sub === 'stop') return stop(home, io);
-    throw new UsageError(`unknown subcommand "${sub}"; use status or stop`);
+    if (sub === 'start') return start(home, io, values.output === 'json');
+    if (sub === 'dial-stdio') return dialStdio(home);
+    throw new UsageError(`unknown subcommand "${sub}"; use status, stop, start or dial-stdio`);
   });
 }
 
@@ -97,6 +106,39 @@ async function status(home: string, io: Io): Promise<number> {
     io.out(`${err.message}\n`);
     return 1;
   }
+}
+
+/** Ensures a daemon runs; prints where (a remote client's bootstrap reads the JSON). */
+async function start(home: string, io: Io, json: boolean): Promise<number> {
+  const before = runningDaemonPid(daemonPaths(home));
+  const client = await connectDaemon({ home, clientName: `podsmith-cli ${version}` });
+  const info = client.info!;
+  client.close();
+  const paths = daemonPaths(info.home);
+  if (json) {
+    io.out(JSON.stringify({ pid: info.pid, version: info.version, protocolVersion: info.protocolVersion, home: info.home, socket: paths.socket, log: paths.log, started: before !== info.pid }) + '\n');
+  } else io.out(`podsmith daemon ${info.version} ${before === info.pid ? 'already running' : 'started'}: pid ${info.pid}, socket ${paths.socket}\n`);
+  return 0;
+}
+
+/** Splices stdin and stdout to the daemon's socket until either side ends. */
+async function dialStdio(home: string): Promise<number> {
+  const client = await connectDaemon({ home, clientName: `podsmith dial-stdio ${version}` });
+  client.close(); // only to start it (and learn it answers); the stream below is raw
+  const socket = connect(daemonPaths(home).socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  process.stdin.pipe(socket);
+  socket.pipe(process.stdout);
+  await new Promise<void>((resolve) => {
+    socket.once('close', () => resolve());
+    socket.once('error', () => resolve());
+  });
+  process.stdin.unpipe(socket);
+  process.stdin.destroy();
+  return 0;
 }
 
 async function stop(home: string, io: Io): Promise<number> {

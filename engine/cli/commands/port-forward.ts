@@ -3,7 +3,7 @@
 // is comes from the engine daemon (its pause process), through the resolver the caller passes in.
 import { parseArgs } from 'node:util';
 import type { NetnsRef } from '../../network/netns';
-import { formatAddress, startPortForward } from '../../network/port-forward';
+import { formatAddress, startPortForward, startPortForwardVia, type PodSide } from '../../network/port-forward';
 import { parseListenAddresses, parsePortSpec } from '../../network/port-spec';
 import { UsageError } from '../files';
 import { reportError, type Io } from '../io';
@@ -21,6 +21,8 @@ export type PodNetnsResolver = (pod: string) => Promise<NetnsRef>;
 
 export interface PortForwardCommandOptions {
   resolvePod?: PodNetnsResolver;
+  /** The pod's side on a remote host (--host): a helper there, reached through SSH. */
+  openPodSide?: (pod: string) => Promise<PodSide>;
   /** Ends the session like Ctrl-C does (for callers other than a terminal, and tests). */
   signal?: AbortSignal;
   /** Called once every listener is up (tests use it to learn the chosen ports). */
@@ -48,13 +50,17 @@ export async function portForwardCommand(argv: string[], io: Io, opts: PortForwa
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  if (!opts.resolvePod) throw new Error('port-forward needs the engine daemon to find the pod, and none is connected');
-  const netns = await opts.resolvePod(pod);
-  const session = await startPortForward(netns, pairs, {
+  const forwardOpts = {
     addresses,
-    onConnection: (p) => io.out(`Handling connection for ${p.local}\n`),
-    onConnectionError: (p, message) => reportError(io, `error forwarding port ${p.local} to pod ${pod}: ${message}\n`),
-  });
+    onConnection: (p: { local: number }) => io.out(`Handling connection for ${p.local}\n`),
+    onConnectionError: (p: { local: number }, message: string) => reportError(io, `error forwarding port ${p.local} to pod ${pod}: ${message}\n`),
+  };
+  let session;
+  if (opts.openPodSide) session = await startPortForwardVia(await opts.openPodSide(pod), pairs, forwardOpts);
+  else {
+    if (!opts.resolvePod) throw new Error('port-forward needs the engine daemon to find the pod, and none is connected');
+    session = await startPortForward(await opts.resolvePod(pod), pairs, forwardOpts);
+  }
   for (const p of session.ports) io.out(`Forwarding from ${formatAddress(p.address, p.local)} -> ${p.remote}\n`);
   opts.onReady?.(session.ports);
 
@@ -82,7 +88,11 @@ export async function portForwardCommand(argv: string[], io: Io, opts: PortForwa
 /** The CLI entry: the daemon names the pod's namespace (its pause process). */
 export function portForwardPodCommand(argv: string[], io: Io, deps: PodCommandDeps = {}): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) return portForwardCommand(argv, io);
+  const remote = deps.remote;
   return runPodCommand('port-forward', PORT_FORWARD_USAGE, io, deps, (client) =>
-    portForwardCommand(argv, io, { resolvePod: (pod) => client.podNetns(pod), signal: deps.signal }),
+    portForwardCommand(argv, io, {
+      ...(remote ? { openPodSide: (pod) => remote.host.podSide(pod) } : { resolvePod: (pod) => client.podNetns(pod) }),
+      signal: deps.signal,
+    }),
   );
 }

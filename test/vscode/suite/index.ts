@@ -9,6 +9,7 @@ import { defineDiagnosticsTests } from './diagnostics.test';
 import { defineFeatureTests } from './features.test';
 import { defineLogsTests } from './logs.test';
 import { definePodsTests } from './pods.test';
+import { defineRemoteTests } from './remote.test';
 import { defineSettingsTests } from './settings.test';
 import { defineTerminalTests } from './terminal.test';
 
@@ -73,6 +74,7 @@ export async function run(): Promise<void> {
   definePodsTests();
   defineTerminalTests();
   defineLogsTests();
+  defineRemoteTests();
 
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   const out = process.env.PODSMITH_VSCODE_RESULTS;

@@ -1,0 +1,165 @@
+/// <reference types="mocha" />
+// A remote host from the editor, on a real sshd (Debian's, on 127.0.1.40 only) logging in as root with its own
+// engine state: Add Remote Host (host key accepted once, written hashed), the tree showing the host connected,
+// a pod run there from a workspace manifest (its image made there), exec and logs through
+// EngineAccess.client(host) — what the terminal and logs modules use — describe, port-forward through the SSH
+// connection, stop, delete, and removing the host. Skipped where sshd or root is missing.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { PodsmithApi } from '../../../client/extension';
+import type { PodsTreeNode } from '../../../client/tree/pods-tree';
+import { TestClient, TestSshd, whyNoSshd } from '../../remote/support/sshd';
+import { EXTENSION_ID, fixture, revertAndCloseAll } from './util';
+
+const WAIT_MS = 120_000;
+let api: PodsmithApi;
+
+function label(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+}
+
+/** Host lines and their pods, as the view shows them. */
+async function tree(): Promise<{ host: string; description: string; context?: string; pods: { name: string; description: string }[] }[]> {
+  const t = api.testing.tree;
+  const out = [];
+  for (const node of await t.getChildren()) {
+    const item = await t.getTreeItem(node);
+    const pods = [];
+    for (const p of await t.getChildren(node as PodsTreeNode)) {
+      const pi = await t.getTreeItem(p);
+      pods.push({ name: label(pi), description: String(pi.description ?? '') });
+    }
+    out.push({ host: label(item), description: String(item.description ?? ''), context: item.contextValue, pods });
+  }
+  return out;
+}
+
+/** Resolves when `check` passes, checking on every tree change; fails with the tree it last saw. */
+function waitForTree<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (fn: () => void): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sub.dispose();
+      fn();
+    };
+    const attempt = (): void => void check().then((v) => (v !== undefined ? finish(() => resolve(v)) : undefined), () => {});
+    const timer = setTimeout(() => void tree().then((t) => finish(() => reject(new Error(`timed out waiting for ${what}; tree: ${JSON.stringify(t)}`)))), WAIT_MS);
+    const sub = api.testing.tree.onDidChangeTreeData(attempt);
+    attempt();
+  });
+}
+
+function httpGet(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let s = '';
+  for await (const c of stream) s += c.toString();
+  return s;
+}
+
+export function defineRemoteTests(): void {
+  const skip = whyNoSshd();
+  suite('a remote host over SSH', function () {
+    this.timeout(WAIT_MS * 2);
+    let client: TestClient;
+    let host: TestSshd;
+    const saved = { HOME: process.env.HOME, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
+
+    suiteSetup(async function () {
+      if (skip) return this.skip();
+      api = await vscode.extensions.getExtension<PodsmithApi>(EXTENSION_ID)!.activate();
+      client = new TestClient();
+      host = await new TestSshd({ index: 40, authorizedKeys: [client.publicKey] }).start();
+      // The extension reads ~/.ssh and hosts.json from the environment when it connects: the test client's.
+      process.env.HOME = client.home;
+      process.env.XDG_CONFIG_HOME = join(client.home, '.config');
+      delete process.env.SSH_AUTH_SOCK;
+    });
+
+    suiteTeardown(async () => {
+      if (skip) return;
+      await revertAndCloseAll();
+      try {
+        if (api.engine && (await tree()).some((h) => h.host === 'box')) {
+          const c = await api.engine.client('box');
+          for (const p of await c.listPods()) await c.deletePod({ pod: p.uid, force: true });
+          await vscode.commands.executeCommand('podsmith.host.remove', { host: 'box', confirm: false });
+        }
+      } finally {
+        for (const [k, v] of Object.entries(saved)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+        const leaks = (await host?.dispose()) ?? [];
+        client?.dispose();
+        assert.deepEqual(leaks, []);
+      }
+    });
+
+    test('Add Remote Host checks the host key and the login, then the tree shows the host connected', async () => {
+      const added = await vscode.commands.executeCommand<{ name: string; url: string }>('podsmith.host.add', { name: 'box', url: host.url, accept: true });
+      assert.deepEqual(added, { name: 'box', url: host.url });
+      const hostsJson = JSON.parse(readFileSync(join(client.home, '.config', 'podsmith', 'hosts.json'), 'utf8')) as { hosts: { name: string }[] };
+      assert.deepEqual(hostsJson.hosts.map((h) => h.name), ['box']);
+      assert.match(readFileSync(client.knownHosts, 'utf8'), /^\|1\|/, 'the accepted key is recorded hashed');
+      const line = await waitForTree('box connected', async () => (await tree()).find((h) => h.host === 'box' && h.context === 'podsmithHost.remote.connected'));
+      assert.match(line.description, /0 pods, 0 running/);
+      assert.equal(api.testing.hostState('box'), 'connected');
+    });
+
+    test('runs a manifest there and shows its pod under the host', async () => {
+      const results = await vscode.commands.executeCommand<{ outcome: string; pod?: string }[]>('podsmith.pod.run', { uri: fixture('pods/web.yaml'), host: 'box', replace: true });
+      assert.deepEqual(results.map((r) => [r.pod, r.outcome]), [['vsc-web', 'running']]);
+      await waitForTree('vsc-web under box', async () => (await tree()).find((h) => h.host === 'box')?.pods.find((p) => p.name === 'vsc-web' && /Running 2\/2/.test(p.description)));
+      // It runs there, not here.
+      const c = await api.engine.client('box');
+      assert.equal(c.info?.home, host.home);
+    });
+
+    test('exec and logs through EngineAccess.client(host), as the terminal and logs modules use it', async () => {
+      const c = await api.engine.client('box');
+      const s = await c.exec({ pod: 'vsc-web', container: 'http', command: ['sh', '-c', 'echo "$PAGE"; tty || true'], tty: true, stdin: false, size: { columns: 90, rows: 20 } });
+      const [out, end] = await Promise.all([readAll(s.stdout), s.ended]);
+      assert.deepEqual(end, { kind: 'exit', code: 0 });
+      assert.match(out, /served from the pod/);
+      assert.match(out, /\/dev\/pts\/\d+/, 'a real pty there');
+      const logs = await c.logs({ pod: 'vsc-web', container: 'http' });
+      await readAll(logs.stream);
+      await logs.done;
+    });
+
+    test('describes, forwards a port through the SSH connection, stops and deletes there', async () => {
+      const editor = await vscode.commands.executeCommand<vscode.TextEditor>('podsmith.pod.describe', { host: 'box', pod: 'vsc-web' });
+      assert.match(editor!.document.getText(), /Status:\s+Running/);
+      const fwd = await vscode.commands.executeCommand<{ local: number }>('podsmith.pod.portForward', { host: 'box', pod: 'vsc-web', port: 8080, localPort: 0, open: false });
+      assert.ok(fwd?.local);
+      assert.match(await httpGet(fwd.local), /served from the pod/);
+      assert.equal(await vscode.commands.executeCommand('podsmith.pod.stopPortForward', { localPort: fwd.local }), 1);
+      const stopped = await vscode.commands.executeCommand<{ phase: string }>('podsmith.pod.stop', { host: 'box', pod: 'vsc-web', gracePeriodSeconds: 1 });
+      assert.ok(stopped && stopped.phase !== 'Running');
+      assert.equal(await vscode.commands.executeCommand('podsmith.pod.delete', { host: 'box', pod: 'vsc-web', confirm: false }), true);
+      await waitForTree('vsc-web gone', async () => ((await tree()).find((h) => h.host === 'box')?.pods.length === 0 ? true : undefined));
+    });
+
+    test('Remove Remote Host forgets it', async () => {
+      assert.equal(await vscode.commands.executeCommand('podsmith.host.remove', { host: 'box', confirm: false }), true);
+      await waitForTree('box gone from the tree', async () => ((await tree()).some((h) => h.host === 'box') ? undefined : true));
+    });
+  });
+}

@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { buildBundleConfig, type PodFacts } from '../image/bundle';
+import { isRootless } from '../rootless/identity';
 import { compileSeccomp, type OciSeccomp } from '../../native/seccomp-bpf';
 import { cgroupDir, cgroupMounts, type CgroupMount } from './cgroups';
 import { RuntimeError } from './errors';
@@ -48,6 +49,9 @@ export function directPauseUnavailable(): string | undefined {
   unavailable = (() => {
     if (process.platform !== 'linux') return 'not Linux';
     if (process.getuid?.() !== 0) return 'not root';
+    // A rootless engine (root only inside its user namespace): the OCI runtime's pause knows the id mapping and
+    // the cgroups it may not create (engine/rootless/bundle.ts); the launcher does not.
+    if (isRootless()) return 'a rootless engine';
     if (!pauseLauncherScript()) return `no syscall table for ${process.arch}`;
     if (!findExecutable('perl')) return 'perl is not installed';
     return undefined;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The VS Code tests, end to end: toolchain setup, build, extension-host suite, UI test, and the packaged .vsix
-# installed into code-server. Exits non-zero on any failure; the last line is `vscode: N passed, M failed`.
+# The VS Code tests, end to end: toolchain setup, build, extension-host suite, UI test, the packaged .vsix
+# installed into code-server (its UI test runs a real pod from the extension's own engine), and the editor demo. Exits non-zero on any failure; the last line is `vscode: N passed, M failed`.
 #   PODSMITH_VSCODE_SKIP_VSIX=1   skip packaging and the .vsix check
 set -uo pipefail
 
@@ -72,6 +72,10 @@ if [ -z "${PODSMITH_VSCODE_SKIP_VSIX:-}" ]; then
     node "$here/ui.mjs" --vsix "$vsix" 2>&1 | tee "$log/vsix.out"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     count "$log/vsix.out"
+    step "scripts/demo-editor.sh (the packaged extension in code-server, stopped with Ctrl-C)"
+    node "$here/demo-editor.mjs" --vsix "$vsix" 2>&1 | tee "$log/demo.out"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    count "$log/demo.out"
   else
     echo "vsce package failed"
     failed=$((failed + 1))

@@ -65,17 +65,20 @@ export async function podChecks({ page, check, home, extensionDir, waitMs }) {
     return r;
   };
   const podRow = () => row(POD);
-  const contextMenu = async (target, item) => {
-    await target.click({ button: 'right' });
-    const entry = page.locator('.monaco-menu .action-item', { hasText: new RegExp(`^\\s*${item}\\s*$`) }).first();
-    await entry.waitFor({ state: 'visible', timeout: waitMs });
-    // A click that lands while the menu is still settling can be dropped (the menu stays open): click until it
-    // closes, which it does when it runs the entry.
+  // Right-clicks `target` and clicks `item` in its context menu, until `effect` (a locator) shows the entry ran.
+  // A tree refresh under an open menu (a pod event redraws the row) can close the menu or drop the click:
+  // then the whole gesture is made again.
+  const contextMenu = async (target, item, effect, { attempts = 3, state = 'visible' } = {}) => {
     for (let attempt = 1; ; attempt++) {
-      await entry.click();
-      const closed = await entry.waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false);
-      if (closed) return;
-      if (attempt === 3) throw new Error(`the context menu stayed open after clicking ${item} ${attempt} times`);
+      const last = attempt === attempts;
+      await target.click({ button: 'right' });
+      const entry = page.locator('.monaco-menu .action-item', { hasText: new RegExp(`^\\s*${item}\\s*$`) }).first();
+      const clicked = await entry.waitFor({ state: 'visible', timeout: last ? waitMs : 10_000 })
+        .then(() => entry.click({ timeout: last ? waitMs : 5000 }))
+        .then(() => true, (err) => (last ? Promise.reject(err) : false));
+      if (clicked && (await effect.waitFor({ state, timeout: last ? waitMs : 10_000 }).then(() => true, (err) => (last ? Promise.reject(err) : false)))) return;
+      console.error(`[ui-pods] ${item}: the menu or its click was lost (attempt ${attempt}); again`);
+      await page.keyboard.press('Escape'); // a menu still open
     }
   };
   const terminalRows = () => page.locator('.terminal-wrapper.active .xterm-rows');
@@ -125,7 +128,7 @@ export async function podChecks({ page, check, home, extensionDir, waitMs }) {
   });
 
   await check("a terminal from the tree's context menu runs what is typed in the container", async () => {
-    await contextMenu(row('ticker', /^running/).first(), 'Open Terminal');
+    await contextMenu(row('ticker', /^running/).first(), 'Open Terminal', page.locator('.terminal-wrapper.active .xterm'));
     await page.locator('.terminal-tab, .tabs-container .tab, .single-terminal-tab', { hasText: `${POD}/ticker` }).first().waitFor({ timeout: waitMs })
       .catch(() => undefined); // the tab's look varies with the panel's width; the prompt below is what counts
     // busybox sh's prompt for root.
@@ -144,8 +147,7 @@ export async function podChecks({ page, check, home, extensionDir, waitMs }) {
   });
 
   await check('the logs tab opened from the tree shows the container writing', async () => {
-    await contextMenu(row('ticker', /^running/).first(), 'Show Logs');
-    await page.locator('.tab.active', { hasText: 'ticker' }).waitFor({ timeout: waitMs });
+    await contextMenu(row('ticker', /^running/).first(), 'Show Logs', page.locator('.tab.active', { hasText: 'ticker' }));
     // The active editor's lines (spaces drawn as no-break spaces, which \s matches).
     const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
     const ticks = async () => [...(await lines.innerText().catch(() => '')).matchAll(new RegExp(`tick\\s(\\d+)\\sfrom\\s${POD}`, 'g'))].map((m) => Number(m[1]));
@@ -159,8 +161,8 @@ export async function podChecks({ page, check, home, extensionDir, waitMs }) {
 
   await check('Delete Pod from the tree removes it, Stop Engine stops the daemon', async () => {
     const pid = daemonPid(home);
-    await contextMenu(podRow().first(), 'Delete Pod');
-    await podRow().waitFor({ state: 'detached', timeout: podWaitMs });
+    // Deleting waits for the containers to stop (grace period 5 s).
+    await contextMenu(podRow().first(), 'Delete Pod', podRow(), { attempts: 1, state: 'detached' });
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: waitMs });

@@ -12,7 +12,9 @@
 // (j) editor-logs: the last lines of a 1 GiB container log in an editor tab vs the CLI and `tail -n`, and the
 //     extension host's memory while following (bench/editor-logs.ts, in code-server's extension host).
 // (k) microvm: a 2-container microVM pod vs its floor (QEMU to /init answering) and a native pod (bench/microvm.ts).
-// `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm` runs one part; each part
+// (l) editor-run: the Run command to Running in the Podsmith view vs `podsmith run -f` from a shell
+//     (bench/editor-run.ts, in code-server's extension host).
+// `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm|editor-run` runs one part; each part
 // rewrites only its own keys of latest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +33,7 @@ import { runSchemaBench } from './schema';
 import { runPortForwardBench, whyNoPortForwardBench } from './port-forward';
 import { runRootlessBench } from './rootless';
 import { runEditorLogsBench } from './editor-logs';
+import { runEditorRunBench } from './editor-run';
 import { runMicrovmBench } from './microvm';
 import { whyNoMicrovm } from '../test/microvm/support';
 import { whyNoNativePods } from '../test/pods/fixtures';
@@ -232,12 +235,12 @@ async function main(): Promise<void> {
   log(`wrote ${join('bench', 'results', 'latest.json')}`);
 }
 
-// --- parts: `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm`; each part's numbers live
+// --- parts: `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm|editor-run`; each part's numbers live
 // under its own key of latest.json ---
-const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward', 'rootless', 'editor-logs', 'microvm'] as const;
+const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward', 'rootless', 'editor-logs', 'microvm', 'editor-run'] as const;
 type Part = (typeof PARTS)[number];
 /** The keys of latest.json that parts other than `manifest` own. */
-const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward', 'rootless', 'editor-logs', 'microvm'] as const;
+const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward', 'rootless', 'editor-logs', 'microvm', 'editor-run'] as const;
 
 function onlyPart(argv: string[]): Part | undefined {
   const i = argv.indexOf('--only');
@@ -313,6 +316,11 @@ async function editorLogsPart(): Promise<void> {
 }
 
 /** (k) a 2-container microVM pod vs its floor and a native pod; exec round trip; memory per VM. */
+/** (l) the Run command to Running in the view vs `podsmith run -f` from a shell (bench/editor-run.ts). */
+async function editorRunPart(): Promise<void> {
+  savePart('editor-run', await runEditorRunBench());
+}
+
 async function microvmPart(): Promise<void> {
   const skip = whyNoMicrovm();
   if (skip) return log(`microvm bench skipped: ${skip}`);
@@ -330,6 +338,7 @@ async function selected(): Promise<void> {
   if (!only || only === 'rootless') await rootlessPart();
   if (!only || only === 'editor-logs') await editorLogsPart();
   if (!only || only === 'microvm') await microvmPart();
+  if (!only || only === 'editor-run') await editorRunPart();
 }
 // --- end parts ---
 

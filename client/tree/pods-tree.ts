@@ -85,6 +85,8 @@ export class PodsTree implements vscode.TreeDataProvider<PodsTreeNode>, vscode.D
   /** Hosts whose pods the view has asked for already. */
   private readonly looked = new Set<string>();
   private readonly subs: vscode.Disposable[] = [];
+  /** The running count each host's row last showed. */
+  private readonly shownRunning = new Map<string, number>();
   /** Subscriptions per host, made and dropped as hosts come and go. */
   private readonly hostSubs = new Map<EngineConnection, vscode.Disposable[]>();
 
@@ -113,6 +115,14 @@ export class PodsTree implements vscode.TreeDataProvider<PodsTreeNode>, vscode.D
         conn.onDidChangeState(() => this.changed.fire(conn.kind === 'remote' && this.shownHosts.has(conn.host) ? this.hostNode(conn.host) : undefined)),
         store.onDidChange((c) => {
           if (c.kind === 'changed') {
+            // The host's description counts running pods: when that count moves, the host row is redrawn
+            // (its pods with it); otherwise only the pod's row.
+            const running = this.runningCount(c.host);
+            if (running !== this.shownRunning.get(c.host)) {
+              this.shownRunning.set(c.host, running);
+              this.changed.fire(this.shownHosts.has(c.host) ? this.hostNode(c.host) : undefined);
+              return;
+            }
             const node = this.pods.get(podId(c.host, c.pod.namespace, c.pod.name));
             if (node) this.changed.fire(node);
             return;
@@ -123,6 +133,10 @@ export class PodsTree implements vscode.TreeDataProvider<PodsTreeNode>, vscode.D
         }),
       ]);
     }
+  }
+
+  private runningCount(host: string): number {
+    return this.ctx.engine.store(host).list().filter((p) => p.phase === 'Running').length;
   }
 
   /** Remote hosts always show (with their state); this machine when it has pods, or beside remote hosts. */
@@ -207,7 +221,8 @@ export class PodsTree implements vscode.TreeDataProvider<PodsTreeNode>, vscode.D
   private hostItem(node: HostNode): vscode.TreeItem {
     const conn = this.ctx.engine.connection(node.host);
     const pods = this.ctx.engine.store(node.host).list();
-    const running = pods.filter((p) => p.phase === 'Running').length;
+    const running = this.runningCount(node.host);
+    this.shownRunning.set(node.host, running);
     const item = new vscode.TreeItem(node.host, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `host:${node.host}`;
     const count = `${pods.length} pod${pods.length === 1 ? '' : 's'}, ${running} running`;

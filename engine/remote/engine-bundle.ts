@@ -1,6 +1,7 @@
-// What a remote host needs to run the engine, taken from this installation: the CLI bundle (dist/podsmith.js,
-// which is also the daemon), the wasm supervisor bundle beside it, and koffi (the FFI the engine's ptys, fd
-// passing and flock use) with only its prebuilt native module for the remote's architecture and C library.
+// What a remote host needs to run the engine, taken from this installation: the CLI (dist/podsmith.js, which is
+// also the daemon, and the two bundles it loads), the wasm supervisor bundle beside it, and koffi (the FFI the
+// engine's ptys, fd passing and flock use) with only its prebuilt native module for the remote's architecture
+// and C library.
 // The bundle's name is the Podsmith version plus a hash of every file's path, mode and SHA-256, so one
 // directory per content in the remote user's cache, and an unchanged bundle is never uploaded twice.
 import { createHash } from 'node:crypto';
@@ -64,6 +65,9 @@ export function engineBundle(arch: string, libc: 'glibc' | 'musl', dist = localD
 
   const entries: [string, string, number][] = [
     ['podsmith.js', podsmith, 0o755],
+    // podsmith.js is the small entry: it loads one of these two bundles, which hold the commands and the daemon.
+    ['podsmith-pods.js', join(dist, 'podsmith-pods.js'), 0o644],
+    ['podsmith-engine.js', join(dist, 'podsmith-engine.js'), 0o644],
     ['wasm-supervisor.js', join(dist, 'wasm-supervisor.js'), 0o644],
     ['node_modules/koffi/package.json', join(koffi, 'package.json'), 0o644],
     ['node_modules/koffi/index.js', join(koffi, 'index.js'), 0o644],

@@ -2,9 +2,10 @@
 // a downloaded VS Code. Prints the suite's counts as `extension-host: N passed, M failed`.
 import { runTests } from '@vscode/test-electron';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { engineLeftovers } from './lib/engine-leftovers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -16,31 +17,6 @@ rmSync(homesFile, { force: true });
 
 // The engine home the pods suite uses (through the podsmith.engine.home setting); short, for the socket path.
 const engineHome = mkdtempSync('/tmp/psv-');
-
-/** What of the engine outlived the suite: pods, the daemon, any process started for the home. Cleans it up. */
-function engineLeftovers(home) {
-  const cli = (args) => spawnSync(process.execPath, [join(repo, 'dist', 'podsmith.js'), ...args], { env: { ...process.env, PODSMITH_HOME: home }, encoding: 'utf8', timeout: 60_000 });
-  const left = [];
-  if (cli(['daemon', 'status']).status === 0) {
-    const pods = JSON.parse(cli(['ps', '-a', '-o', 'json']).stdout || '{"items":[]}').items.map((p) => p.metadata.name);
-    if (pods.length) left.push(`pods: ${pods.join(', ')}`);
-    for (const p of pods) cli(['rm', '-f', p]);
-    left.push('the daemon');
-    cli(['daemon', 'stop']);
-  }
-  const needle = `PODSMITH_HOME=${home}\0`;
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle)) continue;
-      left.push(`process ${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim()}`);
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // gone, or not ours
-    }
-  }
-  rmSync(home, { recursive: true, force: true });
-  return left;
-}
 
 let exitCode = 0;
 try {
@@ -71,7 +47,7 @@ try {
   exitCode = 1;
 }
 if (results.failed > 0) exitCode = 1;
-const left = engineLeftovers(engineHome);
+const left = engineLeftovers(engineHome, join(repo, 'dist'));
 if (left.length) {
   console.error(`left running after the suite (now removed): ${left.join('; ')}`);
   results.failed++;

@@ -2,6 +2,7 @@
 # Installs the offline extension-host toolchain: Node 24 (code-server needs it), code-server 4.139.1 (a real
 # VS Code 1.139.1 server) and Debian chromium. Idempotent: the toolchain lives in a cache directory that
 # survives between runs and test/vscode/.toolchain links to it, so a warm run only checks a marker file.
+#   PODSMITH_VSCODE_NO_BROWSER=1   skip chromium (scripts/demo-editor.sh: the user brings a browser)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -61,7 +62,7 @@ flock 9
 if [ ! -f "$cache/toolchain.json" ]; then
   install_toolchain
 fi
-install_chromium
+[ -n "${PODSMITH_VSCODE_NO_BROWSER:-}" ] || install_chromium
 
 # Point .toolchain at the cache (replace a stale link or directory left by another version).
 if [ "$(readlink "$link" 2>/dev/null || true)" != "$cache" ]; then

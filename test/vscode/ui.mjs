@@ -1,14 +1,17 @@
 // UI test in the real workbench: open the bad manifest through Quick Open, open the Problems panel with its
-// keyboard shortcut, check that Podsmith's findings are listed, and save a screenshot.
+// keyboard shortcut, check that Podsmith's findings are listed, and save a screenshot. With --vsix it then runs a
+// real pod from the packaged extension's own engine (ui-pods.mjs): Run CodeLens, the view, a terminal, logs.
 //   node test/vscode/ui.mjs                 the extension from this repo (extensionDevelopmentPath)
 //   node test/vscode/ui.mjs --vsix FILE     the packaged extension, installed into a fresh extensions dir
 // Exits 0 when the checks pass; prints `ui: N passed, M failed` (or `vsix: ...`) last.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { engineLeftovers } from './lib/engine-leftovers.mjs';
 import {
-  HERE, REPO, closeBrowser, codeServerCli, launchBrowser, log, makeRunDir, remoteUri, seedSettings, startCodeServer,
+  HERE, REPO, closeBrowser, codeServerCli, keepLogs, launchBrowser, log, makeRunDir, remoteUri, seedSettings, startCodeServer,
   workbenchUrl,
 } from './lib/harness.mjs';
+import { podChecks, podSettings } from './ui-pods.mjs';
 
 const args = process.argv.slice(2);
 const vsixIndex = args.indexOf('--vsix');
@@ -45,15 +48,21 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 
 async function main() {
   const run = makeRunDir(`podsmith-vscode-${label}-`);
+  // The pods part's engine home (short: the daemon's socket path must stay under 108 bytes).
+  const home = vsix ? mkdtempSync('/tmp/psu-') : undefined;
+  let extensionDir;
   let failed = false;
   try {
-    seedSettings(run.userData);
+    seedSettings(run.userData, home ? podSettings(home) : {});
     if (vsix) {
       await check(`installs ${basename(vsix)} with --install-extension`, async () => {
         const out = await codeServerCli(run, [
           '--user-data-dir', run.userData, '--extensions-dir', run.extensions, '--install-extension', vsix,
         ]);
         if (!/successfully installed/i.test(out)) throw new Error(`unexpected install output:\n${out}`);
+        const name = readdirSync(run.extensions).find((n) => n.startsWith('podsmith.podsmith-'));
+        if (!name) throw new Error(`no podsmith.podsmith-* folder in ${run.extensions}`);
+        extensionDir = join(run.extensions, name);
       });
     }
     const t0 = Date.now();
@@ -127,6 +136,16 @@ async function main() {
       if (!/podsmith/.test(text)) throw new Error(`hover does not name the source: ${JSON.stringify(text)}`);
       await page.screenshot({ path: join(REPO, 'test-results', `vscode-hover${vsix ? '-vsix' : ''}.png`) });
     });
+
+    if (vsix) {
+      // The demo workspace (a copy: the workbench may write into it), in the same server.
+      const demo = join(run.root, 'demo');
+      cpSync(join(REPO, 'examples', 'demo'), demo, { recursive: true });
+      await page.goto(workbenchUrl(server, { workspace: demo, payload }));
+      await page.waitForFunction(() => !!window.driver, null, { timeout: WAIT_MS });
+      await page.evaluate(() => window.driver.whenWorkbenchRestored());
+      await podChecks({ page, check, home, extensionDir, waitMs: WAIT_MS });
+    }
   } catch (err) {
     failed = true;
     // What the workbench showed when it failed is usually the fastest way to see why.
@@ -140,6 +159,15 @@ async function main() {
     const t1 = Date.now();
     await closeBrowser(browser);
     if (server) await server.stop();
+    if (home) {
+      // Whatever of the engine outlived the run (a failed check skips the UI's own delete and stop).
+      const left = engineLeftovers(home, join(extensionDir ?? REPO, 'dist'));
+      checks.push({ name: 'nothing of the engine is left running', ok: left.length === 0 });
+      if (left.length) {
+        failed = true;
+        console.log(`  FAIL nothing of the engine is left running\n       left (now removed): ${left.join('; ')}`);
+      } else console.log('  ok   nothing of the engine is left running');
+    }
     if (failed) keepLogs(run);
     if (!process.env.PODSMITH_VSCODE_KEEP_TMP) run.remove();
     log(`cleanup took ${Date.now() - t1} ms`);
@@ -157,6 +185,7 @@ try {
     log(err instanceof Error ? err.stack ?? err.message : String(err));
   }
 }
+if (checks.some((c) => !c.ok)) exitCode = 1;
 const passed = checks.filter((c) => c.ok).length;
 console.log(`${label}: ${passed} passed, ${checks.length - passed} failed`);
 process.exit(exitCode);

@@ -143,13 +143,22 @@ const NO_GALLERY = JSON.stringify({ serviceUrl: '', itemUrl: '', resourceUrlTemp
 /**
  * Starts code-server in its own process group and waits for /healthz. `stop()` sends SIGTERM to the group
  * (server, extension host and the language server it forks), then SIGKILL if anything is left after 3 s.
+ * Tests take the defaults; the editor demo (scripts/demo-editor.mjs) asks for a password, no idle timeout and
+ * no test driver.
  */
-export async function startCodeServer(run, { userDataDir = run.userData, extensionsDir = run.extensions } = {}) {
+export async function startCodeServer(run, {
+  userDataDir = run.userData,
+  extensionsDir = run.extensions,
+  port: wantedPort = 0,
+  password,
+  idleTimeoutSeconds = 120,
+  testDriver = true,
+} = {}) {
   const tc = toolchain();
-  const port = await freePort();
+  const port = wantedPort || (await freePort());
   const args = [
     tc.codeServer,
-    '--auth', 'none',
+    '--auth', password ? 'password' : 'none',
     '--bind-addr', `127.0.0.1:${port}`,
     '--config', join(run.root, 'code-server.yaml'),
     '--user-data-dir', userDataDir,
@@ -160,16 +169,17 @@ export async function startCodeServer(run, { userDataDir = run.userData, extensi
     '--disable-getting-started-override',
     '--ignore-last-opened',
     // Safety net if this process is SIGKILLed before stop(): once the browser is gone too, the server stops itself.
-    '--idle-timeout-seconds', '120',
+    ...(idleTimeoutSeconds ? ['--idle-timeout-seconds', String(idleTimeoutSeconds)] : []),
     // Without the smoke-test driver the workbench ignores extensionDevelopmentPath/extensionTestsPath.
-    '--vscode-option', 'enable-smoke-test-driver',
+    ...(testDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
   ];
-  writeFileSync(join(run.root, 'code-server.yaml'), 'auth: none\n');
+  // The password goes in the environment (code-server's PASSWORD), never on a command line others can read.
+  writeFileSync(join(run.root, 'code-server.yaml'), `auth: ${password ? 'password' : 'none'}\n`, { mode: 0o600 });
   const logFile = join(run.logs, 'code-server.log');
   const logStream = createWriteStream(logFile);
   const child = spawn(tc.node, args, {
     cwd: run.root,
-    env: { ...process.env, ...run.env, EXTENSIONS_GALLERY: NO_GALLERY },
+    env: { ...process.env, ...run.env, EXTENSIONS_GALLERY: NO_GALLERY, ...(password ? { PASSWORD: password } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, so stop() reaches every descendant
   });

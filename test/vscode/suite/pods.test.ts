@@ -310,6 +310,7 @@ export function definePodsTests(): void {
 
     test('stop takes a tree item, and the tree and CodeLens follow the pod', async () => {
       const pod = await waitForPod('vsc-deploy', /^Running/);
+      const host = (await treeData()).find((h) => h.pods.some((p) => p.label === 'vsc-deploy'))!.host;
       const refreshed: (PodsTreeNode | undefined)[] = [];
       const sub = api.testing.tree.onDidChangeTreeData((n) => refreshed.push(n ?? undefined));
       const status = await vscode.commands.executeCommand<{ phase: string }>('podsmith.pod.stop', pod.node);
@@ -317,7 +318,10 @@ export function definePodsTests(): void {
       const stopped = await waitForPod('vsc-deploy', /^Completed 0\/1/);
       sub.dispose();
       assert.ok(refreshed.length > 0);
-      assert.ok(refreshed.every((n) => n === pod.node), 'a pod\'s change refreshes that pod\'s subtree only, never the whole tree');
+      // The host's row counts running pods: it is redrawn when that count moves (here, one pod fewer running).
+      assert.ok(refreshed.every((n) => n === pod.node || n === host.node), 'a pod\'s change refreshes that pod\'s subtree, or its host\'s when the running count moved; never the whole tree');
+      assert.ok(refreshed.includes(host.node), 'the host row is redrawn: its running count changed');
+      assert.match((await treeData()).find((h) => h.host.label === host.label)!.host.description, new RegExp(`, ${Number(/(\d+) running/.exec(host.description)![1]) - 1} running$`));
       assert.match(stopped.containers[0]!.description, /^Completed \(exit 0\)/);
       const titles = await waitForLenses(fixture('pods/deploy.yaml'), (t) => t.some((x) => x.includes('Completed')), 'the Completed lens');
       assert.deepEqual(titles, ['$(play) Run as pod', '$(check) Completed 0/1', 'Logs', 'Delete']);

@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import type { PodsmithApi } from '../../../client/extension';
 import type { PodsTreeNode } from '../../../client/tree/pods-tree';
 import { TestClient, TestSshd, whyNoSshd } from '../../remote/support/sshd';
+import { startEngine, type TestEngine } from './engine';
 import { EXTENSION_ID, fixture, revertAndCloseAll } from './util';
 
 const WAIT_MS = 120_000;
@@ -79,11 +80,15 @@ export function defineRemoteTests(): void {
     this.timeout(WAIT_MS * 2);
     let client: TestClient;
     let host: TestSshd;
+    // This machine's engine, which the view shows beside the remote host (and so starts): a home of the
+    // suite's own, not the machine's default one, stopped and checked for leftovers at the end.
+    let local: TestEngine | undefined;
     const saved = { HOME: process.env.HOME, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
 
     suiteSetup(async function () {
       if (skip) return this.skip();
       api = await vscode.extensions.getExtension<PodsmithApi>(EXTENSION_ID)!.activate();
+      local = await startEngine();
       client = new TestClient();
       host = await new TestSshd({ index: 40, authorizedKeys: [client.publicKey] }).start();
       // The extension reads ~/.ssh and hosts.json from the environment when it connects: the test client's.
@@ -108,6 +113,7 @@ export function defineRemoteTests(): void {
         }
         const leaks = (await host?.dispose()) ?? [];
         client?.dispose();
+        await local?.dispose();
         assert.deepEqual(leaks, []);
       }
     });

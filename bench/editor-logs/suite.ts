@@ -3,7 +3,7 @@
 // to its last line on screen, the CLI's `podsmith logs --tail`, and `tail -n` on the file; then the extension
 // host's memory while the tab follows a burst, next to a `podsmith logs -f` process following it too.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -92,7 +92,7 @@ export async function run(): Promise<void> {
   const floorDir = mkdtempSync('/tmp/psb-floor-');
   const plain = vscode.Uri.file(join(floorDir, 'tail.log'));
   const openFile = async (): Promise<number> => {
-    writeFileSync(plain.fsPath, readFileSync(bigFile, 'utf8').slice(-plan.tail * 200).split('\n').slice(-plan.tail - 1, -1).map((l) => l.replace(/^\S+ \S+ \S+ /, '')).join('\n'));
+    writeFileSync(plain.fsPath, tailOf(bigFile, plan.tail * 200).split('\n').slice(-plan.tail - 1, -1).map((l) => l.replace(/^\S+ \S+ \S+ /, '')).join('\n'));
     const t0 = performance.now();
     const doc = await vscode.workspace.openTextDocument(plain);
     const editor = await vscode.window.showTextDocument(doc, { preview: false });
@@ -233,4 +233,17 @@ export async function run(): Promise<void> {
   await closeTabs();
   await vscode.workspace.getConfiguration('podsmith').update('engine.home', undefined, vscode.ConfigurationTarget.Global);
   writeFileSync(env('PODSMITH_BENCH_OUT'), JSON.stringify(result, null, 2));
+}
+
+/** The last `bytes` bytes of a file as text (the log is 1 GiB: more than one string can hold). */
+function tailOf(file: string, bytes: number): string {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(bytes, size));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }

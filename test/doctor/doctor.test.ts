@@ -120,7 +120,8 @@ describe('podsmith doctor on this machine', () => {
 
   it('leaves nothing behind', () => {
     assert.deepEqual(leftovers(), []);
-    assert.deepEqual(livePastaPids(), pastaBefore);
+    // No pasta of doctor's own is left. Others' pastas (other suites' pods on this machine) may end meanwhile.
+    assert.deepEqual(livePastaPids().filter((pid) => !pastaBefore.includes(pid)), []);
     assert.deepEqual(readdirSync(home), [], 'the home probe file is removed');
   });
 });

@@ -9,6 +9,7 @@ import { closeChecks } from './handlers';
 import { GuestPod } from './pod';
 import { findAgentPort, Port } from './port';
 import { configureNetwork, mountShares, setHostname, setUpCgroups } from './setup';
+import { prepareSyscalls } from './syscalls';
 import { bootedAsTemplate, kernelBootId, prepareThaw, reseedRandom, setWallClock } from './thaw';
 import { busybox, OCI_NAME } from './tools';
 import type { GuestPodPlan } from '../protocol/messages';
@@ -88,6 +89,8 @@ async function main(): Promise<void> {
     // The next host is a clone's, waiting for its first answer: read the port again within milliseconds.
     port.idlePollMs = 2;
     prepareThaw();
+    prepareSyscalls();
+    setUpCgroups();
     log('frozen: this guest may now be saved as a template');
     return {};
   });

@@ -27,7 +27,7 @@ import type { VmPodRecord } from './records';
 import { vmSize } from './sizing';
 import { toVmPodStatus } from './status';
 import { killPodProcesses, teardownVmPod } from './teardown';
-import { cloneSeed, discardTemplate, ensureTemplate, restoreClone, templateShares, templatesWanted } from './template';
+import { cloneSeed, discardTemplate, ensureTemplate, restoreClone, templatesDir, templateShares, templatesWanted } from './template';
 
 /** How long a clone may take to load its state and answer (seconds under TCG on a loaded host) before it is given up for a boot. */
 const CLONE_ANSWER_MS = 30_000;
@@ -111,7 +111,7 @@ export async function runVmPod(ctx: VmContext, req: RunPodRequest, onEvent?: (e:
     // A clone of the template for this shape when there is one (built now, once, when there is not); a cold
     // boot when templates are off or the template cannot be built or cloned.
     const template = templatesWanted(ctx.options.templates)
-      ? await ensureTemplate({ image, shape: { accel: accel.accel, ...size, nic: network === 'dhcp' }, ...(ctx.options.cache ? { cache: ctx.options.cache } : {}), ...(ctx.options.bootTimeoutMs ? { bootTimeoutMs: ctx.options.bootTimeoutMs } : {}) }).catch((err: Error) => {
+      ? await ensureTemplate({ image, shape: { accel: accel.accel, ...size, nic: network === 'dhcp' }, dir: ctx.options.templatesDir ?? templatesDir(ctx.options.cache), ...(ctx.options.bootTimeoutMs ? { bootTimeoutMs: ctx.options.bootTimeoutMs } : {}) }).catch((err: Error) => {
           rec.warnings.push(`the VM booted instead of being cloned from a template: ${err.message}`);
           return undefined;
         })

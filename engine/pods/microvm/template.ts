@@ -140,14 +140,15 @@ const building = new Map<string, Promise<VmTemplate>>();
 export interface TemplateOptions {
   image: GuestImage;
   shape: TemplateShape;
-  cache?: string;
+  /** Where templates are kept (default: `templates/` in the guest cache). */
+  dir?: string;
   /** How long the template's guest may take to boot (TCG under load is slow). */
   bootTimeoutMs?: number;
 }
 
 /** The template for this shape, built (one boot, then saved) when there is none yet. */
 export async function ensureTemplate(o: TemplateOptions): Promise<VmTemplate> {
-  const root = templatesDir(o.cache);
+  const root = o.dir ?? templatesDir();
   const key = templateKey(o.image, o.shape);
   const existing = await readTemplate(join(root, key));
   if (existing) return existing;

@@ -26,6 +26,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { failpoint } from '../native/failpoint';
 import { isAlive, listPids, readCmdline, signalProcess, waitGone } from '../../runtime/processes';
 import { AgentClient } from './agent-client';
 import { guestCacheDir, type GuestImage } from './guest';
@@ -65,8 +66,9 @@ interface TemplateInfo {
   buildMs: number;
 }
 
-export function templatesDir(cache = guestCacheDir()): string {
-  return join(cache, 'templates');
+/** `$PODSMITH_MICROVM_TEMPLATES_DIR`, else `templates/` in the guest cache. */
+export function templatesDir(cache = guestCacheDir(), env: NodeJS.ProcessEnv = process.env): string {
+  return env.PODSMITH_MICROVM_TEMPLATES_DIR || join(cache, 'templates');
 }
 
 /** Whether templates are used: on unless PODSMITH_MICROVM_TEMPLATES=0 or the runtime's option says no. */
@@ -108,8 +110,8 @@ async function readTemplate(dir: string): Promise<VmTemplate | undefined> {
   }
 }
 
-/** Kills the QEMU of builds whose builder process is gone, and removes their directories. */
-async function sweepAbandonedBuilds(root: string): Promise<void> {
+/** Kills the QEMU of builds whose builder process is gone (a daemon killed midway), and removes their directories. */
+export async function sweepAbandonedBuilds(root: string): Promise<void> {
   const names = await readdir(root).catch(() => [] as string[]);
   for (const n of names) {
     const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(n);
@@ -220,6 +222,7 @@ async function buildTemplate(o: TemplateOptions, key: string, work: string): Pro
     } finally {
       agent.close();
     }
+    failpoint('run_pod:template-booted');
     qmp = await Qmp.open(qmpSocket, 30_000, alive);
     await qmp.execute('stop');
     await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });

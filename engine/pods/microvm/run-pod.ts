@@ -1,6 +1,8 @@
 // run_pod for pod-microvm-containers: admission, images and the guest image (kernel, initramfs, tools), the
-// pod's shares (root filesystems, OCI configs, volumes), passt, then QEMU, detached; once the agent answers,
-// pod.start hands it the plan and resolves when the app containers run. Atomic: any failure (an image, a
+// pod's shares (root filesystems, OCI configs, volumes), passt, then QEMU, detached: a clone of the template
+// for the pod's shape (template.ts; thawed before anything else: entropy, clock), or a booted VM when
+// templates are off or the clone fails. Once the agent answers, pod.start hands it the plan and resolves when
+// the app containers run. Atomic: any failure (an image, a
 // config, a VM that does not boot, an init container that fails) kills the VM and passt and removes the
 // directory and the name, and rejects with a PodError naming the container. pod.json says `creating` until
 // then, so a daemon killed midway leaves a pod that reconcile removes, VM and all.

@@ -11,7 +11,7 @@ import { findAgentPort, Port } from './port';
 import { configureNetwork, mountShares, setHostname, setUpCgroups } from './setup';
 import { prepareSyscalls } from './syscalls';
 import { bootedAsTemplate, kernelBootId, prepareThaw, reseedRandom, setWallClock } from './thaw';
-import { busybox, OCI_NAME } from './tools';
+import { busybox, OCI_NAME, warmOciRuntime } from './tools';
 import type { GuestPodPlan } from '../protocol/messages';
 
 /** To the guest's console (the host keeps it as console.log), with the guest's uptime for timing. */
@@ -91,6 +91,8 @@ async function main(): Promise<void> {
     prepareThaw();
     prepareSyscalls();
     setUpCgroups();
+    // The OCI runtime and its libraries read from the tools image once, here: every clone finds them in its page cache.
+    await warmOciRuntime();
     log('frozen: this guest may now be saved as a template');
     return {};
   });

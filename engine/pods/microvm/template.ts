@@ -138,6 +138,9 @@ async function pruneSameShape(root: string, keep: VmTemplate): Promise<void> {
 }
 
 const building = new Map<string, Promise<VmTemplate>>();
+/** Keys whose build or clone failed lately: not tried again for a while, so pods do not pay a failing build each. */
+const failedAt = new Map<string, number>();
+const RETRY_AFTER_MS = 10 * 60_000;
 
 export interface TemplateOptions {
   image: GuestImage;
@@ -154,6 +157,8 @@ export async function ensureTemplate(o: TemplateOptions): Promise<VmTemplate> {
   const key = templateKey(o.image, o.shape);
   const existing = await readTemplate(join(root, key));
   if (existing) return existing;
+  const failed = failedAt.get(key);
+  if (failed !== undefined && Date.now() - failed < RETRY_AFTER_MS) throw new Error(`the template ${key} failed ${Math.round((Date.now() - failed) / 1000)} s ago; it is tried again ${RETRY_AFTER_MS / 60_000} minutes after`);
   let p = building.get(key);
   if (!p) {
     p = (async () => {
@@ -167,13 +172,15 @@ export async function ensureTemplate(o: TemplateOptions): Promise<VmTemplate> {
       return t;
     })();
     building.set(key, p);
+    p.catch(() => failedAt.set(key, Date.now()));
     void p.finally(() => building.delete(key)).catch(() => undefined);
   }
   return p;
 }
 
-/** Forgets a template that failed to clone (it is built again on next use). */
+/** Forgets a template that failed to clone (built again on a use some minutes later). */
 export async function discardTemplate(t: VmTemplate): Promise<void> {
+  failedAt.set(t.key, Date.now());
   await rm(t.dir, { recursive: true, force: true });
 }
 

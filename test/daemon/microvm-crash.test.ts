@@ -7,6 +7,7 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectDaemon } from '../../engine/client/connect';
 import type { DaemonClient } from '../../engine/client/daemon-client';
@@ -91,6 +92,7 @@ describe('daemon killed with SIGKILL inside microVM pod operations', { skip }, (
       assert.deepEqual(await next.listPods(), []);
       assert.deepEqual(await leaks.check(), []);
       assert.deepEqual(readdirSafe(join(home, 'templates')).filter((n) => n.includes('.tmp-')), [], 'a template build cut short is removed');
+      assert.deepEqual(readdirSafe(tmpdir()).filter((n) => n.startsWith(`podsmith-tpl-${pid}-`)), [], "the killed builder's socket directory is removed");
     });
   }
 

@@ -110,8 +110,15 @@ async function readTemplate(dir: string): Promise<VmTemplate | undefined> {
   }
 }
 
+/** A build's socket directory in the temporary directory: this, the builder's pid, a dash and a random part. */
+const SOCKETS_PREFIX = 'podsmith-tpl-';
+
 /** Kills the QEMU of builds whose builder process is gone (a daemon killed midway), and removes their directories. */
 export async function sweepAbandonedBuilds(root: string): Promise<void> {
+  for (const n of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const m = new RegExp(`^${SOCKETS_PREFIX}(\\d+)-`).exec(n);
+    if (m && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) await rm(join(tmpdir(), n), { recursive: true, force: true });
+  }
   const names = await readdir(root).catch(() => [] as string[]);
   for (const n of names) {
     const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(n);
@@ -194,7 +201,7 @@ async function buildTemplate(o: TemplateOptions, key: string, work: string): Pro
   await mkdir(join(work, 'pod'));
   await mkdir(join(work, 'out'));
   // Sockets in a short directory of their own (a unix socket path has at most 107 bytes).
-  const sockets = await mkdtemp(join(tmpdir(), 'podsmith-tpl-'));
+  const sockets = await mkdtemp(join(tmpdir(), `${SOCKETS_PREFIX}${process.pid}-`));
   const controlSocket = join(sockets, 'ctl.sock');
   const qmpSocket = join(sockets, 'qmp.sock');
   const args = qemuArgs({

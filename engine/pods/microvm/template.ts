@@ -17,8 +17,8 @@
 //     makes one per clone. pod.start is refused until then.
 // A template is keyed by everything that went into it (QEMU binary, kernel, initramfs with the agent, tools
 // image, shape, format), kept under the guest cache's `templates/`, built under a temporary name and renamed
-// into place. A builder that died midway (a daemon killed) leaves a temporary directory whose QEMU the next
-// build kills.
+// into place. A builder that died midway (a daemon killed) leaves a temporary directory and a socket
+// directory: the next daemon's reconcile (or the next build) kills its QEMU and removes both.
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, openSync, closeSync, statSync } from 'node:fs';

@@ -2,10 +2,12 @@
 // stop_pod and delete_pod (PODSMITH_FAILPOINTS). The next daemon reconciles: a pod caught mid-run is gone
 // entirely (its QEMU and passt killed, sockets and shares removed), one caught mid-stop ends stopped, one
 // caught mid-delete is deleted, and the leak checker (QEMU, passt, unix sockets, mounts, directories, names)
-// finds nothing left. Points before the VM starts cost no boot; the others boot one VM each (TCG).
+// finds nothing left. Points before the VM starts cost no boot; at run_pod:template-booted a VM template is
+// being built (its QEMU must go too); the others clone one VM each from the template built next (TCG).
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectDaemon } from '../../engine/client/connect';
 import type { DaemonClient } from '../../engine/client/daemon-client';
@@ -38,7 +40,8 @@ describe('daemon killed with SIGKILL inside microVM pod operations', { skip }, (
   const clients: DaemonClient[] = [];
 
   async function daemon(failpoints: FailpointName[] = []): Promise<DaemonClient> {
-    const env = { ...process.env, PODSMITH_HOME: home, PODSMITH_FAILPOINTS: failpoints.join(',') };
+    // Templates in the home: one is built here (and one build is cut short), and the leak checker sees their QEMU.
+    const env = { ...process.env, PODSMITH_HOME: home, PODSMITH_FAILPOINTS: failpoints.join(','), PODSMITH_MICROVM_TEMPLATES_DIR: join(home, 'templates') };
     const client = await connectDaemon({ home, env });
     clients.push(client);
     await client.subscribe({}, (e) => e.type !== 'pull' && leaks.uids.add(e.uid));
@@ -77,7 +80,7 @@ describe('daemon killed with SIGKILL inside microVM pod operations', { skip }, (
     if (home) assert.deepEqual(await cleanupHome(home), []);
   });
 
-  const runPoints: FailpointName[] = ['run_pod:claimed', 'run_pod:recorded', 'run_pod:prepared', 'run_pod:vm-started', 'run_pod:agent-connected', 'run_pod:before-running'];
+  const runPoints: FailpointName[] = ['run_pod:claimed', 'run_pod:recorded', 'run_pod:prepared', 'run_pod:template-booted', 'run_pod:vm-started', 'run_pod:agent-connected', 'run_pod:before-running'];
   for (const point of runPoints) {
     it(`a crash at ${point} leaves no pod, VM, passt or socket once the daemon is back`, async () => {
       const client = await daemon([point]);
@@ -88,6 +91,8 @@ describe('daemon killed with SIGKILL inside microVM pod operations', { skip }, (
       assert.notEqual(daemonPid(home), pid);
       assert.deepEqual(await next.listPods(), []);
       assert.deepEqual(await leaks.check(), []);
+      assert.deepEqual(readdirSafe(join(home, 'templates')).filter((n) => n.includes('.tmp-')), [], 'a template build cut short is removed');
+      assert.deepEqual(readdirSafe(tmpdir()).filter((n) => n.startsWith(`podsmith-tpl-${pid}-`)), [], "the killed builder's socket directory is removed");
     });
   }
 

@@ -69,7 +69,8 @@ describe('microVM pods (pod-microvm-containers)', { skip }, () => {
   let env: VmTestEnv;
 
   before(async () => {
-    env = await vmTestEnv();
+    // Booted VMs (the fallback path; template.test.ts covers clones, the daemon's crash tests run clones too).
+    env = await vmTestEnv({ templates: false });
   });
   after(async () => {
     if (env) {

@@ -1,5 +1,5 @@
 // The host's end of the channel to one VM's agent: QEMU's unix socket behind the guest's virtio-serial port.
-// A session starts with Hello (re-sent every second until the agent answers: the guest may still be booting,
+// A session starts with Hello (re-sent, soon at first then every second, until the agent answers: the guest may still be booting,
 // or the first Hello may vanish into half a frame a previous host left) and the Welcome that echoes its nonce;
 // every frame before that belongs to an older session and is ignored. While connected the host pings once a
 // second: an emulated serial port can sit on bytes until more arrive (Kata's agent pinged at 1 Hz for that),
@@ -140,7 +140,7 @@ export class AgentClient extends EventEmitter {
       const finish = (err?: Error) => {
         if (done) return;
         done = true;
-        clearInterval(timer);
+        clearTimeout(timer);
         this.socket.off('data', onData);
         this.socket.off('close', onClose);
         if (err) return reject(err);
@@ -168,12 +168,20 @@ export class AgentClient extends EventEmitter {
       this.socket.on('data', onData);
       this.socket.on('close', onClose);
       this.socket.on('error', () => undefined);
-      const timer = setInterval(() => {
-        if (alive && !alive()) return finish(new AgentGoneError('the VM exited before its agent answered'));
-        if (Date.now() > deadline) return finish(new AgentGoneError('the guest agent did not answer in time'));
-        hello();
-      }, 1000);
+      // Soon again at first (a clone restored from a template answers within milliseconds), then once a second.
+      let every = 25;
+      let timer: NodeJS.Timeout;
+      const again = () => {
+        timer = setTimeout(() => {
+          if (alive && !alive()) return finish(new AgentGoneError('the VM exited before its agent answered'));
+          if (Date.now() > deadline) return finish(new AgentGoneError('the guest agent did not answer in time'));
+          hello();
+          every = Math.min(every * 2, 1000);
+          again();
+        }, every);
+      };
       hello();
+      again();
     });
   }
 

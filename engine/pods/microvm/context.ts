@@ -31,6 +31,10 @@ export interface MicrovmRuntimeOptions {
   cache?: string;
   /** Fetch the guest kernel when none is cached (default true). */
   fetchKernel?: boolean;
+  /** Clone VMs from templates (template.ts; default true, unless PODSMITH_MICROVM_TEMPLATES=0). */
+  templates?: boolean;
+  /** Where templates are kept (default: `templates/` in the guest cache). */
+  templatesDir?: string;
 }
 
 const SWEEP_MS = 1000;

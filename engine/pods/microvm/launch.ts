@@ -36,10 +36,10 @@ export function hostTscKhz(): number | undefined {
   }
 }
 
-function spawnDetached(file: string, args: string[], log: string): Promise<ProcessRef> {
+function spawnDetached(file: string, args: string[], log: string, extraFds: number[] = []): Promise<ProcessRef> {
   const out = openSync(log, 'a', 0o600);
   try {
-    const child = spawn(file, args, { detached: true, stdio: ['ignore', out, out] });
+    const child = spawn(file, args, { detached: true, stdio: ['ignore', out, out, ...extraFds] });
     return new Promise((resolve, reject) => {
       child.once('error', reject);
       child.once('spawn', () => {
@@ -56,6 +56,16 @@ function spawnDetached(file: string, args: string[], log: string): Promise<Proce
 
 export function startQemu(spec: VmSpec, log: string): Promise<ProcessRef> {
   return spawnDetached(findQemu(), qemuArgs(spec), log);
+}
+
+/** A clone of a template: QEMU gets the template's device state file as descriptor CLONE_STATE_FD (template.ts). */
+export function startClone(spec: VmSpec, stateFile: string, log: string): Promise<ProcessRef> {
+  const fd = openSync(stateFile, 'r');
+  try {
+    return spawnDetached(findQemu(), qemuArgs(spec), log, [fd]);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -10,7 +10,7 @@
 //     logs/<name>/<n>.log CRI logs, the same files native containers have (engine/logs)
 //     volumes/<name>/     disk emptyDir volumes
 //   final-state.json      the last state, kept by the host when the VM died without being asked
-//   run/                  QEMU's control socket (ctl.sock), passt's socket (passt.sock)
+//   run/                  QEMU's control socket (ctl.sock) and monitor (qmp.sock), passt's socket (passt.sock)
 //   console.log           the guest's serial console (kernel and init messages, diagnostics)
 //   qemu.log              QEMU's own output; passt.log passt's
 import { join } from 'node:path';
@@ -48,6 +48,10 @@ export class VmPodPaths extends PodPaths {
   }
   get controlSocket(): string {
     return join(this.dir, 'run', 'ctl.sock');
+  }
+  /** QEMU's monitor, through which a clone is given its template's state. */
+  get qmpSocket(): string {
+    return join(this.dir, 'run', 'qmp.sock');
   }
   get passtSocket(): string {
     return join(this.dir, 'run', 'passt.sock');

@@ -28,12 +28,23 @@ export interface VmSpec {
   passtSocket?: string;
   /** The guest's TSC frequency hint (kHz): without it about one boot in twelve hangs calibrating under TCG. */
   tscKhz?: number;
-  /** `floor` and `probe` stop in the initramfs (bench floor, KVM probe). */
-  mode?: 'run' | 'floor' | 'probe';
+  /** `floor` and `probe` stop in the initramfs (bench floor, KVM probe); `template` boots as `run` (template.ts). */
+  mode?: 'run' | 'floor' | 'probe' | 'template';
   /** Shown by `ps`. */
   name: string;
   /** Apply QEMU's seccomp sandbox (default true). */
   sandbox?: boolean;
+  /**
+   * Guest RAM in a file (templates, template.ts): `share: true` while a template is booted and saved (the
+   * guest's RAM becomes the file), `share: false` for a clone (a private copy-on-write mapping of it).
+   */
+  ramFile?: { path: string; share: boolean };
+  /** A QMP monitor on this unix socket (the template builder stops and saves the VM through it). */
+  qmpSocket?: string;
+  /** A clone: it waits for its saved device state (given through the QMP monitor), then the guest runs on. */
+  incoming?: boolean;
+  /** The NIC's backend: passt's socket (default when `passtSocket` is set) or a dead hub port (a template's NIC). */
+  nicOnHub?: boolean;
 }
 
 export function kernelCommandLine(spec: Pick<VmSpec, 'tscKhz' | 'mode'>): string {
@@ -45,7 +56,7 @@ export function kernelCommandLine(spec: Pick<VmSpec, 'tscKhz' | 'mode'>): string
 export function qemuArgs(spec: VmSpec): string[] {
   const args = [
     '-name', `${spec.name},process=${spec.name}`,
-    '-M', 'microvm,acpi=on,pit=off,pic=off,rtc=on,isa-serial=on',
+    '-M', `microvm,acpi=on,pit=off,pic=off,rtc=on,isa-serial=on${spec.ramFile ? ',memory-backend=ram' : ''}`,
     '-accel', spec.accel === 'tcg' ? 'tcg,tb-size=128' : 'kvm',
     '-cpu', spec.accel === 'kvm' ? 'host' : 'max',
     '-smp', String(spec.vcpus),
@@ -64,12 +75,22 @@ export function qemuArgs(spec: VmSpec): string[] {
     '-object', 'rng-random,id=rng,filename=/dev/urandom',
     '-device', 'virtio-rng-device,rng=rng',
   ];
+  if (spec.ramFile) {
+    // Only device state is saved and loaded (x-ignore-shared): the RAM is the file itself.
+    args.push('-object', `memory-backend-file,id=ram,size=${spec.memoryMiB}M,mem-path=${spec.ramFile.path},share=${spec.ramFile.share ? 'on' : 'off'}`);
+  }
+  if (spec.qmpSocket) args.push('-qmp', `unix:${spec.qmpSocket},server=on,wait=off`);
+  // A clone waits for its monitor: x-ignore-shared is set there, then the state is loaded (template.ts).
+  if (spec.incoming) args.push('-incoming', 'defer');
   for (const s of spec.shares) {
     const model = s.readOnly ? 'security_model=passthrough,readonly=on' : 'security_model=mapped-file';
     args.push('-fsdev', `local,id=fs-${s.tag},path=${s.path},${model},multidevs=remap`, '-device', `virtio-9p-device,fsdev=fs-${s.tag},mount_tag=${s.tag}`);
   }
   if (spec.passtSocket) {
     args.push('-netdev', `stream,id=net,server=off,addr.type=unix,addr.path=${spec.passtSocket}`, '-device', 'virtio-net-device,netdev=net');
+  } else if (spec.nicOnHub) {
+    // The same NIC as a pod's, on a hub with nothing else on it: a template never talks to the network.
+    args.push('-netdev', 'hubport,id=net,hubid=0', '-device', 'virtio-net-device,netdev=net');
   }
   if (spec.sandbox !== false) args.push('-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny');
   return args;

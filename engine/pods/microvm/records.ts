@@ -19,6 +19,10 @@ export interface VmRecord extends ProcessRef {
   kernel: string;
   /** The OCI runtime inside the guest (crun or runc), as the agent said. */
   ociRuntime?: 'crun' | 'runc';
+  /** The template this VM was cloned from (template.ts); none: it booted. */
+  template?: string;
+  /** The guest's boot id, its own even when cloned. */
+  bootId?: string;
 }
 
 export interface VmContainerRecord {

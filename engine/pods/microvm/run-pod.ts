@@ -1,6 +1,8 @@
 // run_pod for pod-microvm-containers: admission, images and the guest image (kernel, initramfs, tools), the
-// pod's shares (root filesystems, OCI configs, volumes), passt, then QEMU, detached; once the agent answers,
-// pod.start hands it the plan and resolves when the app containers run. Atomic: any failure (an image, a
+// pod's shares (root filesystems, OCI configs, volumes), passt, then QEMU, detached: a clone of the template
+// for the pod's shape (template.ts; thawed before anything else: entropy, clock), or a booted VM when
+// templates are off or the clone fails. Once the agent answers, pod.start hands it the plan and resolves when
+// the app containers run. Atomic: any failure (an image, a
 // config, a VM that does not boot, an init container that fails) kills the VM and passt and removes the
 // directory and the name, and rejects with a PodError naming the container. pod.json says `creating` until
 // then, so a daemon killed midway leaves a pod that reconcile removes, VM and all.
@@ -17,16 +19,20 @@ import { toPodError } from '../native/pod-errors';
 import { PodError, type PodEvent, type PodStatus, type RunPodRequest } from '../types';
 import { chooseAccel } from './accel';
 import { admitVmPod } from './admit';
-import { AgentError, AgentGoneError } from './agent-client';
+import { AgentError, AgentGoneError, type AgentClient } from './agent-client';
 import { consoleTail, deathReason, type VmContext } from './context';
 import { ensureGuestImage, KernelUnavailableError, ToolsUnavailableError } from './guest';
-import { hostTscKhz, startPasst, startQemu, vmProcessName } from './launch';
+import { hostTscKhz, startClone, startPasst, startQemu, vmProcessName } from './launch';
 import { microvmPodsDir, VmPodPaths } from './paths';
-import { guestPlan, OUT_SHARE_TAG, POD_SHARE_TAG, preparePod, passtPorts } from './plan';
+import { guestPlan, preparePod, passtPorts } from './plan';
 import type { VmPodRecord } from './records';
 import { vmSize } from './sizing';
 import { toVmPodStatus } from './status';
-import { teardownVmPod } from './teardown';
+import { killPodProcesses, teardownVmPod } from './teardown';
+import { cloneSeed, discardTemplate, ensureTemplate, restoreClone, templatesDir, templateShares, templatesWanted } from './template';
+
+/** How long a clone may take to load its state and answer (seconds under TCG on a loaded host) before it is given up for a boot. */
+const CLONE_ANSWER_MS = 30_000;
 import { NETWORK_ANNOTATION } from '../native/pod-network';
 import { assertHostPortsFree } from '../../network/host-ports-free';
 
@@ -99,36 +105,58 @@ export async function runVmPod(ctx: VmContext, req: RunPodRequest, onEvent?: (e:
     const accel = await chooseAccel(image, ctx.options.cache);
     const size = vmSize(pod);
     await mkdir(paths.run, { mode: 0o700 });
-    if (network === 'dhcp') rec.passt = await startPasst(paths.passtSocket, paths.passtLog, prepared.ports);
-    rec.vm = { pid: 0, accel: accel.accel, ...size, kernel: image.kernel.release };
-    const vm = await startQemu(
-      {
-        image,
-        accel: accel.accel,
-        vcpus: size.vcpus,
-        memoryMiB: size.memoryMiB,
-        controlSocket: paths.controlSocket,
-        consoleLog: paths.consoleLog,
-        shares: [
-          { tag: POD_SHARE_TAG, path: paths.share, readOnly: true },
-          { tag: OUT_SHARE_TAG, path: paths.out, readOnly: false },
-        ],
-        ...(rec.passt ? { passtSocket: paths.passtSocket } : {}),
-        tscKhz: hostTscKhz(),
-        name: vmProcessName(uid),
-      },
-      paths.qemuLog,
-    );
-    rec.vm = { ...rec.vm, ...vm };
-    await ctx.save(rec);
-    failpoint('run_pod:vm-started');
-
-    const agent = await ctx.agent(rec).catch(async (err: Error) => {
-      const why = ctx.vmAlive(rec) ? err.message : (await deathReason(paths)).message;
-      const tail = await consoleTail(paths);
-      throw new PodError(`pod ${name}: the microVM did not come up: ${why}${tail ? ` (guest console: ${tail})` : ''}`, 'START_FAILED');
-    });
-    rec.vm = { ...rec.vm, ociRuntime: agent.welcome.ociRuntime === 'crun' ? 'crun' : 'runc' };
+    const vmBase = { image, accel: accel.accel, vcpus: size.vcpus, memoryMiB: size.memoryMiB, controlSocket: paths.controlSocket, consoleLog: paths.consoleLog, shares: templateShares(paths.share, paths.out), tscKhz: hostTscKhz(), name: vmProcessName(uid) };
+    const withNetwork = async () => {
+      if (network === 'dhcp') rec.passt = await startPasst(paths.passtSocket, paths.passtLog, prepared.ports);
+      return rec.passt ? { passtSocket: paths.passtSocket } : {};
+    };
+    // A clone of the template for this shape when there is one (built now, once, when there is not); a cold
+    // boot when templates are off or the template cannot be built or cloned.
+    const template = templatesWanted(ctx.options.templates)
+      ? await ensureTemplate({ image, shape: { accel: accel.accel, ...size, nic: network === 'dhcp' }, dir: ctx.options.templatesDir ?? templatesDir(ctx.options.cache), ...(ctx.options.bootTimeoutMs ? { bootTimeoutMs: ctx.options.bootTimeoutMs } : {}) }).catch((err: Error) => {
+          rec.warnings.push(`the VM booted instead of being cloned from a template: ${err.message}`);
+          return undefined;
+        })
+      : undefined;
+    let agent: AgentClient | undefined;
+    if (template) {
+      const net = await withNetwork();
+      rec.vm = { pid: 0, accel: accel.accel, ...size, kernel: image.kernel.release, template: template.key };
+      const vm = await startClone({ ...vmBase, ...net, mode: 'template', ramFile: { path: template.ramFile, share: false }, incoming: true, qmpSocket: paths.qmpSocket }, template.stateFile, paths.qemuLog);
+      rec.vm = { ...rec.vm, ...vm };
+      await ctx.save(rec);
+      failpoint('run_pod:vm-started');
+      try {
+        await restoreClone(paths.qmpSocket, () => ctx.vmAlive(rec));
+        const a = await ctx.agent(rec, CLONE_ANSWER_MS);
+        // Before anything runs in it: its own entropy, boot id and clock.
+        const thawed = await a.request('guest.thaw', { epochMs: Date.now(), seed: cloneSeed() }, CLONE_ANSWER_MS);
+        rec.vm.bootId = typeof thawed.bootId === 'string' ? thawed.bootId.slice(0, 64) : undefined;
+        agent = a;
+      } catch (err) {
+        // The template is no good here (or the clone died): forget it, and boot this pod's VM instead.
+        rec.warnings.push(`the VM booted instead of being cloned from a template: the clone failed (${(err as Error).message})`);
+        await discardTemplate(template);
+        ctx.disconnect(uid);
+        await killPodProcesses(paths, rec);
+        delete rec.passt;
+        for (const f of [paths.controlSocket, paths.qmpSocket, paths.passtSocket]) await rm(f, { force: true });
+      }
+    }
+    if (!agent) {
+      const net = await withNetwork();
+      rec.vm = { pid: 0, accel: accel.accel, ...size, kernel: image.kernel.release };
+      const vm = await startQemu({ ...vmBase, ...net }, paths.qemuLog);
+      rec.vm = { ...rec.vm, ...vm };
+      await ctx.save(rec);
+      if (!template) failpoint('run_pod:vm-started');
+      agent = await ctx.agent(rec).catch(async (err: Error) => {
+        const why = ctx.vmAlive(rec) ? err.message : (await deathReason(paths)).message;
+        const tail = await consoleTail(paths);
+        throw new PodError(`pod ${name}: the microVM did not come up: ${why}${tail ? ` (guest console: ${tail})` : ''}`, 'START_FAILED');
+      });
+    }
+    rec.vm = { ...rec.vm!, ociRuntime: agent.welcome.ociRuntime === 'crun' ? 'crun' : 'runc' };
     failpoint('run_pod:agent-connected');
     const plan = guestPlan({
       uid,

@@ -16,7 +16,7 @@ export { TCG_NOTE };
 
 export function isolationText(pod: VmPodRecord): string | undefined {
   if (!pod.vm) return undefined;
-  const what = `microVM (QEMU ${pod.vm.accel === 'kvm' ? 'KVM' : 'TCG'}, ${pod.vm.vcpus} vCPU${pod.vm.vcpus > 1 ? 's' : ''}, ${pod.vm.memoryMiB} MiB, kernel ${pod.vm.kernel})`;
+  const what = `microVM (QEMU ${pod.vm.accel === 'kvm' ? 'KVM' : 'TCG'}, ${pod.vm.vcpus} vCPU${pod.vm.vcpus > 1 ? 's' : ''}, ${pod.vm.memoryMiB} MiB, kernel ${pod.vm.kernel}${pod.vm.template ? ', cloned from a template' : ''})`;
   return pod.vm.accel === 'tcg' ? `${what}: ${TCG_NOTE}` : what;
 }
 

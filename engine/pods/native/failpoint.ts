@@ -9,6 +9,7 @@ export type FailpointName =
   | 'run_pod:before-running'
   // microVM pods (engine/pods/microvm/run-pod.ts)
   | 'run_pod:prepared'
+  | 'run_pod:template-booted'
   | 'run_pod:vm-started'
   | 'run_pod:agent-connected'
   | 'stop_pod:stopping'

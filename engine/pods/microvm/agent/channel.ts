@@ -75,7 +75,13 @@ export class Channel {
   private readonly decoder = new FrameDecoder();
   private session: Session | undefined;
   private readonly handlers = new Map<string, Handler<Method>>();
-  private readonly boot = bootId();
+  /**
+   * Read on the first Hello, not at start: a template's agent must not make the kernel create its boot id
+   * before it is saved, or every clone would share it (`template` until thawed, see thaw.ts).
+   */
+  private boot: string | undefined;
+  /** Set while the VM may be saved as a template: the boot id is not read yet. */
+  holdBootId = false;
   private readonly started = Date.now();
   /** Called with the host's clock on each Hello. */
   onHostTime: ((epochMs: number) => void) | undefined;
@@ -132,7 +138,8 @@ export class Channel {
       this.session = new Session(h.nonce, this.port);
     }
     if (typeof h.time === 'number') this.onHostTime?.(h.time);
-    const w: WelcomePayload = { version: PROTOCOL_VERSION, nonce: h.nonce, bootId: this.boot, uptimeMs: Date.now() - this.started, kernel: release(), ociRuntime: OCI_NAME };
+    if (!this.holdBootId) this.boot ??= bootId();
+    const w: WelcomePayload = { version: PROTOCOL_VERSION, nonce: h.nonce, bootId: this.boot ?? 'template', uptimeMs: Date.now() - this.started, kernel: release(), ociRuntime: OCI_NAME };
     this.port.send(encodeJson(FrameType.Welcome, w), false);
   }
 

@@ -13,6 +13,7 @@ import { uidPrefix } from '../../native/paths';
 import { CriLogWriter } from '../../wasm/log-writer';
 import { GUEST_INSTANCES, GUEST_OUT_SHARE, GUEST_POD_CGROUP, GUEST_POD_SHARE, GUEST_RUNC_ROOT, LOGS_DIR } from '../protocol/guest-paths';
 import type { GuestContainerPlan } from '../protocol/messages';
+import { mountAt } from './syscalls';
 import { busybox, OCI_NAME, OCI_PATH } from './tools';
 
 export interface InstanceExit {
@@ -77,7 +78,7 @@ export class ContainerInstance {
     const rootfs = join(this.dir, 'rootfs');
     await Promise.all(['upper', 'work', 'rootfs'].map((d) => mkdir(join(this.dir, d), { recursive: true, mode: 0o755 })));
     const lower = join(GUEST_POD_SHARE, this.plan.rootfs);
-    await busybox(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${join(this.dir, 'upper')},workdir=${join(this.dir, 'work')}`, rootfs]);
+    await mountAt('overlay', rootfs, 'overlay', `lowerdir=${lower},upperdir=${join(this.dir, 'upper')},workdir=${join(this.dir, 'work')}`);
     const config = JSON.parse(await readFile(join(GUEST_POD_SHARE, this.plan.bundle, 'config.json'), 'utf8')) as {
       root?: { path: string; readonly?: boolean };
       linux?: { cgroupsPath?: string };

@@ -2,7 +2,6 @@
 // the host over the virtio-serial port (channel.ts) and runs the pod (pod.ts) with runc. It holds all of the
 // pod's state in the guest: a host that goes away (daemon restart) and comes back finds the pod as it is now,
 // in status.json and through pod.state. If the agent itself ends, init powers the VM off.
-import { writeFileSync } from 'node:fs';
 import { uptime } from 'node:os';
 import { Channel, RequestError } from './channel';
 import { killExec, resizeExec, startExec } from './exec';
@@ -10,7 +9,9 @@ import { closeChecks } from './handlers';
 import { GuestPod } from './pod';
 import { findAgentPort, Port } from './port';
 import { configureNetwork, mountShares, setHostname, setUpCgroups } from './setup';
-import { busybox, OCI_NAME } from './tools';
+import { prepareSyscalls } from './syscalls';
+import { bootedAsTemplate, kernelBootId, prepareThaw, reseedRandom, setWallClock } from './thaw';
+import { busybox, OCI_NAME, warmOciRuntime } from './tools';
 import type { GuestPodPlan } from '../protocol/messages';
 
 /** To the guest's console (the host keeps it as console.log), with the guest's uptime for timing. */
@@ -19,6 +20,11 @@ function log(message: string): void {
 }
 
 function setClock(epochMs: number): void {
+  try {
+    return setWallClock(epochMs);
+  } catch {
+    // Without the FFI: whole seconds through busybox.
+  }
   // busybox date takes whole seconds: the clock is right to within a second, as the kernel's RTC read was.
   void busybox(['date', '-u', '-s', `@${Math.round(epochMs / 1000)}`]).catch((e: Error) => log(`cannot set the clock: ${e.message}`));
 }
@@ -30,12 +36,16 @@ function checkPlan(plan: GuestPodPlan): void {
 async function main(): Promise<void> {
   const port = await Port.open(findAgentPort());
   const channel = new Channel(port);
+  const template = bootedAsTemplate();
+  channel.holdBootId = template;
   let pod: GuestPod | undefined;
   channel.onHostTime = (t) => {
     if (Math.abs(t - Date.now()) > 1000) setClock(t);
   };
   channel.handle('pod.start', async ({ plan }) => {
     checkPlan(plan);
+    // A clone runs nothing before it has its own entropy and clock (guest.thaw).
+    if (channel.holdBootId) throw new RequestError('this guest was booted as a template and has not been thawed', 'INVALID');
     if (pod) throw new RequestError(`pod ${pod.plan.name} already runs in this VM`, 'ALREADY_EXISTS');
     let ips: string[];
     try {
@@ -74,14 +84,25 @@ async function main(): Promise<void> {
     killExec(stream);
     return {};
   });
-  channel.handle('guest.clock', async ({ epochMs }) => {
-    setClock(epochMs);
+  channel.handle('guest.freeze', async () => {
+    if (!template || pod) throw new RequestError('only an idle guest booted as a template can be frozen', 'INVALID');
+    // The next host is a clone's, waiting for its first answer: read the port again within milliseconds.
+    port.idlePollMs = 2;
+    prepareThaw();
+    prepareSyscalls();
+    setUpCgroups();
+    // The OCI runtime and its libraries read from the tools image once, here: every clone finds them in its page cache.
+    await warmOciRuntime();
+    log('frozen: this guest may now be saved as a template');
     return {};
   });
-  channel.handle('guest.seed', async ({ base64 }) => {
-    // Mixed into the pool: a clone restored from a template never shares its entropy with its siblings.
-    writeFileSync('/dev/urandom', Buffer.from(String(base64), 'base64'));
-    return {};
+  channel.handle('guest.thaw', async ({ epochMs, seed }) => {
+    if (typeof epochMs !== 'number' || typeof seed !== 'string') throw new RequestError('guest.thaw needs epochMs and seed', 'INVALID');
+    reseedRandom(Buffer.from(seed, 'base64'));
+    setWallClock(epochMs);
+    port.idlePollMs = 100;
+    channel.holdBootId = false;
+    return { bootId: kernelBootId() };
   });
   channel.handle('guest.poweroff', async () => {
     closeChecks();

@@ -27,6 +27,11 @@ export class Port {
   private bulk: Buffer[] = [];
   private writing = false;
   private readonly buf = Buffer.allocUnsafe(64 * 1024);
+  /**
+   * How often a disconnected port is read again. 100 ms costs a restarted daemon nothing it would notice; a
+   * template (frozen, then restored as a clone) polls closely, since its host is waiting for the first answer.
+   */
+  idlePollMs = 100;
 
   private constructor(private readonly fd: number) {}
 
@@ -40,7 +45,7 @@ export class Port {
       read(this.fd, this.buf, 0, this.buf.length, null, (err, n) => {
         if (err || n === 0) {
           onHangup();
-          setTimeout(next, err ? 500 : 100);
+          setTimeout(next, err ? 500 : this.idlePollMs);
           return;
         }
         onData(Buffer.from(this.buf.subarray(0, n)));

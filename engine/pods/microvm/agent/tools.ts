@@ -36,3 +36,12 @@ export function busybox(args: string[], opts: { timeoutMs?: number } = {}): Prom
     });
   });
 }
+
+/** Runs `<runtime> --version` (loads the binary and its shared libraries into the page cache). */
+export function warmOciRuntime(): Promise<void> {
+  return new Promise((resolve) => {
+    const c = spawn(OCI_PATH, ['--version'], { stdio: 'ignore' });
+    c.on('error', () => resolve());
+    c.on('close', () => resolve());
+  });
+}

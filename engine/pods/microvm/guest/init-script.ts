@@ -4,7 +4,8 @@
 // libraries, on /dev/vda), cgroup2, /dev/pts, and runs the agent in the foreground. When the agent ends, for
 // whatever reason, the VM powers off, so QEMU exits and the host sees it: a guest without its agent is never
 // left running. `podsmith.mode=floor` (the bench's floor and the boot probe) stops after stage 1's modules:
-// it writes `ready` to the agent port and waits (floor) or powers off (probe).
+// it writes `ready` to the agent port and waits (floor) or powers off (probe). `podsmith.mode=template` boots
+// as `run` does; the agent then knows it may be saved and cloned (template.ts).
 
 export const AGENT_PORT_NAME = 'agent';
 /** Printed on the console by the boot probe once the guest runs its /init. */
@@ -18,7 +19,7 @@ $B mount -t sysfs sys /sys
 for m in $($B cat /mods/order); do $B insmod /mods/$m.ko || echo "podsmith-init: cannot load module $m" > /dev/console; done
 mode=run
 for a in $($B cat /proc/cmdline); do case "$a" in podsmith.mode=*) mode="\${a#podsmith.mode=}";; esac; done
-if [ "$mode" != run ]; then
+if [ "$mode" != run ] && [ "$mode" != template ]; then
   port=
   for p in /sys/class/virtio-ports/*; do [ "$($B cat $p/name 2>/dev/null)" = ${AGENT_PORT_NAME} ] && port=/dev/\${p##*/}; done
   echo ${PROBE_MARKER} > /dev/console

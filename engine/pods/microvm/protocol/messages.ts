@@ -123,9 +123,14 @@ export interface Methods {
   'exec.start': { params: ExecStartParams; result: Record<string, never> };
   'exec.resize': { params: { stream: number; columns: number; rows: number }; result: Record<string, never> };
   'exec.kill': { params: { stream: number }; result: Record<string, never> };
-  /** After a restore from a template: the wall clock and fresh entropy (never shared between clones). */
-  'guest.clock': { params: { epochMs: number }; result: Record<string, never> };
-  'guest.seed': { params: { base64: string }; result: Record<string, never> };
+  /** The VM is about to be saved as a template: the agent listens for the next host closely and holds no session. */
+  'guest.freeze': { params: Record<string, never>; result: Record<string, never> };
+  /**
+   * First call to a clone restored from a template: fresh entropy mixed in and the kernel's RNG reseeded (so
+   * clones never share it), the wall clock set (a clone wakes with the template's). Returns the clone's own
+   * boot id, which the kernel makes only now.
+   */
+  'guest.thaw': { params: { epochMs: number; seed: string }; result: { bootId: string } };
   /** Flush the shares and power the VM off (after pod.stop). */
   'guest.poweroff': { params: Record<string, never>; result: Record<string, never> };
 }

@@ -189,8 +189,16 @@ export class TestSshd {
     const child = this.child;
     this.child = undefined;
     if (!child?.pid) return;
+    // sshd itself at once; what its sessions run gets SIGTERM first: a login shell's startup files may hold
+    // a lock (pyenv's rehash lock in root's .bashrc) that only its exit trap releases, and a lock left behind
+    // stalls every later login on this machine.
     const all = [child.pid, ...descendants(child.pid)];
-    for (const p of all.reverse()) kill(p, 'SIGKILL');
+    const isSshd = (p: number): boolean => p === child.pid || (readProc(p, 'cmdline').split('\0')[0] ?? '').startsWith('sshd:');
+    for (const p of all.filter(isSshd).reverse()) kill(p, 'SIGKILL');
+    const rest = all.filter((p) => !isSshd(p));
+    for (const p of rest) kill(p, 'SIGTERM');
+    await waitFor('the sessions\' commands to exit', () => rest.every((p) => !alive(p) || / [ZX] /.test(readProc(p, 'stat').slice(readProc(p, 'stat').lastIndexOf(')')))), 5000).catch(() => {});
+    for (const p of rest) kill(p, 'SIGKILL');
     if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
   }
 

@@ -1,8 +1,9 @@
 /// <reference types="mocha" />
 // A remote host from the editor, on a real sshd (Debian's, on 127.0.1.40 only) logging in as root with its own
 // engine state: Add Remote Host (host key accepted once, written hashed), the tree showing the host connected,
-// a pod run there from a workspace manifest (its image made there), exec and logs through
-// EngineAccess.client(host) — what the terminal and logs modules use — describe, port-forward through the SSH
+// a pod run there from a workspace manifest (its image made there),
+// a terminal in one of its containers (Open Terminal: a real pty there) and its log in a tab (Show Logs,
+// following what the terminal writes to the container's stdout), describe, port-forward through the SSH
 // connection, stop, delete, and removing the host. Skipped where sshd or root is missing.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -67,10 +68,27 @@ function httpGet(port: number): Promise<string> {
   });
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let s = '';
-  for await (const c of stream) s += c.toString();
-  return s;
+/** The terminal command's answer (client/terminal/index.ts). */
+interface ExecTerminal {
+  terminal: vscode.Terminal;
+  onDidWrite: vscode.Event<string>;
+}
+
+/** Checks now and on every event of `on` until `check` passes; fails saying what it saw. */
+function until(on: vscode.Event<unknown>[], check: () => boolean, saw: () => string, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const subs: vscode.Disposable[] = [];
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      for (const s of subs) s.dispose();
+      if (err) reject(err);
+      else resolve();
+    };
+    const look = (): void => void (check() && finish());
+    const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${saw()}`)), timeoutMs);
+    for (const e of on) subs.push(e(look));
+    look();
+  });
 }
 
 export function defineRemoteTests(): void {
@@ -132,16 +150,28 @@ export function defineRemoteTests(): void {
       assert.equal(c.info?.home, host.home);
     });
 
-    test('exec and logs through EngineAccess.client(host), as the terminal and logs modules use it', async () => {
-      const c = await api.engine.client('box');
-      const s = await c.exec({ pod: 'vsc-web', container: 'http', command: ['sh', '-c', 'echo "$PAGE"; tty || true'], tty: true, stdin: false, size: { columns: 90, rows: 20 } });
-      const [out, end] = await Promise.all([readAll(s.stdout), s.ended]);
-      assert.deepEqual(end, { kind: 'exit', code: 0 });
-      assert.match(out, /served from the pod/);
-      assert.match(out, /\/dev\/pts\/\d+/, 'a real pty there');
-      const logs = await c.logs({ pod: 'vsc-web', container: 'http' });
-      await readAll(logs.stream);
-      await logs.done;
+    test('opens a terminal in a container there (a real pty) and a log tab that follows what the terminal writes', async () => {
+      const log = await vscode.commands.executeCommand<vscode.TextEditor | undefined>('podsmith.pod.logs', { host: 'box', pod: 'vsc-web', container: 'http', follow: true });
+      assert.ok(log, 'podsmith.pod.logs returned no editor');
+      assert.equal(log.document.uri.authority, 'box');
+      const handle = await vscode.commands.executeCommand<ExecTerminal | undefined>('podsmith.pod.exec', { host: 'box', pod: 'vsc-web', container: 'http' });
+      assert.ok(handle, 'podsmith.pod.exec returned no terminal');
+      assert.equal(handle.terminal.name, 'box: vsc-web/http');
+      let screen = '';
+      handle.onDidWrite((t) => (screen += t));
+      await until([handle.onDidWrite], () => /\/ # /.test(screen), () => `the prompt; the terminal shows ${JSON.stringify(screen.slice(-400))}`);
+      // The shell runs in the container on the host: the pod's env, a pty there; and what it writes to the
+      // container's stdout comes back in the log tab.
+      handle.terminal.sendText('echo "page=$PAGE"; tty; echo "typed on $(hostname) in the terminal" > /proc/1/fd/1');
+      await until([handle.onDidWrite], () => /page=served from the pod/.test(screen) && /\/dev\/pts\/\d+/.test(screen), () => `the command output; the terminal shows ${JSON.stringify(screen.slice(-400))}`);
+      await until([vscode.workspace.onDidChangeTextDocument], () => /typed on vsc-web in the terminal/.test(log.document.getText()), () => `the line in the log tab; it has ${JSON.stringify(log.document.getText().slice(-400))}`);
+      const closed = new Promise<vscode.Terminal>((r) => {
+        const sub = vscode.window.onDidCloseTerminal((t) => t === handle.terminal && (sub.dispose(), r(t)));
+      });
+      handle.terminal.sendText('exit 0');
+      // closeOnExit onSuccess: the terminal closes by itself.
+      assert.equal((await closed).exitStatus?.code, 0);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     });
 
     test('describes, forwards a port through the SSH connection, stops and deletes there', async () => {

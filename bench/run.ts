@@ -12,7 +12,9 @@
 // (j) editor-logs: the last lines of a 1 GiB container log in an editor tab vs the CLI and `tail -n`, and the
 //     extension host's memory while following (bench/editor-logs.ts, in code-server's extension host).
 // (k) microvm: a 2-container microVM pod vs its floor (QEMU to /init answering) and a native pod (bench/microvm.ts).
-// `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm` runs one part; each part
+// (l) remote: a host over SSH (a real sshd on 127.0.1.60) vs this machine: bootstrap cold and warm, run to
+//     Running, exec round trip, and exec against plain `ssh host true` (bench/remote.ts).
+// `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm|remote` runs one part; each part
 // rewrites only its own keys of latest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +34,7 @@ import { runPortForwardBench, whyNoPortForwardBench } from './port-forward';
 import { runRootlessBench } from './rootless';
 import { runEditorLogsBench } from './editor-logs';
 import { runMicrovmBench } from './microvm';
+import { runRemoteBench, whyNoRemoteBench } from './remote';
 import { whyNoMicrovm } from '../test/microvm/support';
 import { whyNoNativePods } from '../test/pods/fixtures';
 
@@ -232,12 +235,12 @@ async function main(): Promise<void> {
   log(`wrote ${join('bench', 'results', 'latest.json')}`);
 }
 
-// --- parts: `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm`; each part's numbers live
+// --- parts: `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm|remote`; each part's numbers live
 // under its own key of latest.json ---
-const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward', 'rootless', 'editor-logs', 'microvm'] as const;
+const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward', 'rootless', 'editor-logs', 'microvm', 'remote'] as const;
 type Part = (typeof PARTS)[number];
 /** The keys of latest.json that parts other than `manifest` own. */
-const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward', 'rootless', 'editor-logs', 'microvm'] as const;
+const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward', 'rootless', 'editor-logs', 'microvm', 'remote'] as const;
 
 function onlyPart(argv: string[]): Part | undefined {
   const i = argv.indexOf('--only');
@@ -319,6 +322,13 @@ async function microvmPart(): Promise<void> {
   savePart('microvm', await runMicrovmBench());
 }
 
+/** (l) a remote host over SSH vs this machine, and exec against plain ssh. */
+async function remotePart(): Promise<void> {
+  const skip = whyNoRemoteBench();
+  if (skip) return log(`remote bench skipped: ${skip}`);
+  savePart('remote', await runRemoteBench());
+}
+
 async function selected(): Promise<void> {
   const only = onlyPart(process.argv.slice(2));
   if (!only || only === 'manifest') await main();
@@ -330,6 +340,7 @@ async function selected(): Promise<void> {
   if (!only || only === 'rootless') await rootlessPart();
   if (!only || only === 'editor-logs') await editorLogsPart();
   if (!only || only === 'microvm') await microvmPart();
+  if (!only || only === 'remote') await remotePart();
 }
 // --- end parts ---
 

@@ -293,7 +293,7 @@ function kill(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** The client machine: a HOME of its own with ~/.ssh (config, known_hosts, a key) and ~/.config/podsmith. */
+/** The client machine: a HOME of its own with ~/.ssh (config, known_hosts, a key), ~/.config/podsmith and ~/.cache. */
 export class TestClient {
   readonly home: string;
   readonly ssh: string;
@@ -325,7 +325,7 @@ export class TestClient {
 
   /** The environment of a CLI run on this client. */
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: this.home, XDG_CONFIG_HOME: join(this.home, '.config'), ...extra };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: this.home, XDG_CONFIG_HOME: join(this.home, '.config'), XDG_CACHE_HOME: join(this.home, '.cache'), ...extra };
     delete env.SSH_AUTH_SOCK;
     delete env.PODSMITH_HOST;
     delete env.NODE_OPTIONS;

@@ -22,6 +22,7 @@ import { compileSeccomp, type OciSeccomp } from '../../native/seccomp-bpf';
 import { cgroupDir, cgroupMounts, type CgroupMount } from './cgroups';
 import { RuntimeError } from './errors';
 import { findExecutable } from './executables';
+import { identity } from '../rootless/identity';
 import { CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, pauseLauncherScript } from './pause-launcher';
 import { pauseBundleInput, PAUSE_USER } from './pause';
 import { procStat } from './processes';
@@ -47,7 +48,9 @@ export function directPauseUnavailable(): string | undefined {
   if (unavailable !== null) return unavailable;
   unavailable = (() => {
     if (process.platform !== 'linux') return 'not Linux';
-    if (process.getuid?.() !== 0) return 'not root';
+    // uid 0 in a rootless engine's user namespace is not enough: the launcher makes the pause's cgroup as root
+    // would, which a user may not (rootless pods go without cgroups or under a delegated one).
+    if (process.getuid?.() !== 0 || !identity().hostRoot) return 'not root';
     if (!pauseLauncherScript()) return `no syscall table for ${process.arch}`;
     if (!findExecutable('perl')) return 'perl is not installed';
     return undefined;

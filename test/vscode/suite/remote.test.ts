@@ -4,10 +4,13 @@
 // a pod run there from a workspace manifest (its image made there),
 // a terminal in one of its containers (Open Terminal: a real pty there) and its log in a tab (Show Logs,
 // following what the terminal writes to the container's stdout), describe, port-forward through the SSH
-// connection, stop, delete, and removing the host. Skipped where sshd or root is missing.
+// connection, stop, delete; hosts the CLI adds showing up with their state (a changed host key refused, an
+// unreachable host retried); and removing the host. Skipped where sshd or root is missing.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PodsmithApi } from '../../../client/extension';
@@ -23,7 +26,7 @@ function label(item: vscode.TreeItem): string {
 }
 
 /** Host lines and their pods, as the view shows them. */
-async function tree(): Promise<{ host: string; description: string; context?: string; pods: { name: string; description: string }[] }[]> {
+async function tree(): Promise<{ host: string; description: string; context?: string; tooltip: string; pods: { name: string; description: string }[] }[]> {
   const t = api.testing.tree;
   const out = [];
   for (const node of await t.getChildren()) {
@@ -33,7 +36,8 @@ async function tree(): Promise<{ host: string; description: string; context?: st
       const pi = await t.getTreeItem(p);
       pods.push({ name: label(pi), description: String(pi.description ?? '') });
     }
-    out.push({ host: label(item), description: String(item.description ?? ''), context: item.contextValue, pods });
+    const tooltip = typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
+    out.push({ host: label(item), description: String(item.description ?? ''), context: item.contextValue, tooltip, pods });
   }
   return out;
 }
@@ -68,6 +72,18 @@ function httpGet(port: number): Promise<string> {
   });
 }
 
+/** A port on `address` that nothing listens on (bound, then closed). */
+function closedPort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, address, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 /** The terminal command's answer (client/terminal/index.ts). */
 interface ExecTerminal {
   terminal: vscode.Terminal;
@@ -97,6 +113,14 @@ export function defineRemoteTests(): void {
     this.timeout(WAIT_MS * 2);
     let client: TestClient;
     let host: TestSshd;
+    /** A second sshd whose key known_hosts has wrong. */
+    let other: TestSshd | undefined;
+    /** `podsmith host ...` with the extension's CLI, in the test client's environment. */
+    const podsmith = (args: string[]) => {
+      const cli = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'podsmith.js');
+      const r = spawnSync(process.execPath, [cli, ...args], { env: client.env(), encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, `podsmith ${args.join(' ')}: ${r.stderr}`);
+    };
     const saved = { HOME: process.env.HOME, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
 
     suiteSetup(async function () {
@@ -114,17 +138,20 @@ export function defineRemoteTests(): void {
       if (skip) return;
       await revertAndCloseAll();
       try {
-        if (api.engine && (await tree()).some((h) => h.host === 'box')) {
+        const shown = api.engine ? (await tree()).map((h) => h.host) : [];
+        if (shown.includes('box')) {
           const c = await api.engine.client('box');
           for (const p of await c.listPods()) await c.deletePod({ pod: p.uid, force: true });
-          await vscode.commands.executeCommand('podsmith.host.remove', { host: 'box', confirm: false });
+        }
+        for (const name of ['box', 'changed', 'gone']) {
+          if (shown.includes(name)) await vscode.commands.executeCommand('podsmith.host.remove', { host: name, confirm: false });
         }
       } finally {
         for (const [k, v] of Object.entries(saved)) {
           if (v === undefined) delete process.env[k];
           else process.env[k] = v;
         }
-        const leaks = (await host?.dispose()) ?? [];
+        const leaks = [...((await other?.dispose()) ?? []), ...((await host?.dispose()) ?? [])];
         client?.dispose();
         assert.deepEqual(leaks, []);
       }
@@ -185,6 +212,24 @@ export function defineRemoteTests(): void {
       assert.ok(stopped && stopped.phase !== 'Running');
       assert.equal(await vscode.commands.executeCommand('podsmith.pod.delete', { host: 'box', pod: 'vsc-web', confirm: false }), true);
       await waitForTree('vsc-web gone', async () => ((await tree()).find((h) => h.host === 'box')?.pods.length === 0 ? true : undefined));
+    });
+
+    test('hosts added by the CLI appear: one whose key changed is refused, an unreachable one is retried', async () => {
+      other = await new TestSshd({ index: 41, authorizedKeys: [client.publicKey] }).start();
+      // known_hosts gives 127.0.1.41 the key of box: what it offers reads as a changed key (no question asked).
+      appendFileSync(client.knownHosts, `[${other.address}]:${other.port} ${host.hostKey.split(' ').slice(0, 2).join(' ')}\n`);
+      podsmith(['host', 'add', 'changed', other.url, '--no-check']);
+      podsmith(['host', 'add', 'gone', `ssh://root@127.0.1.42:${await closedPort('127.0.1.42')}`, '--no-check']);
+      const changed = await waitForTree('changed refused', async () => (await tree()).find((h) => h.host === 'changed' && h.context === 'podsmithHost.remote.host-key-refused'));
+      assert.equal(changed.description, 'host key refused');
+      assert.match(changed.tooltip, /THE HOST KEY OF .*127\.0\.1\.41.* HAS CHANGED/);
+      const gone = await waitForTree('gone unreachable and retried', async () => (await tree()).find((h) => h.host === 'gone' && h.context === 'podsmithHost.remote.unreachable' && /trying again in \d+ s/.test(h.tooltip)));
+      assert.equal(gone.description, 'unreachable');
+      assert.match(gone.tooltip, /connection refused/);
+      assert.equal(api.testing.hostState('box'), 'connected', 'the other hosts are not disturbed');
+      // Removed by the CLI: gone from the tree.
+      podsmith(['host', 'rm', 'changed', 'gone']);
+      await waitForTree('changed and gone removed', async () => ((await tree()).some((h) => h.host === 'changed' || h.host === 'gone') ? undefined : true));
     });
 
     test('Remove Remote Host forgets it', async () => {

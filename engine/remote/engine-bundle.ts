@@ -1,8 +1,7 @@
-// What a remote host needs to run the engine, taken from this installation: the CLI's entry (dist/podsmith.js)
-// with the two bundles it loads (podsmith-engine.js is also the daemon), the wasm supervisor and microVM guest
-// agent bundles beside them (the engine bundles those from the sources only with esbuild, which a remote host
-// does not have), and koffi (the FFI the engine's ptys, fd
-// passing and flock use) with only its prebuilt native module for the remote's architecture and C library.
+// What a remote host needs to run the engine, taken from this installation: the CLI (dist/podsmith.js, which is
+// also the daemon, and the two bundles it loads), the wasm supervisor bundle beside it, and koffi (the FFI the
+// engine's ptys, fd passing and flock use) with only its prebuilt native module for the remote's architecture
+// and C library.
 // The bundle's name is the Podsmith version plus a hash of every file's path, mode and SHA-256, so one
 // directory per content in the remote user's cache, and an unchanged bundle is never uploaded twice.
 import { createHash } from 'node:crypto';
@@ -17,7 +16,6 @@ export interface BundleFile {
   source: string;
   mode: number;
   size: number;
-  mtimeMs: number;
   sha256: string;
 }
 
@@ -49,21 +47,12 @@ function koffiDir(dist: string): string | undefined {
 
 const cache = new Map<string, EngineBundle>();
 
-function sameFile(f: BundleFile): boolean {
-  try {
-    const st = statSync(f.source);
-    return st.size === f.size && st.mtimeMs === f.mtimeMs;
-  } catch {
-    return false;
-  }
-}
-
 /** The bundle for a Linux host of that Node architecture and C library; throws naming what is missing. */
 export function engineBundle(arch: string, libc: 'glibc' | 'musl', dist = localDistDir()): EngineBundle {
   const key = `${dist}|${arch}|${libc}`;
   const hit = cache.get(key);
   // Rebuilt (npm run build) since: hash again.
-  if (hit && hit.files.every((f) => sameFile(f))) return hit;
+  if (hit && hit.files.every((f) => statSync(f.source).size === f.size)) return hit;
   const koffiArch = KOFFI_ARCH[arch];
   if (!koffiArch) throw new Error(`the engine does not support ${arch} hosts (koffi has no prebuilt module for it)`);
   const podsmith = join(dist, 'podsmith.js');
@@ -74,20 +63,19 @@ export function engineBundle(arch: string, libc: 'glibc' | 'musl', dist = localD
   const native = join(koffi, 'build', 'koffi', triplet, 'koffi.node');
   if (!existsSync(native)) throw new Error(`koffi has no prebuilt module for ${triplet} (${native}): the engine cannot run on that host`);
 
-  const entries: [string, string, number][] = [['podsmith.js', podsmith, 0o755]];
-  for (const name of ['podsmith-engine.js', 'podsmith-pods.js', 'wasm-supervisor.js', 'microvm-agent.js']) {
-    const file = join(dist, name);
-    if (!existsSync(file)) throw new Error(`${file} is missing: build the engine first (npm run build)`);
-    entries.push([name, file, 0o644]);
-  }
-  entries.push(
+  const entries: [string, string, number][] = [
+    ['podsmith.js', podsmith, 0o755],
+    // podsmith.js is the small entry: it loads one of these two bundles, which hold the commands and the daemon.
+    ['podsmith-pods.js', join(dist, 'podsmith-pods.js'), 0o644],
+    ['podsmith-engine.js', join(dist, 'podsmith-engine.js'), 0o644],
+    ['wasm-supervisor.js', join(dist, 'wasm-supervisor.js'), 0o644],
     ['node_modules/koffi/package.json', join(koffi, 'package.json'), 0o644],
     ['node_modules/koffi/index.js', join(koffi, 'index.js'), 0o644],
     [`node_modules/koffi/build/koffi/${triplet}/koffi.node`, native, 0o755],
-  );
+  ];
   const files = entries.map(([path, source, mode]) => {
     const data = readFileSync(source);
-    return { path, source, mode, size: data.length, mtimeMs: statSync(source).mtimeMs, sha256: createHash('sha256').update(data).digest('hex') };
+    return { path, source, mode, size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
   });
   const h = createHash('sha256');
   for (const f of files) h.update(`${f.path}\0${f.mode.toString(8)}\0${f.sha256}\n`);

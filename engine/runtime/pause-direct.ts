@@ -18,11 +18,11 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { buildBundleConfig, type PodFacts } from '../image/bundle';
+import { isRootless } from '../rootless/identity';
 import { compileSeccomp, type OciSeccomp } from '../../native/seccomp-bpf';
 import { cgroupDir, cgroupMounts, type CgroupMount } from './cgroups';
 import { RuntimeError } from './errors';
 import { findExecutable } from './executables';
-import { identity } from '../rootless/identity';
 import { CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, pauseLauncherScript } from './pause-launcher';
 import { pauseBundleInput, PAUSE_USER } from './pause';
 import { procStat } from './processes';
@@ -48,9 +48,10 @@ export function directPauseUnavailable(): string | undefined {
   if (unavailable !== null) return unavailable;
   unavailable = (() => {
     if (process.platform !== 'linux') return 'not Linux';
-    // uid 0 in a rootless engine's user namespace is not enough: the launcher makes the pause's cgroup as root
-    // would, which a user may not (rootless pods go without cgroups or under a delegated one).
-    if (process.getuid?.() !== 0 || !identity().hostRoot) return 'not root';
+    if (process.getuid?.() !== 0) return 'not root';
+    // A rootless engine (root only inside its user namespace): the OCI runtime's pause knows the id mapping and
+    // the cgroups it may not create (engine/rootless/bundle.ts); the launcher does not.
+    if (isRootless()) return 'a rootless engine';
     if (!pauseLauncherScript()) return `no syscall table for ${process.arch}`;
     if (!findExecutable('perl')) return 'perl is not installed';
     return undefined;

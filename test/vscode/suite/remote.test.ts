@@ -16,6 +16,7 @@ import * as vscode from 'vscode';
 import type { PodsmithApi } from '../../../client/extension';
 import type { PodsTreeNode } from '../../../client/tree/pods-tree';
 import { TestClient, TestSshd, whyNoSshd } from '../../remote/support/sshd';
+import { startEngine, type TestEngine } from './engine';
 import { EXTENSION_ID, fixture, revertAndCloseAll } from './util';
 
 const WAIT_MS = 120_000;
@@ -113,6 +114,9 @@ export function defineRemoteTests(): void {
     this.timeout(WAIT_MS * 2);
     let client: TestClient;
     let host: TestSshd;
+    // This machine's engine, which the view shows beside the remote host (and so starts): a home of the
+    // suite's own, not the machine's default one, stopped and checked for leftovers at the end.
+    let local: TestEngine | undefined;
     /** A second sshd whose key known_hosts has wrong. */
     let other: TestSshd | undefined;
     /** `podsmith host ...` with the extension's CLI, in the test client's environment. */
@@ -126,6 +130,7 @@ export function defineRemoteTests(): void {
     suiteSetup(async function () {
       if (skip) return this.skip();
       api = await vscode.extensions.getExtension<PodsmithApi>(EXTENSION_ID)!.activate();
+      local = await startEngine();
       client = new TestClient();
       host = await new TestSshd({ index: 40, authorizedKeys: [client.publicKey] }).start();
       // The extension reads ~/.ssh and hosts.json from the environment when it connects: the test client's.
@@ -153,6 +158,7 @@ export function defineRemoteTests(): void {
         }
         const leaks = [...((await other?.dispose()) ?? []), ...((await host?.dispose()) ?? [])];
         client?.dispose();
+        await local?.dispose();
         assert.deepEqual(leaks, []);
       }
     });

@@ -112,11 +112,6 @@ export function defineRemoteTests(): void {
   const skip = whyNoSshd();
   suite('a remote host over SSH', function () {
     this.timeout(WAIT_MS * 2);
-    let client: TestClient;
-    let host: TestSshd;
-    // This machine's engine, which the view shows beside the remote host (and so starts): a home of the
-    // suite's own, not the machine's default one, stopped and checked for leftovers at the end.
-    let local: TestEngine | undefined;
     /** A second sshd whose key known_hosts has wrong. */
     let other: TestSshd | undefined;
     /** `podsmith host ...` with the extension's CLI, in the test client's environment. */
@@ -125,6 +120,11 @@ export function defineRemoteTests(): void {
       const r = spawnSync(process.execPath, [cli, ...args], { env: client.env(), encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 0, `podsmith ${args.join(' ')}: ${r.stderr}`);
     };
+    let client: TestClient;
+    let host: TestSshd;
+    // This machine's engine, which the view shows beside the remote host (and so starts): a home of the
+    // suite's own, not the machine's default one, stopped and checked for leftovers at the end.
+    let local: TestEngine | undefined;
     const saved = { HOME: process.env.HOME, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
 
     suiteSetup(async function () {

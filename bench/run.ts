@@ -14,7 +14,9 @@
 // (k) microvm: a 2-container microVM pod vs its floor (QEMU to /init answering) and a native pod (bench/microvm.ts).
 // (l) editor-run: the Run command to Running in the Podsmith view vs `podsmith run -f` from a shell
 //     (bench/editor-run.ts, in code-server's extension host).
-// `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm|editor-run` runs one part; each part
+// (m) remote: a host over SSH (a real sshd on 127.0.1.60) vs this machine: bootstrap cold and warm, run to
+//     Running, exec round trip, and exec against plain `ssh host true` (bench/remote.ts).
+// `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm|editor-run|remote` runs one part; each part
 // rewrites only its own keys of latest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +37,7 @@ import { runRootlessBench } from './rootless';
 import { runEditorLogsBench } from './editor-logs';
 import { runEditorRunBench } from './editor-run';
 import { runMicrovmBench } from './microvm';
+import { runRemoteBench, whyNoRemoteBench } from './remote';
 import { whyNoMicrovm } from '../test/microvm/support';
 import { whyNoNativePods } from '../test/pods/fixtures';
 
@@ -235,12 +238,12 @@ async function main(): Promise<void> {
   log(`wrote ${join('bench', 'results', 'latest.json')}`);
 }
 
-// --- parts: `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm|editor-run`; each part's numbers live
+// --- parts: `--only manifest|pull|pods|wasm|schema|port-forward|rootless|editor-logs|microvm|editor-run|remote`; each part's numbers live
 // under its own key of latest.json ---
-const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward', 'rootless', 'editor-logs', 'microvm', 'editor-run'] as const;
+const PARTS = ['manifest', 'pull', 'pods', 'wasm', 'schema', 'port-forward', 'rootless', 'editor-logs', 'microvm', 'editor-run', 'remote'] as const;
 type Part = (typeof PARTS)[number];
 /** The keys of latest.json that parts other than `manifest` own. */
-const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward', 'rootless', 'editor-logs', 'microvm', 'editor-run'] as const;
+const OTHER_PARTS = ['pull', 'pods', 'wasm', 'schema', 'portForward', 'rootless', 'editor-logs', 'microvm', 'editor-run', 'remote'] as const;
 
 function onlyPart(argv: string[]): Part | undefined {
   const i = argv.indexOf('--only');
@@ -327,6 +330,13 @@ async function microvmPart(): Promise<void> {
   savePart('microvm', await runMicrovmBench());
 }
 
+/** (l) a remote host over SSH vs this machine, and exec against plain ssh. */
+async function remotePart(): Promise<void> {
+  const skip = whyNoRemoteBench();
+  if (skip) return log(`remote bench skipped: ${skip}`);
+  savePart('remote', await runRemoteBench());
+}
+
 async function selected(): Promise<void> {
   const only = onlyPart(process.argv.slice(2));
   if (!only || only === 'manifest') await main();
@@ -339,6 +349,7 @@ async function selected(): Promise<void> {
   if (!only || only === 'editor-logs') await editorLogsPart();
   if (!only || only === 'microvm') await microvmPart();
   if (!only || only === 'editor-run') await editorRunPart();
+  if (!only || only === 'remote') await remotePart();
 }
 // --- end parts ---
 

@@ -49,6 +49,8 @@ export interface BootstrapResult {
   /** After an upload: renamed into place, found there already (another client won), or replaced a damaged copy. */
   installed?: 'renamed' | 'present' | 'replaced';
   daemon: RemoteDaemonInfo;
+  /** Taken from this client's record of the last connection, without running anything there (reuse-record.ts). */
+  reused?: boolean;
   /** `podsmith doctor -o json` on the host, when it ran (after an upload, or when asked). */
   doctor?: DoctorReport;
   /** Milliseconds per step. */
@@ -64,6 +66,8 @@ export interface BootstrapOptions {
   node?: string;
   /** Run the remote doctor: after an upload (default), always, or never. */
   doctor?: 'on-install' | 'always' | 'never';
+  /** RemoteHost: false always probes and runs `daemon start` (default: reuse the daemon the last connection found). */
+  reuse?: boolean;
   /** dist/ to take the bundle from (tests). */
   dist?: string;
   log?(line: string): void;

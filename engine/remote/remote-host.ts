@@ -4,6 +4,9 @@
 // streamlocal forwarding (AllowStreamLocalForwarding no), each stream is `podsmith daemon dial-stdio` run over
 // SSH instead, as `docker -H ssh://` does; that costs one SSH session per stream (MaxSessions, 10 by default).
 //
+// Every connection after the first skips the probe and `daemon start` when the daemon this client left running
+// there answers on its socket (reuse-record.ts): a warm connection is then the SSH login and one channel.
+//
 // A dropped connection is noticed (keepalives), every stream on it ends with a message saying so (pods on the
 // host keep running), and with `reconnect` the host connects again with back-off (1 s doubling to 30 s) until
 // it is back, or until a failure that needs a person (login refused, host key refused).
@@ -14,6 +17,8 @@ import type { DaemonTransport } from '../client/transport';
 import { daemonPaths } from '../daemon/paths';
 import type { PodSide } from '../network/port-forward';
 import { bootstrapEngine, BootstrapError, engineCommand, type BootstrapOptions, type BootstrapResult } from './bootstrap';
+import { engineBundle } from './engine-bundle';
+import { readReuseRecord, writeReuseRecord } from './reuse-record';
 import { openSsh, SshError, type SshConnection, type SshConnectOptions, type SshDestination, type SshFailure } from './ssh-connect';
 
 export type RemoteState =
@@ -126,7 +131,13 @@ export class RemoteHost {
     let ssh: SshConnection | undefined;
     try {
       ssh = await openSsh(this.opts.dest, { ...this.opts.ssh, log: this.opts.ssh?.log ?? this.opts.log });
-      const boot = await bootstrapEngine(ssh, { ...this.opts.bootstrap, log: this.opts.bootstrap?.log ?? this.opts.log });
+      const env = this.opts.ssh?.env ?? process.env;
+      const destination = ssh.jumps.length ? `${ssh.label} via ${ssh.jumps.join(',')}` : ssh.label;
+      let boot = await this.reuse(ssh, destination, env);
+      if (!boot) {
+        boot = await bootstrapEngine(ssh, { ...this.opts.bootstrap, log: this.opts.bootstrap?.log ?? this.opts.log });
+        writeReuseRecord(destination, boot, env);
+      }
       if (this.closed) throw new DaemonError(`the connection to ${this.name} is closed`);
       const live = { ssh, boot };
       this.live = live;
@@ -145,6 +156,49 @@ export class RemoteHost {
       if (err instanceof SshError || err instanceof BootstrapError || err instanceof DaemonError) throw err;
       throw new DaemonError(`${this.name}: ${message}`);
     }
+  }
+
+  /**
+   * The bootstrap of the last connection, when the daemon it left answers on its socket as the same process
+   * (pid, home, version) and this client would install the same bundle; else undefined (bootstrap in full).
+   */
+  private async reuse(ssh: SshConnection, destination: string, env: NodeJS.ProcessEnv): Promise<BootstrapResult | undefined> {
+    const opts = this.opts.bootstrap ?? {};
+    // `host test` asks for the doctor; dial-stdio hosts need a session per stream anyway.
+    if (opts.reuse === false || opts.doctor === 'always' || this.streamMode !== 'streamlocal') return undefined;
+    const t = performance.now();
+    const record = readReuseRecord(destination, opts.node ?? 'node', env);
+    if (!record) return undefined;
+    try {
+      if (engineBundle(record.facts.arch, record.facts.libc, opts.dist).id !== record.bundleId) return undefined;
+    } catch {
+      return undefined;
+    }
+    let client: DaemonClient | undefined;
+    try {
+      const ch = await ssh.streamLocal(record.daemon.socket);
+      ch.once('end', () => ch.end());
+      const transport: DaemonTransport = { logHint: `${record.daemon.log} on ${this.name}`, dial: () => Promise.reject(new DaemonError('not for streams')) };
+      client = await openDaemonClient(ch, daemonPaths(record.daemon.home), transport, this.opts.clientName);
+      const info = client.info!;
+      if (info.pid !== record.daemon.pid || info.home !== record.daemon.home || info.version !== record.daemon.version) return undefined;
+    } catch {
+      return undefined;
+    } finally {
+      client?.close();
+    }
+    this.streamlocalWorked = true;
+    const bundle = engineBundle(record.facts.arch, record.facts.libc, opts.dist);
+    return {
+      facts: { ...record.facts, installed: 'ok' },
+      bundle,
+      engineDir: record.engineDir,
+      node: record.node,
+      uploaded: false,
+      reused: true,
+      daemon: { ...record.daemon, started: false },
+      timings: { reuse: Math.round((performance.now() - t) * 10) / 10 },
+    };
   }
 
   private dropped(live: Live, reason: string): void {

@@ -1,11 +1,12 @@
 // The engine on a host that has none: probed, uploaded over SFTP, checked file by file there and renamed into
 // ~/.cache/podsmith/engine/<version>-<hash>/, its daemon started; then reused without an upload; a damaged
 // copy is installed again; two clients bootstrapping one host at once leave one intact bundle and one daemon;
-// a host without a usable Node says so.
+// a later connection reuses the daemon the last one left without running a command there (and bootstraps in
+// full when that daemon is gone or another answers); a host without a usable Node says so.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootstrapEngine, BootstrapError } from '../../engine/remote/bootstrap';
 import { openSsh } from '../../engine/remote/ssh-connect';
@@ -84,7 +85,6 @@ describe('bootstrap (real sshd)', { skip }, () => {
   it('lets two clients bootstrap one host at once: one intact bundle, one daemon', async () => {
     // A fresh start: no engine, no daemon.
     await host.stopEngine();
-    const { rmSync } = await import('node:fs');
     rmSync(engineRoot(), { recursive: true, force: true });
     // Every client uploads its own copy, then all rename at the same moment.
     let arrived = 0;
@@ -110,6 +110,64 @@ describe('bootstrap (real sshd)', { skip }, () => {
       assert.ok(alive([...pids][0]));
     } finally {
       hosts.forEach((h) => h.close());
+    }
+  });
+
+  it('reuses the daemon the last connection left, with no command run there; bootstraps in full when it is gone', async () => {
+    const remote = () => new RemoteHost({ name: 'box', dest: { alias: host.address, user: 'root', port: host.port }, ssh: { config: client.sshConfig(), env: client.env() }, clientName: 'reuse test' });
+    // sshd logs every command a session runs (LogLevel VERBOSE); a streamlocal channel runs none.
+    const commands = () => (readFileSync(join(host.dir, 'sshd.log'), 'utf8').match(/Starting session: command for root/g) ?? []).length;
+    const records = join(client.home, '.cache', 'podsmith', 'hosts');
+    rmSync(records, { recursive: true, force: true }); // what the earlier tests' connections recorded
+    const first = remote();
+    try {
+      const c = await first.client();
+      assert.equal(first.boot!.reused, undefined);
+      assert.ok(first.boot!.timings.probe !== undefined, 'the first connection probes');
+      c.close();
+    } finally {
+      first.close();
+    }
+    const [file] = readdirSync(records);
+    assert.equal(statSync(join(records, file)).mode & 0o777, 0o600);
+    assert.doesNotMatch(readFileSync(join(records, file), 'utf8'), /PRIVATE KEY|passphrase/i);
+
+    const ran = commands();
+    const second = remote();
+    try {
+      const c = await second.client();
+      assert.equal(second.boot!.reused, true);
+      assert.equal(second.boot!.daemon.pid, first.boot!.daemon.pid);
+      assert.deepEqual(await c.listPods(), []);
+      c.close();
+    } finally {
+      second.close();
+    }
+    assert.equal(commands(), ran, 'no command ran on the host');
+
+    // The daemon is gone: the record's socket does not answer, so the host is probed and a daemon started.
+    await host.stopEngine();
+    const third = remote();
+    try {
+      const c = await third.client();
+      assert.equal(third.boot!.reused, undefined);
+      assert.equal(third.boot!.daemon.started, true);
+      assert.notEqual(third.boot!.daemon.pid, first.boot!.daemon.pid);
+      c.close();
+    } finally {
+      third.close();
+    }
+    assert.ok(commands() > ran);
+    // A record naming another daemon (a restart by someone else, a reused socket path) is not trusted.
+    const record = JSON.parse(readFileSync(join(records, file), 'utf8'));
+    writeFileSync(join(records, file), JSON.stringify({ ...record, daemon: { ...record.daemon, pid: record.daemon.pid + 1 } }));
+    const fourth = remote();
+    try {
+      (await fourth.client()).close();
+      assert.equal(fourth.boot!.reused, undefined);
+      assert.equal(fourth.boot!.daemon.pid, third.boot!.daemon.pid, 'the running daemon, found by daemon start');
+    } finally {
+      fourth.close();
     }
   });
 

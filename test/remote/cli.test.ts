@@ -1,7 +1,7 @@
 // Every pod command of the CLI against a remote host (a real sshd), as users run them: run (a ConfigMap in the
 // file, a Secret from another file of the folder, the image made there), ps, describe, exec (and -t with a
 // real pty), logs and -f, events, port-forward (a local port to the pod's port through the SSH connection),
-// stop, rm; PODSMITH_HOST; doctor and daemon status there.
+// stop, rm; PODSMITH_HOST; doctor and daemon status there; host ls (with ~/.ssh/config Hosts) and host rm.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -129,5 +129,27 @@ describe('the CLI with --host (real sshd)', { skip }, () => {
     const gone = await cli(client, ['describe', '--host', 'box', 'hello']);
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /not found|does not exist/i);
+  });
+
+  it('lists hosts (with the Hosts of ~/.ssh/config) and forgets one', async () => {
+    client.writeConfig(`Host pi\n  HostName ${host.address}\n  Port ${host.port}\n  User root\n`);
+    const ls = await cli(client, ['host', 'ls']);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, new RegExp(`^box\\s+${host.url.replace(/[.]/g, '\\.')}\\s+hosts\\.json$`, 'm'));
+    assert.match(ls.stdout, /^pi\s+Host pi\s+~\/\.ssh\/config$/m);
+    const json = JSON.parse((await cli(client, ['host', 'ls', '-o', 'json'])).stdout) as { hosts: { name: string; url: string }[]; sshConfigHosts: string[] };
+    assert.deepEqual(json, { hosts: [{ name: 'box', url: host.url }], sshConfigHosts: ['pi'] });
+    // A Host of ~/.ssh/config works with --host as it is.
+    const ps = await cli(client, ['ps', '--host', 'pi']);
+    assert.equal(ps.code, 0, ps.stderr);
+    const unknown = await cli(client, ['host', 'rm', 'box', 'nosuch']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no host named "nosuch"/);
+    const rm = await cli(client, ['host', 'rm', 'box']);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.match(rm.stdout, /host box removed/);
+    const after = await cli(client, ['ps', '--host', 'box']);
+    assert.equal(after.code, 2);
+    assert.match(after.stderr, /unknown host "box"/);
   });
 });

@@ -189,8 +189,16 @@ export class TestSshd {
     const child = this.child;
     this.child = undefined;
     if (!child?.pid) return;
+    // sshd itself at once; what its sessions run gets SIGTERM first: a login shell's startup files may hold
+    // a lock (pyenv's rehash lock in root's .bashrc) that only its exit trap releases, and a lock left behind
+    // stalls every later login on this machine.
     const all = [child.pid, ...descendants(child.pid)];
-    for (const p of all.reverse()) kill(p, 'SIGKILL');
+    const isSshd = (p: number): boolean => p === child.pid || (readProc(p, 'cmdline').split('\0')[0] ?? '').startsWith('sshd:');
+    for (const p of all.filter(isSshd).reverse()) kill(p, 'SIGKILL');
+    const rest = all.filter((p) => !isSshd(p));
+    for (const p of rest) kill(p, 'SIGTERM');
+    await waitFor('the sessions\' commands to exit', () => rest.every((p) => !alive(p) || / [ZX] /.test(readProc(p, 'stat').slice(readProc(p, 'stat').lastIndexOf(')')))), 5000).catch(() => {});
+    for (const p of rest) kill(p, 'SIGKILL');
     if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
   }
 
@@ -285,7 +293,7 @@ function kill(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** The client machine: a HOME of its own with ~/.ssh (config, known_hosts, a key) and ~/.config/podsmith. */
+/** The client machine: a HOME of its own with ~/.ssh (config, known_hosts, a key), ~/.config/podsmith and ~/.cache. */
 export class TestClient {
   readonly home: string;
   readonly ssh: string;
@@ -317,7 +325,7 @@ export class TestClient {
 
   /** The environment of a CLI run on this client. */
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: this.home, XDG_CONFIG_HOME: join(this.home, '.config'), ...extra };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: this.home, XDG_CONFIG_HOME: join(this.home, '.config'), XDG_CACHE_HOME: join(this.home, '.cache'), ...extra };
     delete env.SSH_AUTH_SOCK;
     delete env.PODSMITH_HOST;
     delete env.NODE_OPTIONS;

@@ -1,12 +1,16 @@
 /// <reference types="mocha" />
 // A remote host from the editor, on a real sshd (Debian's, on 127.0.1.40 only) logging in as root with its own
 // engine state: Add Remote Host (host key accepted once, written hashed), the tree showing the host connected,
-// a pod run there from a workspace manifest (its image made there), exec and logs through
-// EngineAccess.client(host) — what the terminal and logs modules use — describe, port-forward through the SSH
-// connection, stop, delete, and removing the host. Skipped where sshd or root is missing.
+// a pod run there from a workspace manifest (its image made there),
+// a terminal in one of its containers (Open Terminal: a real pty there) and its log in a tab (Show Logs,
+// following what the terminal writes to the container's stdout), describe, port-forward through the SSH
+// connection, stop, delete; hosts the CLI adds showing up with their state (a changed host key refused, an
+// unreachable host retried); and removing the host. Skipped where sshd or root is missing.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PodsmithApi } from '../../../client/extension';
@@ -23,7 +27,7 @@ function label(item: vscode.TreeItem): string {
 }
 
 /** Host lines and their pods, as the view shows them. */
-async function tree(): Promise<{ host: string; description: string; context?: string; pods: { name: string; description: string }[] }[]> {
+async function tree(): Promise<{ host: string; description: string; context?: string; tooltip: string; pods: { name: string; description: string }[] }[]> {
   const t = api.testing.tree;
   const out = [];
   for (const node of await t.getChildren()) {
@@ -33,7 +37,8 @@ async function tree(): Promise<{ host: string; description: string; context?: st
       const pi = await t.getTreeItem(p);
       pods.push({ name: label(pi), description: String(pi.description ?? '') });
     }
-    out.push({ host: label(item), description: String(item.description ?? ''), context: item.contextValue, pods });
+    const tooltip = typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
+    out.push({ host: label(item), description: String(item.description ?? ''), context: item.contextValue, tooltip, pods });
   }
   return out;
 }
@@ -68,16 +73,53 @@ function httpGet(port: number): Promise<string> {
   });
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let s = '';
-  for await (const c of stream) s += c.toString();
-  return s;
+/** A port on `address` that nothing listens on (bound, then closed). */
+function closedPort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, address, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The terminal command's answer (client/terminal/index.ts). */
+interface ExecTerminal {
+  terminal: vscode.Terminal;
+  onDidWrite: vscode.Event<string>;
+}
+
+/** Checks now and on every event of `on` until `check` passes; fails saying what it saw. */
+function until(on: vscode.Event<unknown>[], check: () => boolean, saw: () => string, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const subs: vscode.Disposable[] = [];
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      for (const s of subs) s.dispose();
+      if (err) reject(err);
+      else resolve();
+    };
+    const look = (): void => void (check() && finish());
+    const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${saw()}`)), timeoutMs);
+    for (const e of on) subs.push(e(look));
+    look();
+  });
 }
 
 export function defineRemoteTests(): void {
   const skip = whyNoSshd();
   suite('a remote host over SSH', function () {
     this.timeout(WAIT_MS * 2);
+    /** A second sshd whose key known_hosts has wrong. */
+    let other: TestSshd | undefined;
+    /** `podsmith host ...` with the extension's CLI, in the test client's environment. */
+    const podsmith = (args: string[]) => {
+      const cli = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'podsmith.js');
+      const r = spawnSync(process.execPath, [cli, ...args], { env: client.env(), encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, `podsmith ${args.join(' ')}: ${r.stderr}`);
+    };
     let client: TestClient;
     let host: TestSshd;
     // This machine's engine, which the view shows beside the remote host (and so starts): a home of the
@@ -101,17 +143,20 @@ export function defineRemoteTests(): void {
       if (skip) return;
       await revertAndCloseAll();
       try {
-        if (api.engine && (await tree()).some((h) => h.host === 'box')) {
+        const shown = api.engine ? (await tree()).map((h) => h.host) : [];
+        if (shown.includes('box')) {
           const c = await api.engine.client('box');
           for (const p of await c.listPods()) await c.deletePod({ pod: p.uid, force: true });
-          await vscode.commands.executeCommand('podsmith.host.remove', { host: 'box', confirm: false });
+        }
+        for (const name of ['box', 'changed', 'gone']) {
+          if (shown.includes(name)) await vscode.commands.executeCommand('podsmith.host.remove', { host: name, confirm: false });
         }
       } finally {
         for (const [k, v] of Object.entries(saved)) {
           if (v === undefined) delete process.env[k];
           else process.env[k] = v;
         }
-        const leaks = (await host?.dispose()) ?? [];
+        const leaks = [...((await other?.dispose()) ?? []), ...((await host?.dispose()) ?? [])];
         client?.dispose();
         await local?.dispose();
         assert.deepEqual(leaks, []);
@@ -138,16 +183,28 @@ export function defineRemoteTests(): void {
       assert.equal(c.info?.home, host.home);
     });
 
-    test('exec and logs through EngineAccess.client(host), as the terminal and logs modules use it', async () => {
-      const c = await api.engine.client('box');
-      const s = await c.exec({ pod: 'vsc-web', container: 'http', command: ['sh', '-c', 'echo "$PAGE"; tty || true'], tty: true, stdin: false, size: { columns: 90, rows: 20 } });
-      const [out, end] = await Promise.all([readAll(s.stdout), s.ended]);
-      assert.deepEqual(end, { kind: 'exit', code: 0 });
-      assert.match(out, /served from the pod/);
-      assert.match(out, /\/dev\/pts\/\d+/, 'a real pty there');
-      const logs = await c.logs({ pod: 'vsc-web', container: 'http' });
-      await readAll(logs.stream);
-      await logs.done;
+    test('opens a terminal in a container there (a real pty) and a log tab that follows what the terminal writes', async () => {
+      const log = await vscode.commands.executeCommand<vscode.TextEditor | undefined>('podsmith.pod.logs', { host: 'box', pod: 'vsc-web', container: 'http', follow: true });
+      assert.ok(log, 'podsmith.pod.logs returned no editor');
+      assert.equal(log.document.uri.authority, 'box');
+      const handle = await vscode.commands.executeCommand<ExecTerminal | undefined>('podsmith.pod.exec', { host: 'box', pod: 'vsc-web', container: 'http' });
+      assert.ok(handle, 'podsmith.pod.exec returned no terminal');
+      assert.equal(handle.terminal.name, 'box: vsc-web/http');
+      let screen = '';
+      handle.onDidWrite((t) => (screen += t));
+      await until([handle.onDidWrite], () => /\/ # /.test(screen), () => `the prompt; the terminal shows ${JSON.stringify(screen.slice(-400))}`);
+      // The shell runs in the container on the host: the pod's env, a pty there; and what it writes to the
+      // container's stdout comes back in the log tab.
+      handle.terminal.sendText('echo "page=$PAGE"; tty; echo "typed on $(hostname) in the terminal" > /proc/1/fd/1');
+      await until([handle.onDidWrite], () => /page=served from the pod/.test(screen) && /\/dev\/pts\/\d+/.test(screen), () => `the command output; the terminal shows ${JSON.stringify(screen.slice(-400))}`);
+      await until([vscode.workspace.onDidChangeTextDocument], () => /typed on vsc-web in the terminal/.test(log.document.getText()), () => `the line in the log tab; it has ${JSON.stringify(log.document.getText().slice(-400))}`);
+      const closed = new Promise<vscode.Terminal>((r) => {
+        const sub = vscode.window.onDidCloseTerminal((t) => t === handle.terminal && (sub.dispose(), r(t)));
+      });
+      handle.terminal.sendText('exit 0');
+      // closeOnExit onSuccess: the terminal closes by itself.
+      assert.equal((await closed).exitStatus?.code, 0);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     });
 
     test('describes, forwards a port through the SSH connection, stops and deletes there', async () => {
@@ -161,6 +218,24 @@ export function defineRemoteTests(): void {
       assert.ok(stopped && stopped.phase !== 'Running');
       assert.equal(await vscode.commands.executeCommand('podsmith.pod.delete', { host: 'box', pod: 'vsc-web', confirm: false }), true);
       await waitForTree('vsc-web gone', async () => ((await tree()).find((h) => h.host === 'box')?.pods.length === 0 ? true : undefined));
+    });
+
+    test('hosts added by the CLI appear: one whose key changed is refused, an unreachable one is retried', async () => {
+      other = await new TestSshd({ index: 41, authorizedKeys: [client.publicKey] }).start();
+      // known_hosts gives 127.0.1.41 the key of box: what it offers reads as a changed key (no question asked).
+      appendFileSync(client.knownHosts, `[${other.address}]:${other.port} ${host.hostKey.split(' ').slice(0, 2).join(' ')}\n`);
+      podsmith(['host', 'add', 'changed', other.url, '--no-check']);
+      podsmith(['host', 'add', 'gone', `ssh://root@127.0.1.42:${await closedPort('127.0.1.42')}`, '--no-check']);
+      const changed = await waitForTree('changed refused', async () => (await tree()).find((h) => h.host === 'changed' && h.context === 'podsmithHost.remote.host-key-refused'));
+      assert.equal(changed.description, 'host key refused');
+      assert.match(changed.tooltip, /THE HOST KEY OF .*127\.0\.1\.41.* HAS CHANGED/);
+      const gone = await waitForTree('gone unreachable and retried', async () => (await tree()).find((h) => h.host === 'gone' && h.context === 'podsmithHost.remote.unreachable' && /trying again in \d+ s/.test(h.tooltip)));
+      assert.equal(gone.description, 'unreachable');
+      assert.match(gone.tooltip, /connection refused/);
+      assert.equal(api.testing.hostState('box'), 'connected', 'the other hosts are not disturbed');
+      // Removed by the CLI: gone from the tree.
+      podsmith(['host', 'rm', 'changed', 'gone']);
+      await waitForTree('changed and gone removed', async () => ((await tree()).some((h) => h.host === 'changed' || h.host === 'gone') ? undefined : true));
     });
 
     test('Remove Remote Host forgets it', async () => {

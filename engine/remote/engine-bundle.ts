@@ -16,7 +16,13 @@ export interface BundleFile {
   source: string;
   mode: number;
   size: number;
+  /** The local file's modification time when it was hashed. */
+  mtimeMs: number;
   sha256: string;
+}
+
+function sameFile(st: { size: number; mtimeMs: number }, f: BundleFile): boolean {
+  return st.size === f.size && st.mtimeMs === f.mtimeMs;
 }
 
 export interface EngineBundle {
@@ -51,8 +57,8 @@ const cache = new Map<string, EngineBundle>();
 export function engineBundle(arch: string, libc: 'glibc' | 'musl', dist = localDistDir()): EngineBundle {
   const key = `${dist}|${arch}|${libc}`;
   const hit = cache.get(key);
-  // Rebuilt (npm run build) since: hash again.
-  if (hit && hit.files.every((f) => statSync(f.source).size === f.size)) return hit;
+  // Rebuilt (npm run build) since: hash again. The modification time too, for a rebuild of the same size.
+  if (hit && hit.files.every((f) => sameFile(statSync(f.source), f))) return hit;
   const koffiArch = KOFFI_ARCH[arch];
   if (!koffiArch) throw new Error(`the engine does not support ${arch} hosts (koffi has no prebuilt module for it)`);
   const podsmith = join(dist, 'podsmith.js');
@@ -69,13 +75,16 @@ export function engineBundle(arch: string, libc: 'glibc' | 'musl', dist = localD
     ['podsmith-pods.js', join(dist, 'podsmith-pods.js'), 0o644],
     ['podsmith-engine.js', join(dist, 'podsmith-engine.js'), 0o644],
     ['wasm-supervisor.js', join(dist, 'wasm-supervisor.js'), 0o644],
+    // The microVM guest's agent: without it the remote daemon would need esbuild to build it from sources.
+    ['microvm-agent.js', join(dist, 'microvm-agent.js'), 0o644],
     ['node_modules/koffi/package.json', join(koffi, 'package.json'), 0o644],
     ['node_modules/koffi/index.js', join(koffi, 'index.js'), 0o644],
     [`node_modules/koffi/build/koffi/${triplet}/koffi.node`, native, 0o755],
   ];
   const files = entries.map(([path, source, mode]) => {
+    const mtimeMs = statSync(source).mtimeMs;
     const data = readFileSync(source);
-    return { path, source, mode, size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+    return { path, source, mode, size: data.length, mtimeMs, sha256: createHash('sha256').update(data).digest('hex') };
   });
   const h = createHash('sha256');
   for (const f of files) h.update(`${f.path}\0${f.mode.toString(8)}\0${f.sha256}\n`);

@@ -74,12 +74,21 @@ export async function podChecks({ page, check, home, extensionDir, waitMs }) {
       await target.click({ button: 'right' });
       const entry = page.locator('.monaco-menu .action-item', { hasText: new RegExp(`^\\s*${item}\\s*$`) }).first();
       const clicked = await entry.waitFor({ state: 'visible', timeout: last ? waitMs : 10_000 })
-        .then(() => entry.click({ timeout: last ? waitMs : 5000 }))
+        .then(() => chooseByKeyboard(entry))
         .then(() => true, (err) => (last ? Promise.reject(err) : false));
       if (clicked && (await effect.waitFor({ state, timeout: last ? waitMs : 10_000 }).then(() => true, (err) => (last ? Promise.reject(err) : false)))) return;
       console.error(`[ui-pods] ${item}: the menu or its click was lost (attempt ${attempt}); again`);
       await page.keyboard.press('Escape'); // a menu still open
     }
+  };
+  // A click the menu dropped: the same entry chosen with the keyboard (focus moves down to it, then Enter), which
+  // no pointer event of a redrawn row can swallow.
+  const chooseByKeyboard = async (entry) => {
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('ArrowDown');
+      if (await entry.evaluate((el) => el.classList.contains('focused'))) return page.keyboard.press('Enter');
+    }
+    throw new Error('the menu entry never took the keyboard focus');
   };
   const terminalRows = () => page.locator('.terminal-wrapper.active .xterm-rows');
 

@@ -325,7 +325,16 @@ export class TestClient {
 
   /** The environment of a CLI run on this client. */
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: this.home, XDG_CONFIG_HOME: join(this.home, '.config'), XDG_CACHE_HOME: join(this.home, '.cache'), ...extra };
+    // PODSMITH_HOME too: a command that runs on this machine (no --host) gets an engine home of the client's,
+    // never the machine's default one, and dispose() stops a daemon it started there.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      HOME: this.home,
+      XDG_CONFIG_HOME: join(this.home, '.config'),
+      XDG_CACHE_HOME: join(this.home, '.cache'),
+      PODSMITH_HOME: this.engineHome,
+      ...extra,
+    };
     delete env.SSH_AUTH_SOCK;
     delete env.PODSMITH_HOST;
     delete env.NODE_OPTIONS;
@@ -353,8 +362,16 @@ export class TestClient {
     this.agent = undefined;
   }
 
+  /** The engine home of commands that run on this machine. */
+  get engineHome(): string {
+    return join(this.home, 'engine');
+  }
+
   dispose(): void {
     this.stopAgent();
+    if (existsSync(join(this.engineHome, 'run', 'podsmith.sock'))) {
+      spawnSync(process.execPath, [join(REPO, 'dist', 'podsmith.js'), 'daemon', 'stop'], { env: { ...process.env, PODSMITH_HOME: this.engineHome }, stdio: 'ignore', timeout: 30_000 });
+    }
     rmSync(this.home, { recursive: true, force: true });
   }
 }

@@ -8,7 +8,7 @@
 // process following the same burst.
 import { mkdtempSync, rmSync, writeSync, openSync, closeSync, statSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { runInExtensionHost } from './extension-host';
 import { connectDaemon } from '../engine/client/connect';
 import type { DaemonClient } from '../engine/client/daemon-client';
 import { daemonPaths } from '../engine/daemon/paths';
@@ -127,7 +127,7 @@ export async function runEditorLogsBench(): Promise<object> {
     // The daemon's rotator moves a live file over 10 MiB aside (.1); the big file is wherever it is now.
     const bigFile = [live, `${live}.1`].find((p) => existsSync(p) && statSync(p).size >= EDITOR_LOGS_PLAN.bytes * 0.9) ?? live;
 
-    const inner = await runInExtensionHost(home, big.last, bigFile);
+    const inner = await runSuite(home, big.last, bigFile);
     const text = report(inner, big.lines, bigFile);
     process.stdout.write(text + '\n');
     return { date, plan: EDITOR_LOGS_PLAN, bigLogLines: big.lines, ...inner, text };
@@ -154,48 +154,26 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Bundles the extension-host side and runs it in code-server, as the extension-host tests run. */
-async function runInExtensionHost(home: string, lastLine: string, bigFile: string): Promise<InnerResult> {
-  const outDir = join(ROOT, 'bench', 'editor-logs', 'out');
-  await build({
-    entryPoints: [join(ROOT, 'bench', 'editor-logs', 'suite.ts')],
-    outfile: join(outDir, 'index.js'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    external: ['vscode', 'koffi'],
-    logLevel: 'warning',
-  });
-  const outDir2 = mkdtempSync('/tmp/psb-out-');
-  const resultFile = join(outDir2, 'result.json');
+/** The extension-host side (bench/editor-logs/suite.ts) in code-server; its result. */
+async function runSuite(home: string, lastLine: string, bigFile: string): Promise<InnerResult> {
+  const work = mkdtempSync('/tmp/psb-out-');
+  const resultFile = join(work, 'result.json');
   // The launcher samples the workbench page's JS heap (after a GC) into this file; the suite reads it.
-  const heapFile = join(outDir2, 'renderer-heap.jsonl');
+  const heapFile = join(work, 'renderer-heap.jsonl');
   process.env.PODSMITH_VSCODE_RENDERER_HEAP = heapFile;
-  const { runTests } = await import('@vscode/test-electron');
   try {
-    await runTests({
-      vscodeExecutablePath: join(ROOT, 'test', 'vscode', 'code-server-launcher.mjs'),
-      extensionDevelopmentPath: ROOT,
-      extensionTestsPath: join(outDir, 'index.js'),
-      launchArgs: [join(ROOT, 'test', 'vscode', 'workspace')],
-      reuseMachineInstall: true,
-      extensionTestsEnv: {
-        PODSMITH_BENCH_HOME: home,
-        PODSMITH_BENCH_OUT: resultFile,
-        PODSMITH_BENCH_LAST: lastLine,
-        PODSMITH_BENCH_FILE: bigFile,
-        PODSMITH_BENCH_PLAN: JSON.stringify(EDITOR_LOGS_PLAN),
-        PODSMITH_BENCH_NODE: process.execPath,
-        PODSMITH_VSCODE_RENDERER_HEAP: heapFile,
-        PODSMITH_VSCODE_TIMEOUT_MS: '600000',
-      },
+    await runInExtensionHost('editor-logs', {
+      PODSMITH_BENCH_HOME: home,
+      PODSMITH_BENCH_OUT: resultFile,
+      PODSMITH_BENCH_LAST: lastLine,
+      PODSMITH_BENCH_FILE: bigFile,
+      PODSMITH_BENCH_PLAN: JSON.stringify(EDITOR_LOGS_PLAN),
+      PODSMITH_VSCODE_RENDERER_HEAP: heapFile,
     });
     return JSON.parse(readFileSync(resultFile, 'utf8')) as InnerResult;
   } finally {
     delete process.env.PODSMITH_VSCODE_RENDERER_HEAP;
-    rmSync(outDir2, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -7,7 +7,7 @@
 // and, on the side, when the run command resolved and when the view showed the CLI's pod Running.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { runInExtensionHost } from './extension-host';
 import { connectDaemon } from '../engine/client/connect';
 import type { DaemonClient } from '../engine/client/daemon-client';
 import { daemonPaths } from '../engine/daemon/paths';
@@ -78,7 +78,7 @@ export async function runEditorRunBench(): Promise<object> {
     await client.subscribe({}, (e) => {
       if (e.type !== 'pull') leaks.uids.add(e.uid);
     });
-    const inner = await runInExtensionHost(home, manifest, work);
+    const inner = await runSuite(home, manifest, work);
     const r = {
       editorTree: summarize(inner.editorTreeMs),
       editorCommand: summarize(inner.editorCommandMs),
@@ -111,37 +111,15 @@ export async function runEditorRunBench(): Promise<object> {
   }
 }
 
-/** Bundles the extension-host side and runs it in code-server, as the extension-host tests run. */
-async function runInExtensionHost(home: string, manifest: string, work: string): Promise<EditorRunResult> {
-  const outDir = join(ROOT, 'bench', 'editor-run', 'out');
-  await build({
-    entryPoints: [join(ROOT, 'bench', 'editor-run', 'suite.ts')],
-    outfile: join(outDir, 'index.js'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    external: ['vscode', 'koffi'],
-    logLevel: 'warning',
-  });
+/** The extension-host side (bench/editor-run/suite.ts) in code-server; its result. */
+async function runSuite(home: string, manifest: string, work: string): Promise<EditorRunResult> {
   const resultFile = join(work, 'result.json');
-  const { runTests } = await import('@vscode/test-electron');
-  await runTests({
-    vscodeExecutablePath: join(ROOT, 'test', 'vscode', 'code-server-launcher.mjs'),
-    extensionDevelopmentPath: ROOT,
-    extensionTestsPath: join(outDir, 'index.js'),
-    launchArgs: [join(ROOT, 'test', 'vscode', 'workspace')],
-    reuseMachineInstall: true,
-    extensionTestsEnv: {
-      PODSMITH_BENCH_HOME: home,
-      PODSMITH_BENCH_MANIFEST: manifest,
-      PODSMITH_BENCH_POD: POD_NAME,
-      PODSMITH_BENCH_OUT: resultFile,
-      PODSMITH_BENCH_PLAN: JSON.stringify(EDITOR_RUN_PLAN),
-      PODSMITH_BENCH_NODE: process.execPath,
-      PODSMITH_VSCODE_TIMEOUT_MS: '600000',
-    },
+  await runInExtensionHost('editor-run', {
+    PODSMITH_BENCH_HOME: home,
+    PODSMITH_BENCH_MANIFEST: manifest,
+    PODSMITH_BENCH_POD: POD_NAME,
+    PODSMITH_BENCH_OUT: resultFile,
+    PODSMITH_BENCH_PLAN: JSON.stringify(EDITOR_RUN_PLAN),
   });
   return JSON.parse(readFileSync(resultFile, 'utf8')) as EditorRunResult;
 }

@@ -5,20 +5,26 @@ import { ImageError } from '../../image/types';
 import { RuntimeError } from '../../runtime';
 import { PodError } from '../types';
 
+// A tool that hit a full disk says so in its own words (pasta's "Couldn't write to log file; : No space left on
+// device", runc's "write ...: no space left on device"): that is the same fault as our own ENOSPC.
+const DISK_FULL_TEXT = /no space left on device|disk quota exceeded/i;
+
 export function toPodError(err: unknown, container?: string): PodError {
-  if (err instanceof PodError) return err;
+  if (err instanceof PodError && !(DISK_FULL_TEXT.test(err.message) && !/the disk is full/.test(err.message))) return err;
   const errno = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+  const message = err instanceof Error ? err.message : String(err);
+  if (errno === 'ENOSPC' || errno === 'EDQUOT' || DISK_FULL_TEXT.test(message)) {
     const e = err as NodeJS.ErrnoException & { dest?: string };
-    const where = e.dest ?? e.path;
-    const what = container ? `container "${container}": ` : '';
+    const where = errno === 'ENOSPC' || errno === 'EDQUOT' ? (e.dest ?? e.path) : undefined;
+    const cause = where ? `writing ${where}` : errno === 'ENOSPC' || errno === 'EDQUOT' ? 'no space left on device' : message.replace(/^container "[^"]*": /, '');
+    const named = container ?? (err instanceof PodError ? err.details?.container : undefined);
+    const what = named ? `container "${named}": ` : '';
     return new PodError(
-      `${what}the disk is full (${where ? `writing ${where}` : 'no space left on device'}): free some space ('podsmith prune' removes unused image data) and run the pod again`,
+      `${what}the disk is full (${cause}): free some space ('podsmith prune' removes unused image data) and run the pod again`,
       'RUNTIME',
-      container ? { container } : undefined,
+      named ? { container: named } : undefined,
     );
   }
-  const message = err instanceof Error ? err.message : String(err);
   const named = !container || message.includes(`"${container}"`) ? message : `container "${container}": ${message}`;
   const details = container ? { container } : undefined;
   // A bad env reference or user is Kubernetes' CreateContainerConfigError: the container cannot be made.

@@ -207,26 +207,49 @@ export class TestSshd {
    * nothing a pod made is left.
    */
   async stopEngine(): Promise<string[]> {
+    const problems: string[] = [];
+    let c;
     try {
-      const c = await connectDaemon({ home: this.home, autoStart: false });
-      for (const p of await c.listPods()) await c.deletePod({ pod: p.uid, force: true }).catch(() => {});
-      const pid = c.info!.pid;
-      await c.shutdown();
-      c.close();
-      await waitFor('the remote daemon to exit', () => !alive(pid), 15_000);
+      c = await connectDaemon({ home: this.home, autoStart: false });
     } catch {
       // none running
     }
-    return new LeakTracker(this.home).check();
+    if (c) {
+      try {
+        for (const p of await c.listPods()) await c.deletePod({ pod: p.uid, force: true }).catch(() => {});
+        const pid = c.info!.pid;
+        await c.shutdown();
+        c.close();
+        await waitFor('the remote daemon to exit', () => !alive(pid), 15_000);
+      } catch (err) {
+        problems.push(`stopping the daemon of ${this.home}: ${(err as Error).message}`);
+      }
+    }
+    return [...problems, ...(await new LeakTracker(this.home).check())];
   }
 
   async dispose(): Promise<string[]> {
     await this.stop();
     const leaks = await this.stopEngine();
-    // Daemons outlive sshd (they are detached): anything still holding the home is a leak too.
-    for (const p of pidsWith(this.home)) leaks.push(`process ${p} still uses ${this.home}: ${readProc(p, 'cmdline').replace(/\0/g, ' ').slice(0, 200)}`);
+    // Daemons outlive sshd (they are detached): anything still holding the home is a leak too, once processes
+    // that are on their way out (killed sessions, a daemon's last children) have had a moment to go.
+    await waitFor('processes of the test home to exit', () => pidsWith(this.home).length === 0, 10_000).catch(() => {});
+    for (const p of pidsWith(this.home)) leaks.push(`process ${p} still uses ${this.home}: ${readProc(p, 'cmdline').replace(/\0/g, ' ').slice(0, 200)} (state ${readProc(p, 'stat').slice(readProc(p, 'stat').lastIndexOf(')') + 2, readProc(p, 'stat').lastIndexOf(')') + 3)})`);
+    if (leaks.length) {
+      // What the daemon said is the first thing one needs to know why.
+      const log = readFileSafe(join(this.home, 'daemon.log'));
+      if (log) leaks.push(`daemon.log (end): ${log.slice(-2000)}`);
+    }
     rmSync(this.dir, { recursive: true, force: true });
     return leaks;
+  }
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
   }
 }
 

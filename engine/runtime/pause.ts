@@ -66,5 +66,6 @@ export function pauseBundleInput(o: { pod: PodFacts; rootfs: string; cgroupsPath
     rlimitCeilings: facts.rlimitCeilings,
     allCapabilities: facts.allCapabilities,
     pidsLimit: o.pidsLimit,
+    ...(facts.x32 !== undefined ? { seccomp: { x32: facts.x32 } } : {}),
   };
 }

@@ -65,6 +65,7 @@ export function buildBundleConfig(input: BundleInput): BundleResult {
     localhost: input.seccomp?.localhost,
     arch: input.seccomp?.arch,
     kernel: input.seccomp?.kernel,
+    ...(input.seccomp?.x32 !== undefined ? { x32: input.seccomp.x32 } : {}),
   });
 
   const unmasked = privileged || sc.procMount === 'Unmasked';

@@ -43,6 +43,8 @@ export interface SeccompInput {
   /** Node's `process.arch` and `os.release()` unless told. */
   arch?: string;
   kernel?: string;
+  /** Whether the kernel runs x32-ABI calls (see SeccompHost); unknown keeps the x32 rules. */
+  x32?: boolean;
 }
 
 /** `linux.seccomp` for the container, or undefined when it runs unconfined. */
@@ -62,5 +64,6 @@ export function containerSeccomp(input: SeccompInput): OciSeccomp | undefined {
     arch: input.arch ?? arch(),
     kernel: input.kernel ?? release(),
     capabilities: input.capabilities,
+    ...(input.x32 !== undefined ? { x32: input.x32 } : {}),
   });
 }

@@ -185,9 +185,10 @@ export interface BundleInput {
   ociVersion?: '1.0.2' | '1.1.0';
   /**
    * Seccomp inputs: the Localhost profile the container's setting names (read with `readLocalhostProfile`),
-   * and the host's `process.arch` and `os.release()` (those two are read from the process unless given).
+   * the host's `process.arch` and `os.release()` (those two are read from the process unless given), and whether
+   * its kernel runs x32-ABI calls (unknown unless given: the x32 rules stay).
    */
-  seccomp?: { localhost?: SeccompProfile; arch?: string; kernel?: string };
+  seccomp?: { localhost?: SeccompProfile; arch?: string; kernel?: string; x32?: boolean };
 }
 
 export interface PortReport {

@@ -73,7 +73,7 @@ export async function prepareContainer(ctx: RuntimeContext, record: PodRecord, i
     rlimitCeilings: facts.rlimitCeilings,
     allCapabilities: facts.allCapabilities,
     pidsLimit: input.pidsLimit,
-    ...(localhost ? { seccomp: { localhost } } : {}),
+    ...(localhost || facts.x32 !== undefined ? { seccomp: { ...(localhost ? { localhost } : {}), ...(facts.x32 !== undefined ? { x32: facts.x32 } : {}) } } : {}),
   });
   await writeFile(paths.template(name), JSON.stringify(result.config) + '\n', { mode: 0o600 });
   return { stopSignal: result.stopSignal, warnings: result.warnings };

@@ -41,6 +41,10 @@ describe('the RuntimeDefault seccomp profile', () => {
     assert.equal(s.defaultErrnoRet, 1);
     assert.deepEqual(s.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
     assert.deepEqual(seccompOf({}, { seccomp: { ...HOST, arch: 'arm64' } })!.architectures, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
+    // A kernel that refuses x32 calls (Debian's, unless booted with syscall.x32=y) gets no x32 rules; unknown keeps them.
+    assert.deepEqual(seccompOf({}, { seccomp: { ...HOST, x32: false } })!.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
+    assert.deepEqual(seccompOf({}, { seccomp: { ...HOST, x32: true } })!.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
+    assert.deepEqual(seccompOf({}, { seccomp: { ...HOST, arch: 'arm64', x32: false } })!.architectures, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
     const allowed = allowedOutright(s);
     for (const ok of ['read', 'write', 'openat', 'execve', 'mmap', 'futex', 'epoll_wait', 'socketpair', 'arch_prctl', 'chroot'])
       assert.ok(allowed.has(ok), `${ok} is allowed`);

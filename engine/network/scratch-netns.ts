@@ -35,7 +35,7 @@ export async function startScratchNetns(parent?: NetnsRef): Promise<ScratchNetns
   };
   // nsenter and unshare exec in place: the child is the holder once it runs the pause program in a new namespace.
   const deadline = Date.now() + 5000;
-  while (Date.now() < deadline && child.exitCode === null) {
+  while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
     try {
       const ino = statSync(`/proc/${child.pid}/ns/net`).ino;
       if (ino !== before && readlinkSync(`/proc/${child.pid}/exe`) === pauseExe) return { pid: child.pid!, stop };

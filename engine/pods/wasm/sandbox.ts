@@ -257,7 +257,7 @@ export class Sandbox {
 
   /** Whether the sandbox started and its supervisor still lives (undefined while starting). */
   alive(): boolean | undefined {
-    if (this.pid === undefined) return this.child.exitCode === null ? undefined : false;
+    if (this.pid === undefined) return this.child.exitCode === null && this.child.signalCode === null ? undefined : false;
     return isAlive(this.pid);
   }
 

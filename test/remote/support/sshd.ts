@@ -199,7 +199,9 @@ export class TestSshd {
     for (const p of rest) kill(p, 'SIGTERM');
     await waitFor('the sessions\' commands to exit', () => rest.every((p) => !alive(p) || / [ZX] /.test(readProc(p, 'stat').slice(readProc(p, 'stat').lastIndexOf(')')))), 5000).catch(() => {});
     for (const p of rest) kill(p, 'SIGKILL');
-    if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    // Killed by a signal, a child has a signalCode and no exitCode; its 'exit' may have come already (while the
+    // sessions were waited for), and waiting for another would leave the test's event loop with nothing to do.
+    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
   }
 
   /**

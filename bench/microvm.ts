@@ -111,12 +111,12 @@ async function floorBoot(image: GuestImage, accel: 'kvm' | 'tcg', dir: string): 
         s.on('close', () => resolve(text.includes('ready')));
       });
       if (got) return performance.now() - began;
-      if (qemu.exitCode !== null) throw new Error('the floor VM exited before answering');
+      if (qemu.exitCode !== null || qemu.signalCode !== null) throw new Error('the floor VM exited before answering');
       await new Promise((r) => setTimeout(r, 5));
     }
   } finally {
     qemu.kill('SIGKILL');
-    await new Promise((r) => (qemu.exitCode !== null ? r(undefined) : qemu.once('exit', r)));
+    await new Promise((r) => (qemu.exitCode !== null || qemu.signalCode !== null ? r(undefined) : qemu.once('exit', r)));
   }
 }
 

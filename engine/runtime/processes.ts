@@ -31,12 +31,26 @@ export function procStat(pid: number): ProcStat | undefined {
   }
 }
 
-/** Running (not a zombie) and, when `startTime` is given, the same process that was recorded. */
+/**
+ * Running (not a zombie) and, when `startTime` is given, the same process that was recorded. A multi-threaded
+ * process (QEMU) whose main thread has exited shows as a zombie while its other threads are still exiting and
+ * still hold its files (QEMU's sockets): it is alive until they are gone too.
+ */
 export function isAlive(pid: number | undefined, startTime?: string): boolean {
   if (!pid || pid <= 0) return false;
   const s = procStat(pid);
-  if (!s || s.state === 'Z' || s.state === 'X') return false;
+  if (!s || s.state === 'X') return false;
+  if (s.state === 'Z' && !threadsLeft(pid)) return false;
   return startTime === undefined || s.startTime === startTime;
+}
+
+/** Whether a process whose main thread is a zombie still has other threads. */
+function threadsLeft(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).length > 1;
+  } catch {
+    return false;
+  }
 }
 
 export async function readCmdline(pid: number): Promise<string[] | undefined> {

@@ -208,6 +208,51 @@ describe('microVM pods (pod-microvm-containers)', { skip }, () => {
     assert.deepEqual(await env.leaks.check(), []);
   });
 
+  it('shareProcessNamespace: one PID namespace held by catatonit, without the agent; a subPath into a memory emptyDir, refused once a container plants a symlink there', async () => {
+    const rt = env.newRuntime();
+    const status = await rt.runPod({
+      manifest: manifest('sharer', {
+        shareProcessNamespace: true,
+        volumes: [{ name: 'mem', emptyDir: { medium: 'Memory' } }],
+        containers: [
+          { name: 'writer', image: IMAGE, command: ['sh', '-c', 'mkdir -p /vol/data && echo from-writer > /vol/data/note && exec sleep 1000'], volumeMounts: [{ name: 'mem', mountPath: '/vol' }] },
+          { name: 'reader', image: IMAGE, command: ['sleep', '1001'], volumeMounts: [{ name: 'mem', mountPath: '/sub', subPath: 'data' }] },
+        ],
+      }),
+    });
+    assert.equal(status.phase, 'Running');
+    // One PID namespace for both: PID 1 is the holder, the other container's process is there, the agent is not.
+    const ps = await run(rt, 'sharer', ['ps', '-o', 'pid,args'], { container: 'writer' });
+    assert.equal(ps.code, 0, ps.err);
+    assert.match(ps.out, /^\s*1\s+\/usr\/bin\/catatonit -P$/m);
+    assert.match(ps.out, /^\s*\d+\s+sleep 1001$/m, 'the reader is visible to the writer');
+    assert.doesNotMatch(ps.out, /node|agent|crun|runc/, 'nothing of the guest outside the pod is visible');
+    assert.equal((await run(rt, 'sharer', ['cat', '/proc/1/cmdline'], { container: 'reader' })).out, '/usr/bin/catatonit\0-P\0');
+    // The reader sees the writer's file through its subPath, and writes back.
+    assert.equal(await until('the note through the subPath', async () => {
+      const r = await run(rt, 'sharer', ['cat', '/sub/note'], { container: 'reader' });
+      return r.code === 0 ? r.out : undefined;
+    }), 'from-writer\n');
+    assert.equal((await run(rt, 'sharer', ['sh', '-c', 'echo from-reader > /sub/back'], { container: 'reader' })).code, 0);
+    assert.equal((await run(rt, 'sharer', ['cat', '/vol/data/back'], { container: 'writer' })).out, 'from-reader\n');
+
+    // The attack: the writer replaces the subPath directory with a symlink to the guest's root, then kills the
+    // reader (it can: they share the namespace) so that it restarts through the symlink.
+    const plant = await run(rt, 'sharer', ['sh', '-c', 'rm -rf /vol/data && ln -s / /vol/data && kill $(ps -o pid,args | awk \'$2 == "sleep" && $3 == "1001" { print $1 }\')'], { container: 'writer' });
+    assert.equal(plant.code, 0, plant.out + plant.err);
+    const reader = await until('the reader restart to be refused', async () => {
+      const c = (await rt.podStatus('sharer')).containerStatuses.find((x) => x.name === 'reader')!;
+      return c.lastState.terminated?.reason === 'StartError' ? c : undefined;
+    }, 60_000);
+    assert.match(reader.lastState.terminated!.message ?? '', /container "reader": subPath "data" of volume "mem" is refused: a symlink/);
+    assert.ok(!reader.state.running, JSON.stringify(reader.state));
+    // Nothing started with the guest's root mounted: no reader process, and exec into it is refused.
+    assert.doesNotMatch((await run(rt, 'sharer', ['ps', '-o', 'args'], { container: 'writer' })).out, /sleep 1001/);
+    await assert.rejects(run(rt, 'sharer', ['ls', '/sub/run'], { container: 'reader' }));
+    await rt.deletePod({ pod: 'sharer', force: true });
+    assert.deepEqual(await env.leaks.check(), []);
+  });
+
   it('a VM killed from outside turns the pod Failed with a reason, and exec is refused at once', async () => {
     const rt = env.newRuntime();
     const status = await rt.runPod({ manifest: manifest('victim', { containers: [{ name: 'main', image: IMAGE, command: ['sleep', '1000'] }] }) });

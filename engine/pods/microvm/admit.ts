@@ -19,7 +19,6 @@ export function admitVmPod(req: RunPodRequest): AdmittedPod {
   const spec = admitted.pod.spec;
   const name = admitted.pod.metadata.name;
   if (spec.hostNetwork || spec.hostPID || spec.hostIPC) throw new PodError(`pod ${name}: host namespaces do not exist inside a microVM (hostNetwork, hostPID, hostIPC)`, 'NOT_SUPPORTED');
-  if (spec.shareProcessNamespace) throw new PodError(`pod ${name}: shareProcessNamespace is not supported by ${MICROVM_RUNTIME_CLASS} yet`, 'NOT_SUPPORTED');
   for (const v of spec.volumes ?? []) {
     if (v.hostPath) throw new PodError(`pod ${name}: volume "${v.name}" is a hostPath; a microVM never sees host paths (use emptyDir, configMap, secret or downwardAPI)`, 'NOT_SUPPORTED');
   }

@@ -5,7 +5,10 @@
 // guest mounts the shares; a mount whose source is anywhere else is refused, so a guest never sees a host
 // path outside its own pod. Network, IPC and UTS namespaces are left out of every config: the VM itself is
 // the pod's sandbox, and its containers share the guest's (pause semantics, with the kernel boundary around
-// them). Memory-backed emptyDirs are tmpfs mounts the agent makes in guest memory.
+// them). Memory-backed emptyDirs are tmpfs mounts the agent makes in guest memory; a subPath into one is
+// opened and mounted by the agent at every start (a container can plant symlinks there), so the config names
+// only the agent's mount point for it. With shareProcessNamespace the configs ask for a pid namespace, and
+// the agent points it at the one its holder process keeps for the pod.
 import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ALL_CAPABILITIES, buildBundleConfig, readLocalhostProfile, seccompSettingOf, type EnvSources, type MountInput, type PodFacts } from '../../image/bundle';
@@ -18,11 +21,11 @@ import { rootfsFile } from '../native/launch';
 import type { PodContainer, PodObject, Volume } from '../native/pod-spec';
 import { forContainer } from '../native/pod-errors';
 import { networkWish } from '../native/pod-network';
-import { containerMounts, memoryEmptyDirBytes, prepareVolumes, PROPAGATION } from '../native/volumes';
+import { containerMounts, memoryEmptyDirBytes, prepareVolumes, PROPAGATION, safeRelative } from '../native/volumes';
 import type { ImageStore } from '../../image/store';
 import { PodError } from '../types';
 import type { VmPodPaths } from './paths';
-import { GUEST_OUT_SHARE, GUEST_POD_SHARE, guestMemoryVolume } from './protocol/guest-paths';
+import { GUEST_OUT_SHARE, GUEST_POD_SHARE, guestMemoryVolume, guestSubPath } from './protocol/guest-paths';
 import type { GuestContainerPlan, GuestPodPlan } from './protocol/messages';
 import type { VmContainerRecord } from './records';
 
@@ -125,12 +128,16 @@ export async function preparePod(i: PrepareInput): Promise<PreparedPod> {
         const [passwd, group] = await Promise.all([rootfsFile(rootfs.path, 'etc/passwd'), rootfsFile(rootfs.path, 'etc/group')]);
         const memory = new Set(volumes.filter(isMemoryVolume).map((v) => v.name));
         const onHost = (spec.volumeMounts ?? []).filter((m) => !memory.has(m.name));
-        const inGuest = (spec.volumeMounts ?? []).filter((m) => memory.has(m.name));
-        for (const m of inGuest) if (m.subPath || m.subPathExpr) throw new PodError(`container "${spec.name}": subPath into the memory-backed emptyDir "${m.name}" is not supported in a microVM`, 'NOT_SUPPORTED', { container: spec.name });
+        // Kept with their index in volumeMounts: a subPath's guest mount point is named by it.
+        const inGuest = (spec.volumeMounts ?? []).map((m, index) => ({ m, index })).filter(({ m }) => memory.has(m.name));
+        const memorySubPaths = inGuest.filter(({ m }) => m.subPath || m.subPathExpr).map(({ m, index }) => {
+          if (m.subPathExpr) throw new PodError(`container "${spec.name}": subPathExpr is not supported yet; use subPath`, 'INVALID', { container: spec.name });
+          return { index, volume: m.name, subPath: safeRelative(m.subPath!, `container "${spec.name}" subPath`) };
+        });
         const hostMounts = [...(await containerMounts({ ...spec, volumeMounts: onHost }, prepared)), ...etcMounts(paths, spec)];
         const mounts: MountInput[] = [
           ...hostMounts.map((m) => ({ ...m, source: map.toGuest(m.source, `container "${spec.name}": mount ${m.destination}`) })),
-          ...inGuest.map((m) => ({ destination: m.mountPath, source: guestMemoryVolume(m.name), readOnly: m.readOnly === true, ...(m.mountPropagation ? { propagation: PROPAGATION[m.mountPropagation] ?? 'rprivate' } : {}) })),
+          ...inGuest.map(({ m, index }) => ({ destination: m.mountPath, source: m.subPath ? guestSubPath(spec.name, index) : guestMemoryVolume(m.name), readOnly: m.readOnly === true, ...(m.mountPropagation ? { propagation: PROPAGATION[m.mountPropagation] ?? 'rprivate' } : {}) })),
         ];
         const seccomp = seccompSettingOf(spec, i.facts);
         const localhost = seccomp.type === 'Localhost' ? await readLocalhostProfile(i.home, seccomp.localhostProfile, spec.name) : undefined;
@@ -166,6 +173,7 @@ export async function preparePod(i: PrepareInput): Promise<PreparedPod> {
           rootfs: relative(paths.share, rootfs.path),
           stopSignal: built.stopSignal,
           ...(bytes ? { memoryBytes: bytes } : {}),
+          ...(memorySubPaths.length ? { memorySubPaths } : {}),
         };
       }),
     ),

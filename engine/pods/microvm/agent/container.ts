@@ -13,6 +13,7 @@ import { uidPrefix } from '../../native/paths';
 import { CriLogWriter } from '../../wasm/log-writer';
 import { GUEST_INSTANCES, GUEST_OUT_SHARE, GUEST_POD_CGROUP, GUEST_POD_SHARE, GUEST_RUNC_ROOT, LOGS_DIR } from '../protocol/guest-paths';
 import type { GuestContainerPlan } from '../protocol/messages';
+import { mountMemorySubPaths } from './subpaths';
 import { mountAt } from './syscalls';
 import { busybox, OCI_NAME, OCI_PATH } from './tools';
 
@@ -73,18 +74,23 @@ export class ContainerInstance {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Makes the root filesystem and the bundle; nothing runs yet. */
-  async prepare(): Promise<void> {
+  /**
+   * Makes the root filesystem, the subPath mounts and the bundle; nothing runs yet. `pidNamespace`: the
+   * pod's shared one (shareProcessNamespace), joined instead of a namespace of the container's own.
+   */
+  async prepare(o: { pidNamespace?: string } = {}): Promise<void> {
     const rootfs = join(this.dir, 'rootfs');
     await Promise.all(['upper', 'work', 'rootfs'].map((d) => mkdir(join(this.dir, d), { recursive: true, mode: 0o755 })));
     const lower = join(GUEST_POD_SHARE, this.plan.rootfs);
     await mountAt('overlay', rootfs, 'overlay', `lowerdir=${lower},upperdir=${join(this.dir, 'upper')},workdir=${join(this.dir, 'work')}`);
     const config = JSON.parse(await readFile(join(GUEST_POD_SHARE, this.plan.bundle, 'config.json'), 'utf8')) as {
       root?: { path: string; readonly?: boolean };
-      linux?: { cgroupsPath?: string };
+      linux?: { cgroupsPath?: string; namespaces?: { type: string; path?: string }[] };
     };
     config.root = { ...(config.root ?? {}), path: rootfs };
     config.linux = { ...(config.linux ?? {}), cgroupsPath: `/${GUEST_POD_CGROUP}/${this.plan.name}/${this.restartCount}` };
+    if (o.pidNamespace) config.linux.namespaces = [...(config.linux.namespaces ?? []).filter((n) => n.type !== 'pid'), { type: 'pid', path: o.pidNamespace }];
+    if (this.plan.memorySubPaths?.length) mountMemorySubPaths(this.plan.name, this.plan.memorySubPaths);
     await writeFile(join(this.dir, 'config.json'), JSON.stringify(config));
   }
 

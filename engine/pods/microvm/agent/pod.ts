@@ -17,6 +17,7 @@ import type { EventMessage, GuestContainerPlan, GuestContainerStatus, GuestFailu
 import { RequestError } from './channel';
 import { ContainerInstance, type InstanceExit } from './container';
 import { runGuestHandler } from './handlers';
+import { PidNamespaceHolder } from './pid-holder';
 
 const DEFAULT_GRACE_SECONDS = 30;
 /** A postStart hook that has not finished by then counts as failed (the kubelet waits as long as it runs). */
@@ -27,6 +28,8 @@ export class GuestPod {
   private readonly live = new Map<string, ContainerInstance>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly probes = new Map<string, ContainerProbes>();
+  /** The shared PID namespace's holder (shareProcessNamespace). */
+  private holder: PidNamespaceHolder | undefined;
   private stopRequested = false;
   private finished = false;
   private readonly done: Promise<void>;
@@ -104,13 +107,14 @@ export class GuestPod {
   async run(): Promise<void> {
     this.save();
     try {
+      if (this.plan.pod.spec.shareProcessNamespace) this.holder = await PidNamespaceHolder.start();
       const prepared = new Map<string, ContainerInstance>();
       const results = await Promise.allSettled(
         this.plan.containers.map(async (p) => {
           const inst = new ContainerInstance(p, 0, this.plan.uid, this.plan.logRotation);
           prepared.set(p.name, inst);
-          await inst.prepare().catch((err: Error) => {
-            throw new RequestError(`container "${p.name}": cannot prepare its root filesystem: ${err.message}`, 'START_FAILED', { container: p.name });
+          await inst.prepare({ pidNamespace: this.holder?.namespacePath }).catch((err: Error) => {
+            throw new RequestError(`container "${p.name}": cannot be prepared: ${err.message}`, 'START_FAILED', { container: p.name });
           });
         }),
       );
@@ -299,7 +303,7 @@ export class GuestPod {
     c.restartCount++;
     const inst = new ContainerInstance(this.planOf(name), c.restartCount, this.plan.uid, this.plan.logRotation);
     try {
-      await inst.prepare();
+      await inst.prepare({ pidNamespace: this.holder?.namespacePath });
     } catch (err) {
       await inst.cleanup();
       const wait = backOffAfterStartError(c, (err as Error).message, this.label, name);
@@ -400,6 +404,8 @@ export class GuestPod {
     this.finished = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    // Its containers are gone: the namespace goes with its holder.
+    this.holder?.stop();
     this.setPhase(phase);
     this.save();
     this.resolveDone();

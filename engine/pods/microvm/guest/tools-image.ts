@@ -61,12 +61,15 @@ export async function toolsInput(): Promise<ToolsInput> {
   // crun too where the host has it: the agent prefers it (agent/tools.ts).
   const crun = findExecutable('crun');
   if (crun) files.set('usr/bin/crun', { source: crun, mode: 0o755 });
+  // catatonit holds a pod's shared PID namespace (shareProcessNamespace; agent/pid-holder.ts). Static here.
+  const catatonit = findExecutable('catatonit');
+  if (catatonit) files.set('usr/bin/catatonit', { source: catatonit, mode: 0o755 });
   const koffi = koffiDir();
   const koffiNode = koffi && join(koffi, 'build', 'koffi', `linux_${process.arch}`, 'koffi.node');
   if (!koffi || !koffiNode || !existsSync(koffiNode)) throw new ToolsUnavailableError('the koffi module (an npm dependency of Podsmith) is missing: the guest agent needs it for terminals');
   for (const f of ['package.json', 'index.js']) files.set(`node_modules/koffi/${f}`, { source: join(koffi, f), mode: 0o644 });
   files.set(`node_modules/koffi/build/koffi/linux_${process.arch}/koffi.node`, { source: koffiNode, mode: 0o755 });
-  for (const bin of [node, runc, ...(crun ? [crun] : []), koffiNode]) {
+  for (const bin of [node, runc, ...(crun ? [crun] : []), ...(catatonit ? [catatonit] : []), koffiNode]) {
     for (const lib of await sharedLibraries(bin)) files.set(lib.replace(/^\/+/, ''), { source: lib, mode: 0o755 });
   }
   return { files };

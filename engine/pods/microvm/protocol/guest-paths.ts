@@ -6,6 +6,8 @@ export const GUEST_OUT_SHARE = '/run/out';
 export const GUEST_INSTANCES = '/run/c';
 /** emptyDir volumes with medium Memory: a tmpfs each. */
 export const GUEST_MEMORY_VOLUMES = '/run/mem';
+/** subPath mounts into memory-backed emptyDirs: the agent bind-mounts each here at every container start. */
+export const GUEST_SUBPATHS = '/run/sub';
 export const GUEST_RUNC_ROOT = '/run/runc';
 /** The cgroup every container's cgroup lives under (cgroup v2 in the guest). */
 export const GUEST_POD_CGROUP = 'pod';
@@ -16,4 +18,9 @@ export const VOLUMES_DIR = 'volumes';
 
 export function guestMemoryVolume(name: string): string {
   return `${GUEST_MEMORY_VOLUMES}/${name}`;
+}
+
+/** Where the agent mounts volumeMount `index` of `container` (a subPath into a memory-backed emptyDir). */
+export function guestSubPath(container: string, index: number): string {
+  return `${GUEST_SUBPATHS}/${container}/${index}`;
 }

@@ -44,6 +44,11 @@ export interface GuestContainerPlan {
   stopSignal: string;
   /** Memory limit in bytes (for telling an OOM kill); the config's cgroup enforces it. */
   memoryBytes?: number;
+  /**
+   * subPath mounts into memory-backed emptyDirs: at every start the agent opens `subPath` inside the volume's
+   * tmpfs without following symlinks and bind-mounts it at guestSubPath(name, index), which the config names.
+   */
+  memorySubPaths?: { index: number; volume: string; subPath: string }[];
 }
 
 export interface GuestPodPlan {

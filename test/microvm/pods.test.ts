@@ -3,15 +3,16 @@
 // doing several checks, because a boot takes seconds here.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { release } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { VmPodPaths } from '../../engine/pods/microvm';
 import type { VmPodRecord } from '../../engine/pods/microvm/records';
 import type { ExecSession, PodRuntime } from '../../engine/pods/runtime';
-import { PodError, type PodStatus } from '../../engine/pods/types';
+import { PodError, type PodEvent, type PodStatus } from '../../engine/pods/types';
 import { isAlive } from '../../engine/runtime/processes';
 import { IMAGE, until, vmTestEnv, whyNoMicrovm, type VmTestEnv } from './support';
 
@@ -281,6 +282,48 @@ describe('microVM pods (pod-microvm-containers)', { skip }, () => {
     }, 30_000);
     assert.equal(failed.reason, 'GuestKernelPanic');
     await rt.deletePod({ pod: 'panicky' });
+    assert.deepEqual(await env.leaks.check(), []);
+  });
+
+  it('a disk emptyDir past its sizeLimit gets the pod evicted from the host side, by a restarted daemon too, and it stays Evicted', async () => {
+    const first = env.newRuntime({ volumeUsageIntervalMs: 200 });
+    const status = await first.runPod({
+      manifest: manifest('filler', {
+        restartPolicy: 'Always',
+        terminationGracePeriodSeconds: 30,
+        volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '2Mi' } }],
+        containers: [{ name: 'main', image: IMAGE, command: ['sleep', '1000'], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }],
+      }),
+    });
+    const vm = record(env.home, status.uid).vm!;
+    // The daemon goes; the next one measures the running pod again.
+    await first.close();
+    const rt = env.newRuntime({ volumeUsageIntervalMs: 200 });
+    const events: PodEvent[] = [];
+    const stopEvents = rt.watch((e) => events.push(e));
+    await rt.reconcile();
+    // The exec may end with the VM (137): what matters is the pod.
+    await run(rt, 'filler', ['dd', 'if=/dev/zero', 'of=/scratch/fill', 'bs=1024', 'count=3072']);
+    const failed = await until('the pod to be evicted', async () => {
+      const s = await rt.podStatus('filler');
+      return s.phase === 'Failed' ? s : undefined;
+    }, 60_000);
+    const message = 'Usage of EmptyDir volume "scratch" exceeds the limit "2Mi".';
+    assert.equal(failed.reason, 'Evicted');
+    assert.equal(failed.message, message);
+    assert.equal(failed.containerStatuses[0].state.terminated?.exitCode, 137, 'killed at once, not restarted, without its 30 s grace');
+    assert.ok(!isAlive(vm.pid, vm.startTime), 'the VM was killed');
+    const event = events.find((e) => e.type === 'pod' && e.reason === 'Evicted');
+    assert.ok(event && event.type === 'pod' && event.phase === 'Failed' && event.message === message, JSON.stringify(events));
+    stopEvents();
+    const volume = join(new VmPodPaths(env.home, status.uid).out, 'volumes', 'scratch');
+    assert.deepEqual(readdirSync(volume), [], "the evicted pod's emptyDir is emptied, freeing the disk");
+    const later = env.newRuntime();
+    await later.reconcile();
+    const still = await later.podStatus('filler');
+    assert.equal(still.phase, 'Failed');
+    assert.equal(still.reason, 'Evicted');
+    await later.deletePod({ pod: 'filler' });
     assert.deepEqual(await env.leaks.check(), []);
   });
 

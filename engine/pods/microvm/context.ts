@@ -3,14 +3,18 @@
 // channel to each running VM's agent, and the watch on running pods. A running pod is watched three ways: the
 // agent's state nudges on the channel, file events on its out share (status.json), and a 1 s sweep that also
 // checks QEMU is alive. A VM found gone, or a guest that stopped answering its pings, turns the pod Failed with
-// a reason (from the guest's console when it says why: a kernel panic, the agent's exit).
+// a reason (from the guest's console when it says why: a kernel panic, the agent's exit). The out share's disk
+// use is measured every few seconds, and a pod over its limits is evicted (out-share-usage.ts, evict.ts).
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { isAlive, signalProcess, waitGone } from '../../runtime/processes';
 import { RuntimeContext, type NativeRuntimeOptions } from '../native/context';
 import { KeyedMutex } from '../native/keyed-mutex';
+import { DEFAULT_VOLUME_USAGE_INTERVAL_MS } from '../native/volume-usage';
 import type { PodEvent } from '../types';
 import { AgentClient } from './agent-client';
+import { evictVmPod, finishEviction } from './evict';
+import { checkOutShare, outShareLimits, vmPodPaths, type OutShareLimits } from './out-share-usage';
 import { VmPodPaths } from './paths';
 import { readVmPod, writeVmPod, type VmPodRecord } from './records';
 import { readGuestState } from './state';
@@ -35,6 +39,17 @@ export interface MicrovmRuntimeOptions {
   templates?: boolean;
   /** Where templates are kept (default: `templates/` in the guest cache). */
   templatesDir?: string;
+  /** How often running pods' out shares are measured against their limits (default 10 s, as native pods). */
+  volumeUsageIntervalMs?: number;
+}
+
+interface PodWatch {
+  watcher?: FSWatcher;
+  pending?: NodeJS.Timeout;
+  /** Measures the out share; `measuring` skips a tick while the last one runs. */
+  usage?: NodeJS.Timeout;
+  measuring?: boolean;
+  limits?: OutShareLimits;
 }
 
 const SWEEP_MS = 1000;
@@ -68,7 +83,7 @@ export class VmContext {
   readonly native: RuntimeContext;
   private readonly agents = new Map<string, AgentClient>();
   private readonly connecting = new Map<string, Promise<AgentClient>>();
-  private readonly watches = new Map<string, { watcher?: FSWatcher; pending?: NodeJS.Timeout }>();
+  private readonly watches = new Map<string, PodWatch>();
   private sweep: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -193,8 +208,10 @@ export class VmContext {
   /** Follows a running pod: its changes become events, a dead VM is recorded, the channel stays open. */
   watchPod(uid: string): void {
     if (!this.supervising || this.watches.has(uid)) return;
-    const w: { watcher?: FSWatcher; pending?: NodeJS.Timeout } = {};
+    const w: PodWatch = {};
     this.watches.set(uid, w);
+    w.usage = setInterval(() => void this.measure(uid, w), this.options.volumeUsageIntervalMs ?? DEFAULT_VOLUME_USAGE_INTERVAL_MS);
+    w.usage.unref();
     try {
       w.watcher = watch(new VmPodPaths(this.home, uid).out, (_type, name) => {
         if (name === 'status.json') this.schedule(uid);
@@ -216,9 +233,29 @@ export class VmContext {
     this.watches.delete(uid);
     w.watcher?.close();
     if (w.pending) clearTimeout(w.pending);
+    if (w.usage) clearInterval(w.usage);
     if (this.watches.size === 0 && this.sweep) {
       clearInterval(this.sweep);
       this.sweep = undefined;
+    }
+  }
+
+  /** One measurement of the pod's out share; over its limits, the pod is evicted. */
+  private async measure(uid: string, w: PodWatch): Promise<void> {
+    if (w.measuring) return;
+    w.measuring = true;
+    try {
+      if (!w.limits) {
+        const pod = await readVmPod(this.home, uid);
+        if (!pod) return;
+        w.limits = outShareLimits(pod.pod, pod.containers.map((c) => c.name), vmPodPaths(this.home, pod));
+      }
+      const over = await checkOutShare(w.limits);
+      if (over && this.watches.get(uid) === w) await evictVmPod(this, uid, over);
+    } catch {
+      // Measured again at the next tick.
+    } finally {
+      w.measuring = false;
     }
   }
 
@@ -239,7 +276,11 @@ export class VmContext {
       return undefined;
     }
     const paths = new VmPodPaths(this.home, uid);
-    if (pod.lifecycle === 'running' && !pod.vmDied && pod.vm && !this.vmAlive(pod)) await this.recordDeath(pod, await deathReason(paths));
+    if (pod.lifecycle === 'running' && !pod.vmDied && pod.vm && !this.vmAlive(pod)) {
+      // An eviction cut short (a daemon killed after the VM): finished, not taken for a crash.
+      if (pod.evicting) await finishEviction(this, pod);
+      else await this.recordDeath(pod, await deathReason(paths));
+    }
     const state = await this.state(pod);
     if (this.watches.has(uid)) {
       this.announce(pod, state);

@@ -48,6 +48,8 @@ export interface VmPodRecord {
   passt?: ProcessRef;
   /** Set when the VM ended without being asked (crash, panic, unresponsive guest): the pod is Failed. */
   vmDied?: { reason: string; message: string; at: string };
+  /** Set before an evicted pod's VM is killed (evict.ts): a daemon killed midway records the eviction. */
+  evicting?: { message: string };
   reason?: string;
   message?: string;
   warnings: string[];

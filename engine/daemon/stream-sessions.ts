@@ -213,7 +213,7 @@ export class StreamSessions {
       },
       () => {},
     );
-    conn.once('close', () => {
+    const onClosed = (): void => {
       over = true;
       const failed = conn.errored;
       if (failed) this.log.info(`${label}: ${failed.message}`);
@@ -221,7 +221,10 @@ export class StreamSessions {
       void output.then(() => {
         if (!socket.destroyed && !socket.writableEnded) socket.end(failed ? encodeFrame(Frame.Error, Buffer.from(failed.message)) : encodeFrame(Frame.End));
       });
-    });
+    };
+    // The pod's side may have gone (a reset) before the client attached.
+    if (conn.closed) onClosed();
+    else conn.once('close', onClosed);
   }
 
   private async runLogs(stream: Readable, abort: AbortController, timestamps: boolean, label: string, socket: Socket): Promise<void> {

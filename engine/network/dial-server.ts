@@ -27,6 +27,7 @@ function serveOne(up: Socket, dial: (port: number) => Promise<Duplex>, open: Set
     dial(port).then(
       (conn) => {
         if (up.destroyed) return void conn.destroy();
+        if (conn.destroyed) return void up.end(Buffer.concat([Buffer.from([1]), Buffer.from('the connection was reset in the pod')]));
         open.add(conn);
         conn.on('close', () => open.delete(conn));
         up.write(Buffer.from([0]));

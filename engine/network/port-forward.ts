@@ -221,8 +221,10 @@ export async function startPortForwardVia(side: PodSide, pairs: PortPair[], opts
       client.destroy();
       return;
     }
-    if (client.destroyed || closed) {
+    // Reset in the pod meanwhile: nothing to join (its 'close' may have gone by already).
+    if (client.destroyed || closed || up.destroyed) {
       up.destroy();
+      client.destroy();
       return;
     }
     sockets.add(up);

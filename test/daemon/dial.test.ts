@@ -2,7 +2,8 @@
 // reached), carried on attach connections. The test runtime's pods are host processes, so its dial connects to
 // the host's loopback: here to a busybox `nc` echo server running as the pod's container. Bytes and
 // half-closes both ways, two connections at once, a refused port's error before any stream, a reset, the port
-// forward's choice of the daemon path from the daemon's answer, and the forward ending with the pod.
+// forward's choice of the daemon path from the daemon's answer, the forward ending with the pod, and the
+// netns dialer's protocol served over dials (what `port-forward --host` reaches on the pod's host).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -10,10 +11,15 @@ import { connect, createServer, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { connectDaemon } from '../../engine/client/connect';
 import type { DaemonClient } from '../../engine/client/daemon-client';
+import { startDialServer } from '../../engine/network/dial-server';
 import { openPodSide } from '../../engine/network/pod-side';
 import { startPortForwardVia } from '../../engine/network/port-forward';
 import { PodError } from '../../engine/pods/types';
+import { daemonPaths } from '../../engine/daemon/paths';
+import { FrameDecoder } from '../../engine/protocol/frames';
+import { ATTACH_PREFIX, Frame } from '../../engine/protocol/messages';
 import { cleanupHome, makeHome, startTestDaemon, testDaemonCommand, waitFor } from './support/harness';
+import { RawRpc } from './support/raw-rpc';
 
 let home: string;
 let client: DaemonClient;
@@ -115,6 +121,41 @@ describe('pods/dial through the daemon', () => {
     rst.close();
   });
 
+  it('a connection reset before the client attaches still ends the session with an error frame', async () => {
+    let server: Socket | undefined;
+    const rst = createServer((s) => {
+      server = s;
+      s.on('error', () => undefined);
+    });
+    const port = await new Promise<number>((r) => rst.listen(0, '127.0.0.1', () => r((rst.address() as { port: number }).port)));
+    const rpc = await RawRpc.open(home);
+    try {
+      const r = await rpc.call('pods/dial', { pod: 'echo', port });
+      const session = (r.result as { session: string }).session;
+      await waitFor('the server to accept', () => server !== undefined);
+      server!.resetAndDestroy();
+      // One more round trip: the daemon has seen the reset by then (same loopback, earlier in its queue).
+      await rpc.call('pods/get', { pod: 'echo' });
+      const frames: { type: Frame; payload: Buffer }[] = [];
+      const decoder = new FrameDecoder();
+      const socket = connect(daemonPaths(home).socket);
+      socket.on('data', (b: Buffer) => frames.push(...decoder.push(b)));
+      socket.write(`${ATTACH_PREFIX}${session}\n`);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([closed(socket), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the session never ended')), 15_000)))]);
+      } finally {
+        clearTimeout(timer);
+        socket.destroy();
+      }
+      assert.equal(frames.at(-1)?.type, Frame.Error, JSON.stringify(frames.map((f) => Frame[f.type])));
+      assert.match(String(frames.at(-1)!.payload), /ECONNRESET/);
+    } finally {
+      rpc.socket.destroy();
+      rst.close();
+    }
+  });
+
   it('port-forward takes the dial path from the daemon\'s answer and ends when the pod goes away', async () => {
     const port = await unusedPort();
     await client.runPod({ manifest: pod('short-lived', port), fileName: 'short.yaml' });
@@ -137,5 +178,39 @@ describe('pods/dial through the daemon', () => {
     assert.deepEqual(errors, [`pod port ${freePort}: connection refused: nothing listens on port ${freePort} in the pod`]);
     await client.deletePod({ pod: 'short-lived', force: true });
     assert.deepEqual(await fwd.done, { reason: 'pod short-lived was deleted' });
+  });
+
+  it('serves the netns dialer\'s protocol over dials, as the remote end of port-forward --host does for such a pod', async () => {
+    const server = await startDialServer((port) => client.dial('echo', port));
+    const errors: string[] = [];
+    // The client side as over SSH: one stream to the socket per connection, port header, status byte.
+    const viaSocket = await startPortForwardVia(
+      {
+        setupMs: 0,
+        ended: new Promise(() => undefined),
+        connect: () =>
+          new Promise((resolve, reject) => {
+            const s = connect({ path: server.socketPath, allowHalfOpen: true });
+            s.once('connect', () => resolve(s));
+            s.once('error', reject);
+          }),
+        close: () => server.close(),
+      },
+      [{ local: 0, remote: echoPort }, { local: 0, remote: freePort }],
+      { onConnectionError: (_p, m) => errors.push(m) },
+    );
+    try {
+      const big = randomBytes(2 * 1024 * 1024);
+      const s = connect({ port: viaSocket.ports[0].local, host: '127.0.0.1', allowHalfOpen: true });
+      const reply = readAll(s);
+      s.end(big);
+      assert.equal(sha(await reply), sha(big));
+      const refused = connect({ port: viaSocket.ports[1].local, host: '127.0.0.1' });
+      refused.on('error', () => undefined);
+      await closed(refused);
+      assert.deepEqual(errors, [`pod port ${freePort}: connection refused: nothing listens on port ${freePort} in the pod`]);
+    } finally {
+      await viaSocket.close();
+    }
   });
 });

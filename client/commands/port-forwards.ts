@@ -1,9 +1,11 @@
 // Port forwards started from the editor: a local port to a port on the pod's loopback, through the same code as
 // `podsmith port-forward` (engine/network/port-forward.ts): on this machine a helper in the pod's network
-// namespace run by the engine's Node; on a remote host the same helper there, reached through the host's SSH
-// connection. A session ends when asked, when the pod goes away, when the connection is lost, or with the window.
+// namespace run by the engine's Node, or for a microVM pod the daemon's dial sessions (network/pod-side.ts);
+// on a remote host the same helper there, reached through the host's SSH connection. A session ends when
+// asked, when the pod goes away, when the connection is lost, or with the window.
 import * as vscode from 'vscode';
-import { startPortForward, startPortForwardVia, type PortForwardOptions, type PortForwardSession } from '../../engine/network/port-forward';
+import { openPodSide } from '../../engine/network/pod-side';
+import { startPortForwardVia, type PortForwardOptions, type PortForwardSession } from '../../engine/network/port-forward';
 import { LOCAL_HOST, type PodRef } from '../engine/access';
 import type { Ctx } from '../ctx';
 
@@ -28,8 +30,8 @@ export class PortForwards implements vscode.Disposable {
     if (ref.host === LOCAL_HOST) {
       const conn = this.ctx.engine.local;
       const client = await conn.client(true);
-      const [pid, node] = await Promise.all([client.podNetns(ref.pod), conn.node()]);
-      return startPortForward(pid, [{ local, remote }], { ...opts, nodePath: node.path });
+      const node = await conn.node();
+      return startPortForwardVia(await openPodSide(client, ref.pod, { nodePath: node.path }), [{ local, remote }], opts);
     }
     const conn = this.ctx.engine.remote(ref.host);
     if (!conn) throw new Error(`host "${ref.host}" is not known`);

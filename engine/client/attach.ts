@@ -1,7 +1,7 @@
 // The client end of an attach connection (messages.ts, "Attach framing"): stdout and stderr as Readables that
 // pause the socket when their reader falls behind, stdin as a Writable that turns writes into frames, resize,
 // and how the session ended (exit code, normal end, or an error).
-import { Readable, Writable, type Duplex } from 'node:stream';
+import { Duplex as DuplexImpl, Readable, Writable, type Duplex } from 'node:stream';
 import { ATTACH_PREFIX, Frame, MAX_FRAME } from '../protocol/messages';
 import { encodeFrame, FrameDecoder, resizeFrame } from '../protocol/frames';
 import type { DaemonTransport } from './transport';
@@ -17,6 +17,38 @@ export interface AttachedSession {
   ended: Promise<SessionEnd>;
   /** Hangs up: the daemon cancels the session (stops a follow, ends an exec's stdin). */
   close(): void;
+}
+
+/**
+ * A dial session (pods/dial) as one Duplex: writes go to the pod's connection, end() half-closes it, reads
+ * are its bytes back. The daemon ending the session with an error (a reset in the pod, a lost connection)
+ * destroys the Duplex with that error; destroying it hangs up, which resets the pod's connection.
+ */
+export function dialStream(s: AttachedSession): Duplex {
+  const conn = new DuplexImpl({
+    allowHalfOpen: true,
+    read: () => void s.stdout.resume(),
+    write: (chunk: Buffer, _enc, cb) => s.stdin.write(chunk, () => cb()),
+    final: (cb) => s.stdin.end(() => cb()),
+    destroy: (err, cb) => {
+      s.close();
+      cb(err);
+    },
+  });
+  s.stdout.on('data', (chunk: Buffer) => {
+    if (!conn.push(chunk)) s.stdout.pause();
+  });
+  s.stdout.on('end', () => conn.push(null));
+  void s.ended.then((end) => {
+    if (end.kind === 'error') conn.destroy(new Error(end.message));
+    else {
+      // Over on the pod's side: once its bytes are read, a write side still open has nowhere to go.
+      const cut = (): void => void (!conn.destroyed && !conn.writableFinished && conn.destroy());
+      if (conn.readableEnded) cut();
+      else conn.once('end', cut);
+    }
+  });
+  return conn;
 }
 
 export async function attachSession(transport: DaemonTransport, session: string): Promise<AttachedSession> {
@@ -51,6 +83,9 @@ function wrap(socket: Duplex, transport: DaemonTransport): AttachedSession {
           break;
         case Frame.Stderr:
           if (!stderr.push(f.payload)) socket.pause();
+          break;
+        case Frame.StdoutEnd:
+          stdout.push(null);
           break;
         case Frame.Exit:
           end = { kind: 'exit', code: f.payload.readInt32BE(0) };

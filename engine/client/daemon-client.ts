@@ -10,6 +10,7 @@ import {
   DeletePod,
   EventNotification,
   GetPod,
+  PodDial,
   PodNetns,
   Hello,
   ListEvents,
@@ -29,7 +30,7 @@ import {
   type PodNetnsResult,
   type SubscribeParams,
 } from '../protocol/messages';
-import { attachSession, type AttachedSession } from './attach';
+import { attachSession, dialStream, type AttachedSession } from './attach';
 import { unixTransport, type DaemonTransport } from './transport';
 
 /** The daemon could not be reached or failed in a way that is not about a pod. */
@@ -127,6 +128,14 @@ export class DaemonClient {
   /** The pod's network namespace, pinned by its holder's pid and start time and the namespace inode. */
   podNetns(pod: string): Promise<PodNetnsResult> {
     return this.request(PodNetns, { pod });
+  }
+  /**
+   * A TCP connection to `port` on the pod's loopback made by the daemon's runtime (for pods whose podNetns
+   * answer has details.dial: a microVM's). Rejects as the daemon does (a refused port is NOT_RUNNING).
+   */
+  async dial(pod: string, port: number): Promise<Duplex> {
+    const { session } = await this.request(PodDial, { pod, port });
+    return dialStream(await attachSession(this.transport, session));
   }
   listEvents(pod?: string): Promise<PodEvent[]> {
     return this.request(ListEvents, { pod });

@@ -12,6 +12,7 @@ import {
   DeletePod,
   EventNotification,
   GetPod,
+  PodDial,
   PodNetns,
   Hello,
   ListEvents,
@@ -127,8 +128,17 @@ export function bindConnection(conn: MessageConnection, ctx: DaemonContext, peer
 
   handle(GetPod, (p) => runtime.podStatus(p.pod));
   handle(PodNetns, async (p) => {
-    if (!runtime.podNetns) throw new PodError('this engine cannot forward ports into pods', 'NOT_SUPPORTED');
-    return runtime.podNetns(p.pod);
+    if (runtime.podNetns) return runtime.podNetns(p.pod);
+    if (!runtime.dial) throw new PodError('this engine cannot forward ports into pods', 'NOT_SUPPORTED');
+    // A runtime that only dials (the router answers this itself, per pod).
+    const s = await runtime.podStatus(p.pod);
+    throw new PodError(`pod ${s.name} has no network namespace on this host; its ports are reached through its runtime`, 'NOT_SUPPORTED', { dial: true });
+  });
+  handle(PodDial, async (p) => {
+    if (!runtime.dial) throw new PodError('this engine cannot dial ports in pods', 'NOT_SUPPORTED');
+    const conn = await runtime.dial(p.pod, p.port);
+    const label = `${peer} dial ${p.pod}:${p.port}`;
+    return { session: sessions.addDial(conn, label) };
   });
   handle(ListPods, () => runtime.listPods());
   handle(ListEvents, (p) => hub.list(p.pod));

@@ -3,7 +3,7 @@
 // to within ATTACH_TIMEOUT_MS are torn down. Once attached, bytes flow as frames with socket backpressure.
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { PassThrough, pipeline, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Duplex, type Readable } from 'node:stream';
 import { ATTACH_TIMEOUT_MS, clientFrameProblem, Frame, MAX_FRAME, SESSION_ID } from '../protocol/messages';
 import { encodeFrame, exitFrame, FrameDecoder, readResize } from '../protocol/frames';
 import type { ExecSession } from '../pods/runtime';
@@ -16,7 +16,8 @@ const DRAIN_AFTER_EXIT_MS = 2000;
 
 type Pending =
   | { kind: 'exec'; label: string; exec: ExecSession; timer: NodeJS.Timeout }
-  | { kind: 'logs'; label: string; stream: Readable; abort: AbortController; timestamps: boolean; timer: NodeJS.Timeout };
+  | { kind: 'logs'; label: string; stream: Readable; abort: AbortController; timestamps: boolean; timer: NodeJS.Timeout }
+  | { kind: 'dial'; label: string; conn: Duplex; timer: NodeJS.Timeout };
 
 export class StreamSessions {
   private readonly pending = new Map<string, Pending>();
@@ -42,6 +43,15 @@ export class StreamSessions {
     return id;
   }
 
+  /** A connection into a pod (pods/dial); it waits, unread, for the attach connection. */
+  addDial(conn: Duplex, label: string): string {
+    const id = randomUUID();
+    conn.on('error', () => {});
+    const timer = this.expire(id, () => conn.destroy());
+    this.pending.set(id, { kind: 'dial', label, conn, timer });
+    return id;
+  }
+
   /** Serves an attach connection; `rest` is what arrived after the attach line. */
   attach(id: string, socket: Socket, rest: Buffer): void {
     if (!SESSION_ID.test(id)) {
@@ -58,6 +68,7 @@ export class StreamSessions {
     this.live.add(socket);
     socket.once('close', () => this.live.delete(socket));
     if (p.kind === 'exec') void this.runExec(p.exec, p.label, socket, rest);
+    else if (p.kind === 'dial') this.runDial(p.conn, p.label, socket, rest);
     else void this.runLogs(p.stream, p.abort, p.timestamps, p.label, socket);
   }
 
@@ -71,6 +82,7 @@ export class StreamSessions {
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       if (p.kind === 'exec') cancelExec(p.exec);
+      else if (p.kind === 'dial') p.conn.destroy();
       else p.abort.abort();
       this.pending.delete(id);
     }
@@ -154,6 +166,65 @@ export class StreamSessions {
     socket.on('data', onData);
     socket.on('error', () => {});
     if (rest.length) onData(rest);
+  }
+
+  /**
+   * A dial session: the client's Stdin frames into the pod's connection (StdinEnd half-closes it), its bytes
+   * back as Stdout frames and its end as StdoutEnd; End once both directions are over, Error when the pod
+   * side reset it. The client hanging up resets the pod's connection.
+   */
+  private runDial(conn: Duplex, label: string, socket: Socket, rest: Buffer): void {
+    socket.on('error', () => {});
+    let over = false;
+    socket.once('close', () => {
+      if (!over) conn.destroy();
+    });
+    const decoder = new FrameDecoder();
+    const refuse = (why: string): void => {
+      socket.off('data', onData);
+      this.log.warn(`${label}: ${why}; session ended`);
+      over = true;
+      conn.destroy();
+      if (!socket.writableEnded) socket.end(encodeFrame(Frame.Error, Buffer.from(why)));
+    };
+    const onData = (chunk: Buffer): void => {
+      let frames;
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        return refuse((err as Error).message);
+      }
+      for (const f of frames) {
+        const problem = f.type === Frame.Resize ? 'a dial session takes no Resize frames' : clientFrameProblem(f.type, f.payload);
+        if (problem) return refuse(problem);
+        if (f.type === Frame.Stdin && !conn.writableEnded && !conn.destroyed) {
+          if (!conn.write(f.payload)) {
+            socket.pause();
+            conn.once('drain', () => socket.resume());
+          }
+        } else if (f.type === Frame.StdinEnd && !conn.writableEnded) conn.end();
+      }
+    };
+    socket.on('data', onData);
+    if (rest.length) onData(rest);
+    const output = pumpOut(conn, socket, Frame.Stdout).then(
+      () => {
+        if (!socket.destroyed && !socket.writableEnded) socket.write(encodeFrame(Frame.StdoutEnd));
+      },
+      () => {},
+    );
+    const onClosed = (): void => {
+      over = true;
+      const failed = conn.errored;
+      if (failed) this.log.info(`${label}: ${failed.message}`);
+      // After every byte of the pod's side (the pump ends once the connection has closed).
+      void output.then(() => {
+        if (!socket.destroyed && !socket.writableEnded) socket.end(failed ? encodeFrame(Frame.Error, Buffer.from(failed.message)) : encodeFrame(Frame.End));
+      });
+    };
+    // The pod's side may have gone (a reset) before the client attached.
+    if (conn.closed) onClosed();
+    else conn.once('close', onClosed);
   }
 
   private async runLogs(stream: Readable, abort: AbortController, timestamps: boolean, label: string, socket: Socket): Promise<void> {

@@ -85,6 +85,11 @@ export function formatAddress(address: string, port: number): string {
  */
 export interface PodSide {
   connect(): Promise<Duplex>;
+  /**
+   * Where the pod's runtime makes the connections itself (a microVM pod: no network namespace on the host),
+   * one open connection to `port`, or a rejection saying why; used instead of connect() when present.
+   */
+  dial?(port: number): Promise<Duplex>;
   /** Resolves with why the pod side ended (the pod went away, the helper died, the connection was lost). */
   ended: Promise<string>;
   close(): Promise<void>;
@@ -164,6 +169,7 @@ export async function startPortForwardVia(side: PodSide, pairs: PortPair[], opts
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => {});
+    if (side.dial) return handleDialed(client, port, side.dial.bind(side));
     let up: Duplex;
     try {
       up = await side.connect();
@@ -203,6 +209,38 @@ export async function startPortForwardVia(side: PodSide, pairs: PortPair[], opts
       client.destroy();
       up.destroy();
     });
+  };
+
+  /** A connection the pod side opened whole (PodSide.dial): joined both ways once it is open. */
+  const handleDialed = async (client: Socket, port: ForwardedPort, dial: (port: number) => Promise<Duplex>) => {
+    let up: Duplex;
+    try {
+      up = await dial(port.remote);
+    } catch (err) {
+      opts.onConnectionError?.(port, `pod port ${port.remote}: ${(err as Error).message}`);
+      client.destroy();
+      return;
+    }
+    // Reset in the pod meanwhile: nothing to join (its 'close' may have gone by already).
+    if (client.destroyed || closed || up.destroyed) {
+      up.destroy();
+      client.destroy();
+      return;
+    }
+    sockets.add(up);
+    up.on('close', () => sockets.delete(up));
+    client.on('error', () => up.destroy());
+    up.on('error', () => client.destroy());
+    client.on('close', (hadError) => {
+      if (hadError) up.destroy();
+    });
+    up.on('close', () => {
+      // Reset on the pod's side, or over with bytes the client never took: the client connection goes too.
+      if (up.errored || !up.readableEnded) client.destroy();
+    });
+    client.pipe(up);
+    up.pipe(client);
+    client.resume();
   };
 
   try {

@@ -121,8 +121,20 @@ export function routePods(routes: RoutedRuntime[], options: RouterOptions = {}):
     },
     podNetns: (pod) =>
       onHolder(pod, (r) => {
-        if (!r.podNetns) return r.podStatus(pod).then((s) => Promise.reject(new PodError(`pod ${s.name} (${s.runtimeClassName}) has no network namespace to forward ports into`, 'NOT_SUPPORTED')));
-        return r.podNetns(pod);
+        if (r.podNetns) return r.podNetns(pod);
+        // The answer port-forward goes by: a runtime that dials for it says so (details.dial).
+        return r.podStatus(pod).then((s) =>
+          Promise.reject(
+            r.dial
+              ? new PodError(`pod ${s.name} (${s.runtimeClassName}) has no network namespace on this host; its ports are reached through its runtime`, 'NOT_SUPPORTED', { dial: true })
+              : new PodError(`pod ${s.name} (${s.runtimeClassName}) has no network namespace to forward ports into`, 'NOT_SUPPORTED'),
+          ),
+        );
+      }),
+    dial: (pod, port) =>
+      onHolder(pod, (r) => {
+        if (r.dial) return r.dial(pod, port);
+        return r.podStatus(pod).then((s) => Promise.reject(new PodError(`pod ${s.name} (${s.runtimeClassName}): its runtime does not dial ports (port-forward enters its network namespace)`, 'NOT_SUPPORTED')));
       }),
     exec: (req: ExecRequest) => onHolder(req.pod, (r) => r.exec(req)),
     logs: (req: LogsRequest, signal?: AbortSignal) => onHolder(req.pod, (r) => r.logs(req, signal)),

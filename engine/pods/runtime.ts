@@ -1,6 +1,6 @@
 // The Pod Runtime Interface: what the daemon calls for every runtime class. `pod-containers` implements it
 // first (engine/pods/native); `pod-wasm` and `pod-microvm-containers` implement the same interface later.
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { DeletePodRequest, PodEvent, PodStatus, RunPodRequest, StopPodRequest } from './types';
 
 export interface ExecRequest {
@@ -60,6 +60,11 @@ export interface PodRuntime {
   listPods(): Promise<PodStatus[]>;
   /** The pod's own network namespace (port-forward); NOT_SUPPORTED where there is none. */
   podNetns?(pod: string): Promise<PodNetnsRef>;
+  /**
+   * A TCP connection to `port` on the pod's loopback, made by the runtime itself (port-forward into a pod that
+   * has no network namespace on this host: a microVM's). Open when it resolves; a refused port rejects.
+   */
+  dial?(pod: string, port: number): Promise<Duplex>;
   exec(req: ExecRequest): Promise<ExecSession>;
   /** Log lines (CRI format decoded); with follow, the stream stays open until the signal aborts. */
   logs(req: LogsRequest, signal?: AbortSignal): Promise<Readable>;

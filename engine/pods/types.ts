@@ -168,7 +168,13 @@ export class PodError extends Error {
   constructor(
     message: string,
     readonly code: PodErrorCode,
-    readonly details?: { container?: string; findings?: import('../manifest/types').Finding[]; failure?: ContainerFailure },
+    readonly details?: {
+      container?: string;
+      findings?: import('../manifest/types').Finding[];
+      failure?: ContainerFailure;
+      /** On a NOT_SUPPORTED pods/netns: the pod has no namespace here, but its runtime dials its ports (pods/dial). */
+      dial?: boolean;
+    },
   ) {
     super(message);
     this.name = 'PodError';

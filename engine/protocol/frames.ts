@@ -1,6 +1,6 @@
 // The attach framing of messages.ts, both directions: encode one frame, and split a byte stream back into
 // frames however the socket chunked it.
-import { Frame, MAX_FRAME } from './messages';
+import { Frame, LAST_FRAME, MAX_FRAME } from './messages';
 
 const HEADER = 5;
 
@@ -53,7 +53,7 @@ export class FrameDecoder {
     while (buf.length - at >= HEADER) {
       const type = buf.readUInt8(at);
       const len = buf.readUInt32BE(at + 1);
-      if (type < Frame.Stdin || type > Frame.End) throw new Error(`unknown frame type ${type}`);
+      if (type < Frame.Stdin || type > LAST_FRAME) throw new Error(`unknown frame type ${type}`);
       if (len > MAX_FRAME) throw new Error(`frame of ${len} bytes exceeds the ${MAX_FRAME}-byte limit`);
       if (buf.length - at < HEADER + len) {
         this.need = HEADER + len;

@@ -176,8 +176,20 @@ export const StartLogs = request<LogsRequest, SessionResult>(
   }),
 );
 
+export interface PodDialParams {
+  pod: string;
+  port: number;
+}
+/**
+ * A TCP connection to `port` on the pod's loopback, made by the pod's runtime: for pods with no network
+ * namespace on the daemon's host (pods/netns refuses them with details.dial), a microVM's. Answers once
+ * connected (a refused port is a NOT_RUNNING error here); the attach connection then carries the bytes: Stdin
+ * and StdinEnd to the pod, Stdout and StdoutEnd back, End when both sides are done, Error on a reset.
+ */
+export const PodDial = request<PodDialParams, SessionResult>('pods/dial', object<PodDialParams>({ pod: podRef, port: integer(1, 65535) }));
+
 /** Every request, for the daemon (one handler each) and the tests. */
-export const REQUESTS = [Hello, Shutdown, RunPod, StopPod, DeletePod, GetPod, ListPods, PodNetns, ListEvents, Subscribe, Unsubscribe, StartExec, StartLogs] as const;
+export const REQUESTS = [Hello, Shutdown, RunPod, StopPod, DeletePod, GetPod, ListPods, PodNetns, ListEvents, Subscribe, Unsubscribe, StartExec, StartLogs, PodDial] as const;
 
 /** Largest JSON-RPC message (headers aside) the daemon reads; a bigger one ends its connection unread. */
 export const MAX_MESSAGE = 64 * MiB;
@@ -226,7 +238,12 @@ export enum Frame {
   Error = 7,
   /** daemon → client: a logs session finished normally; last frame. */
   End = 8,
+  /** daemon → client: no more Stdout bytes (a dial session: the pod's side half-closed); End or Error follows. */
+  StdoutEnd = 9,
 }
+
+/** The highest frame type, for decoders. */
+export const LAST_FRAME = Frame.StdoutEnd;
 
 /** Session ids are UUIDs: an attach line naming anything else is refused at once. */
 export const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

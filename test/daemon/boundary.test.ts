@@ -69,6 +69,12 @@ const BAD: Record<string, [unknown, string | RegExp][]> = {
     [{ all: true }, 'unknown field "all" (this request takes none)'],
   ],
   'pods/netns': [[{ pod: null }, 'pod must be a non-empty string of at most 253 bytes, got null']],
+  'pods/dial': [
+    [{ pod: 'web', port: 0 }, 'port must be an integer 1..65535, got 0'],
+    [{ pod: 'web', port: 65536 }, 'port must be an integer 1..65535, got 65536'],
+    [{ pod: 'web', port: '80' }, 'port must be an integer 1..65535, got "80"'],
+    [{ pod: 'web' }, /^port is required/],
+  ],
   'events/list': [[{ pod: ['web'] }, 'pod must be a non-empty string of at most 253 bytes, got an array of 1 item']],
   'events/subscribe': [[{ progress: 1 }, 'progress must be true or false, got 1']],
   'events/unsubscribe': [[{}, 'subscription is required (a non-empty string of at most 128 bytes)']],

@@ -5,11 +5,14 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { openPodSide, type PodSideDaemon } from '../../engine/network/pod-side';
+import { startPortForwardVia } from '../../engine/network/port-forward';
 import { VmPodPaths } from '../../engine/pods/microvm';
+import { routePods } from '../../engine/pods/router';
 import type { VmPodRecord } from '../../engine/pods/microvm/records';
 import type { ExecSession, PodRuntime } from '../../engine/pods/runtime';
 import { PodError, type PodEvent, type PodStatus } from '../../engine/pods/types';
@@ -58,6 +61,33 @@ function httpGet(port: number): Promise<string | undefined> {
   });
 }
 
+/** The daemon's answers, from the runtime behind the daemon's router (the router says whether a pod dials). */
+function daemonLike(rt: PodRuntime): PodSideDaemon {
+  const router = routePods([{ classes: ['pod-microvm-containers'], runtime: rt }]);
+  return { podNetns: (p) => router.podNetns!(p), dial: (p, port) => router.dial!(p, port), getPod: (p) => router.podStatus(p) };
+}
+
+/** Sends `text` through a forwarded port, half-closes, and returns what came back. */
+function echoed(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    let got = '';
+    s.on('data', (c) => (got += String(c)));
+    s.on('end', () => resolve(got));
+    s.on('error', reject);
+    s.end(text);
+  });
+}
+
+/** The forward accepts and then closes the connection (the pod side refused it). */
+function refusedBy(port: number): Promise<void> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1' });
+    s.on('error', () => undefined);
+    s.on('close', () => resolve());
+  });
+}
+
 function record(home: string, uid: string): VmPodRecord {
   return JSON.parse(readFileSync(new VmPodPaths(home, uid).podFile, 'utf8')) as VmPodRecord;
 }
@@ -80,7 +110,7 @@ describe('microVM pods (pod-microvm-containers)', { skip }, () => {
     }
   });
 
-  it('runs a pod in one VM: shared loopback, the guest kernel, a hostPort through passt, probes, hooks, restarts, a sidecar, exec with exit codes and a tty, logs, a restarted daemon, stop and delete', async () => {
+  it('runs a pod in one VM: shared loopback, the guest kernel, a hostPort through passt, probes, hooks, restarts, a sidecar, exec with exit codes and a tty, logs, port-forward, a restarted daemon, stop and delete', async (t) => {
     const hostPort = await freePort();
     const status = await env.runtime.runPod({
       manifest: manifest(
@@ -98,6 +128,8 @@ describe('microVM pods (pod-microvm-containers)', { skip }, () => {
               lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo hooked > /tmp/poststart'] } } },
             },
             { name: 'client', image: IMAGE, command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'] },
+            // An echo server on the VM's loopback only (no containerPort): for port-forward.
+            { name: 'echo', image: IMAGE, command: ['nc', '-ll', '-p', '9000', '-e', 'cat'] },
             { name: 'blinker', image: IMAGE, command: ['sh', '-c', 'echo blink; sleep 1; exit 3'] },
           ],
         },
@@ -149,6 +181,24 @@ describe('microVM pods (pod-microvm-containers)', { skip }, () => {
     // Logs are the same CRI files native pods have.
     assert.match(await logText(env.runtime, 'twins', 'web'), new RegExp(`web up on ${vm.kernel.replace(/\./g, '\\.')}`));
 
+    // port-forward: the runtime answers that the pod has no namespace here but dials, and the agent connects
+    // to the guest's loopback: an HTTP reply, two echo connections at once, a refused port said plainly (the
+    // forward lives on).
+    const errors: string[] = [];
+    const side = await openPodSide(daemonLike(env.runtime), 'twins');
+    assert.ok(side.dial, 'a microVM pod is reached by dialing');
+    const fwd = await startPortForwardVia(side, [{ local: 0, remote: 8080 }, { local: 0, remote: 9000 }, { local: 0, remote: 9999 }], { onConnectionError: (_p, m) => errors.push(m) });
+    const [web, echo, nothing] = fwd.ports;
+    assert.equal(await httpGet(web.local), 'hello-from-web\n');
+    assert.deepEqual(await Promise.all(['one', 'two'].map((w) => echoed(echo.local, w.repeat(50_000)))), ['one'.repeat(50_000), 'two'.repeat(50_000)]);
+    await refusedBy(nothing.local);
+    assert.deepEqual(errors, ['pod port 9999: connection refused: nothing listens on port 9999 in the pod (127.0.0.1 or ::1)']);
+    assert.equal(await echoed(echo.local, 'still forwarding'), 'still forwarding');
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) await echoed(echo.local, 'x');
+    t.diagnostic(`one forwarded connection (connect, echo a byte, close): ${((performance.now() - started) / 5).toFixed(1)} ms`);
+    await fwd.close();
+
     // A restarted daemon finds the VM, reconnects to its agent and goes on.
     const next = env.newRuntime();
     await env.runtime.close();
@@ -157,8 +207,13 @@ describe('microVM pods (pod-microvm-containers)', { skip }, () => {
     assert.equal(again.phase, 'Running');
     assert.equal((await run(next, 'twins', ['cat', '/www/index.html'], { container: 'web' })).out, 'hello-from-web\n');
 
+    // A forward through the new runtime ends when the pod stops.
+    const later = await startPortForwardVia(await openPodSide(daemonLike(next), 'twins', { watchIntervalMs: 200 }), [{ local: 0, remote: 9000 }]);
+    assert.equal(await echoed(later.ports[0].local, 'after the restart'), 'after the restart');
+
     // stop: the containers end within the grace period, the VM powers off, the pod stays for status and logs.
     const stopped = await next.stopPod({ pod: 'twins' });
+    assert.match((await later.done).reason, /pod twins stopped \(its VM is gone\)/);
     assert.ok(stopped.phase === 'Succeeded' || stopped.phase === 'Failed', stopped.phase);
     for (const c of stopped.containerStatuses) assert.ok(c.state.terminated, `${c.name}: ${JSON.stringify(c.state)}`);
     assert.equal(stopped.containerStatuses.find((c) => c.name === 'client')!.state.terminated!.exitCode, 0);

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import type { NetnsRef } from '../../network/netns';
 import { formatAddress, startPortForward, startPortForwardVia, type PodSide } from '../../network/port-forward';
+import { openPodSide } from '../../network/pod-side';
 import { parseListenAddresses, parsePortSpec } from '../../network/port-spec';
 import { UsageError } from '../files';
 import { reportError, type Io } from '../io';
@@ -21,7 +22,7 @@ export type PodNetnsResolver = (pod: string) => Promise<NetnsRef>;
 
 export interface PortForwardCommandOptions {
   resolvePod?: PodNetnsResolver;
-  /** The pod's side on a remote host (--host): a helper there, reached through SSH. */
+  /** The pod's side: here (pod-side.ts), or on a remote host (--host) a helper there, reached through SSH. */
   openPodSide?: (pod: string) => Promise<PodSide>;
   /** Ends the session like Ctrl-C does (for callers other than a terminal, and tests). */
   signal?: AbortSignal;
@@ -85,13 +86,14 @@ export async function portForwardCommand(argv: string[], io: Io, opts: PortForwa
   }
 }
 
-/** The CLI entry: the daemon names the pod's namespace (its pause process). */
+/** The CLI entry: the daemon names the pod's namespace (its pause process), or dials for a pod without one. */
 export function portForwardPodCommand(argv: string[], io: Io, deps: PodCommandDeps = {}): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) return portForwardCommand(argv, io);
   const remote = deps.remote;
   return runPodCommand('port-forward', PORT_FORWARD_USAGE, io, deps, (client) =>
     portForwardCommand(argv, io, {
-      ...(remote ? { openPodSide: (pod) => remote.host.podSide(pod) } : { resolvePod: (pod) => client.podNetns(pod) }),
+      // Here: the pod's namespace (native) or the daemon's dial sessions (microVM), as the daemon answers.
+      openPodSide: remote ? (pod) => remote.host.podSide(pod) : (pod) => openPodSide(client, pod),
       signal: deps.signal,
     }),
   );

@@ -8,10 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { encodeFrame, encodeJson, FrameDecoder, FrameType, type Frame } from './protocol/frames';
-import { PROTOCOL_VERSION, type EventMessage, type ExecStartParams, type GuestFailure, type HelloPayload, type Method, type Methods, type ResponseMessage, type WelcomePayload } from './protocol/messages';
+import { DIAL_REFUSED, PROTOCOL_VERSION, type EventMessage, type ExecStartParams, type GuestFailure, type HelloPayload, type Method, type Methods, type ResponseMessage, type WelcomePayload } from './protocol/messages';
 import { StreamMux } from './protocol/mux';
+import { StreamPair } from './protocol/stream-pair';
 
 export class AgentError extends Error {
   constructor(
@@ -69,6 +70,11 @@ function checkFailure(v: unknown): GuestFailure | undefined {
     ...(typeof f.reason === 'string' ? { reason: clampText(f.reason, 64) } : {}),
     ...(Number.isInteger(f.exitCode) ? { exitCode: f.exitCode as number } : {}),
   };
+}
+
+/** One line of the guest's text, printable ASCII only (no terminal escapes), at most `max` characters. */
+function printable(v: string, max = 300): string {
+  return v.replace(/[^\x20-\x7e]+/g, ' ').trim().slice(0, max);
 }
 
 export class AgentClient extends EventEmitter {
@@ -287,6 +293,30 @@ export class AgentClient extends EventEmitter {
       resize: (columns, rows) => void this.request('exec.resize', { stream, columns, rows }).catch(() => undefined),
       kill: () => void this.request('exec.kill', { stream }).catch(() => undefined),
     };
+  }
+
+  /**
+   * A TCP connection to `port` on the guest's loopback, open once the agent has connected. The guest's error
+   * words are not printed as they come (they reach a terminal): a refusal gets the host's own message, any
+   * other failure the guest's text stripped to printable characters.
+   */
+  async dial(port: number, timeoutMs = 15_000): Promise<Duplex> {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new AgentError(`port must be 1..65535, got ${port}`, 'INVALID');
+    const stream = this.nextStream;
+    this.nextStream += 4;
+    // Both exist before the request: the guest's first bytes may come right behind its answer.
+    const pair = new StreamPair(this.mux.incoming(stream + 1), this.mux.outgoing(stream));
+    // Its user learns of a reset by 'close' (and its own error listener): the daemon must not fall over one.
+    pair.on('error', () => undefined);
+    try {
+      await this.request('port.dial', { stream, port }, timeoutMs);
+    } catch (err) {
+      pair.destroy();
+      if (err instanceof AgentError && err.code === DIAL_REFUSED) throw new AgentError(`connection refused: nothing listens on port ${port} in the pod (127.0.0.1 or ::1)`, DIAL_REFUSED);
+      if (err instanceof AgentError) throw new AgentError(`cannot connect to port ${port} in the pod: ${printable(err.message)}`, err.code);
+      throw err;
+    }
+    return pair;
   }
 
   /** Ends the session. `unresponsive`: the guest stopped answering (emitted as 'unresponsive'). */

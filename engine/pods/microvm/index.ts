@@ -6,6 +6,7 @@ import type { PodRuntime } from '../runtime';
 import type { PodEvent } from '../types';
 import { VmContext, type MicrovmRuntimeOptions } from './context';
 import { deleteVmPod } from './delete-pod';
+import { dialVmPod } from './dial';
 import { execInVmPod } from './exec';
 import { vmPodLogs } from './logs';
 import { listVmPods, vmPodStatus } from './pod-status';
@@ -34,6 +35,7 @@ export function createMicrovmRuntime(options: MicrovmRuntimeOptions): MicrovmRun
     podStatus: (pod) => vmPodStatus(ctx, pod),
     listPods: () => listVmPods(ctx),
     exec: (req) => execInVmPod(ctx, req),
+    dial: (pod, port) => dialVmPod(ctx, pod, port),
     logs: (req, signal) => vmPodLogs(ctx, req, signal),
     reconcile: () => reconcileVm(ctx),
     watch(listener: (e: PodEvent) => void) {

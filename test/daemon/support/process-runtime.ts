@@ -10,7 +10,8 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync
 import { open } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { connect } from 'node:net';
+import { PassThrough, Readable, type Duplex } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 import { lintText } from '../../../engine/manifest';
 import type { ExecRequest, ExecSession, LogsRequest, PodRuntime } from '../../../engine/pods/runtime';
@@ -150,6 +151,20 @@ export class ProcessRuntime implements PodRuntime {
 
   async listPods(): Promise<PodStatus[]> {
     return this.pods.map((p) => this.status(p));
+  }
+
+  /** Its "pods" share the host's network, and it has no namespace to offer: a dial connects to the host's loopback. */
+  async dial(pod: string, port: number): Promise<Duplex> {
+    this.find(pod);
+    return new Promise((resolve, reject) => {
+      const s = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+      s.once('connect', () => {
+        s.off('error', onError);
+        resolve(s);
+      });
+      const onError = (e: NodeJS.ErrnoException) => reject(e.code === 'ECONNREFUSED' ? new PodError(`connection refused: nothing listens on port ${port} in the pod`, 'NOT_RUNNING') : e);
+      s.once('error', onError);
+    });
   }
 
   async exec(req: ExecRequest): Promise<ExecSession> {

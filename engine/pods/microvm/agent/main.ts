@@ -4,6 +4,7 @@
 // in status.json and through pod.state. If the agent itself ends, init powers the VM off.
 import { uptime } from 'node:os';
 import { Channel, RequestError } from './channel';
+import { dialPort } from './dial';
 import { killExec, resizeExec, startExec } from './exec';
 import { closeChecks } from './handlers';
 import { GuestPod } from './pod';
@@ -82,6 +83,11 @@ async function main(): Promise<void> {
   });
   channel.handle('exec.kill', async ({ stream }) => {
     killExec(stream);
+    return {};
+  });
+  channel.handle('port.dial', async (params, session) => {
+    if (!pod) throw new RequestError('no pod runs in this VM', 'NOT_RUNNING');
+    await dialPort(params, session);
     return {};
   });
   channel.handle('guest.freeze', async () => {

@@ -1,7 +1,8 @@
 // Every message between the host and the guest agent, declared once: both ends import these types (the agent
 // is bundled from the same sources). Requests go host → guest on stream 0 and get one Response each; events
 // go guest → host. Exec streams use three stream ids from the one the host picks (a multiple of 4): +0 stdin
-// (host → guest), +1 stdout, +2 stderr (guest → host).
+// (host → guest), +1 stdout, +2 stderr (guest → host). A port dial (port-forward) uses two from the same
+// counter: +0 the client's bytes (host → guest), +1 the pod port's bytes (guest → host).
 //
 // What the guest says is not trusted by the host: a guest is a VM whose kernel a container may own. The host
 // checks every field it uses (state.ts checks the status file; the channel checks responses and events).
@@ -120,6 +121,18 @@ export interface ExecStartParams {
   rows?: number;
 }
 
+/**
+ * A TCP connection from the agent to `port` on the guest's loopback (the pod's containers share the guest's
+ * network namespace). Answered once connected; then the bytes flow on `stream` and `stream + 1`.
+ */
+export interface PortDialParams {
+  stream: number;
+  port: number;
+}
+
+/** Error code of a port.dial that found nothing listening (ECONNREFUSED on 127.0.0.1 and ::1). */
+export const DIAL_REFUSED = 'REFUSED';
+
 /** Request methods: params and result of each. */
 export interface Methods {
   'pod.start': { params: { plan: GuestPodPlan }; result: { state: GuestState } };
@@ -128,6 +141,7 @@ export interface Methods {
   'exec.start': { params: ExecStartParams; result: Record<string, never> };
   'exec.resize': { params: { stream: number; columns: number; rows: number }; result: Record<string, never> };
   'exec.kill': { params: { stream: number }; result: Record<string, never> };
+  'port.dial': { params: PortDialParams; result: Record<string, never> };
   /** The VM is about to be saved as a template: the agent listens for the next host closely and holds no session. */
   'guest.freeze': { params: Record<string, never>; result: Record<string, never> };
   /**

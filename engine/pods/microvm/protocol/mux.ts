@@ -96,7 +96,10 @@ class OutStream extends Writable {
   }
 
   peerReset(): void {
+    if (this.gone) return;
     this.gone = true;
+    // For a user that must stop its source too (a port dial's socket); exec's stdin needs no listener.
+    this.emit('reset');
     const w = this.waiting;
     this.waiting = undefined;
     w?.();
@@ -153,6 +156,11 @@ export class StreamMux {
     const s = new OutStream(id, this);
     this.outs.set(id, s);
     return s;
+  }
+
+  /** Whether a stream of this id is open either way (a new one must not reuse it). */
+  busy(id: number): boolean {
+    return this.ins.has(id) || this.outs.has(id);
   }
 
   /** Takes the data-plane frames (Data, Credit, Eof, Reset); false for any other frame. */

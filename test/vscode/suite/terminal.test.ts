@@ -4,7 +4,7 @@
 // code ends up in Terminal.exitStatus, and failures (a stopped container, the daemon going away) are said.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { BUSYBOX, startEngine, until, whyNoEngine, type TestEngine } from './engine';
+import { BUSYBOX, startEngine, until, whyNoEngine, within, type TestEngine } from './engine';
 
 const POD = `apiVersion: v1
 kind: Pod
@@ -208,15 +208,16 @@ export function defineTerminalTests(): void {
       this.timeout(60_000);
       const { handle, screen } = await openTerminal({ pod: 'term', container: 'app' });
       await screen.waitFor(PROMPT, 'the prompt');
+      // Each step bounded on its own, so that a hang names its step rather than the test's timeout.
       try {
-        await engine!.stopDaemon();
+        await within('the daemon to stop', engine!.stopDaemon(), 25_000);
         await screen.waitFor(/lost the session: .*daemon/, 'the lost-daemon message');
         const done = closed(handle.terminal);
         handle.terminal.sendText('x', false);
-        const status = await done;
+        const status = await within('the terminal to close on a key press', done, 10_000);
         assert.equal(status?.code, undefined, 'no exit code is known when the daemon went away');
       } finally {
-        await engine!.startDaemon();
+        await within('a daemon to start again', engine!.startDaemon(), 20_000);
       }
     });
   });

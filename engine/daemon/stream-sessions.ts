@@ -3,7 +3,7 @@
 // to within ATTACH_TIMEOUT_MS are torn down. Once attached, bytes flow as frames with socket backpressure.
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { PassThrough, pipeline, type Duplex, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Duplex, type Readable, type Writable } from 'node:stream';
 import { ATTACH_TIMEOUT_MS, clientFrameProblem, Frame, MAX_FRAME, SESSION_ID } from '../protocol/messages';
 import { encodeFrame, exitFrame, FrameDecoder, readResize } from '../protocol/frames';
 import type { ExecSession } from '../pods/runtime';
@@ -130,16 +130,33 @@ export class StreamSessions {
     }
   }
 
-  /**
-   * Client frames: stdin bytes (with backpressure: a full stdin pauses the socket), stdin EOF, resizes. A frame
-   * the client may not send, or a malformed one, ends the session with an Error frame naming it.
-   */
+  /** An exec's client frames: stdin bytes and EOF, resizes (readClientFrames). */
   private readInput(exec: ExecSession, label: string, socket: Socket, rest: Buffer): void {
+    // The command may exit before reading its stdin; a broken pipe there is not the daemon's failure.
+    exec.stdin?.on('error', () => {});
+    socket.on('error', () => {});
+    this.readClientFrames(label, socket, rest, exec.stdin ?? undefined, () => cancelExec(exec), (size) => exec.resize(size));
+  }
+
+  /**
+   * The client's frames on an attached session: Stdin bytes into `input` (backpressure: a full input pauses the
+   * socket until it drains), StdinEnd ends it, Resize goes to `resize` (a session without one refuses it). A
+   * frame the client may not send, or a malformed one, calls `stop` and ends the session with an Error frame
+   * naming it.
+   */
+  private readClientFrames(
+    label: string,
+    socket: Socket,
+    rest: Buffer,
+    input: Writable | undefined,
+    stop: () => void,
+    resize?: (size: { columns: number; rows: number }) => void,
+  ): void {
     const decoder = new FrameDecoder();
     const refuse = (why: string): void => {
       socket.off('data', onData);
       this.log.warn(`${label}: ${why}; session ended`);
-      cancelExec(exec);
+      stop();
       if (!socket.writableEnded) socket.end(encodeFrame(Frame.Error, Buffer.from(why)));
     };
     const onData = (chunk: Buffer): void => {
@@ -150,21 +167,19 @@ export class StreamSessions {
         return refuse((err as Error).message);
       }
       for (const f of frames) {
-        const problem = clientFrameProblem(f.type, f.payload);
+        const problem = f.type === Frame.Resize && !resize ? 'this session takes no Resize frames (it has no terminal)' : clientFrameProblem(f.type, f.payload);
         if (problem) return refuse(problem);
-        if (f.type === Frame.Stdin && exec.stdin && !exec.stdin.writableEnded) {
-          if (!exec.stdin.write(f.payload)) {
+        const open = input !== undefined && !input.writableEnded && !input.destroyed;
+        if (f.type === Frame.Stdin && open) {
+          if (!input.write(f.payload)) {
             socket.pause();
-            exec.stdin.once('drain', () => socket.resume());
+            input.once('drain', () => socket.resume());
           }
-        } else if (f.type === Frame.StdinEnd) exec.stdin?.end();
-        else if (f.type === Frame.Resize) exec.resize(readResize(f.payload));
+        } else if (f.type === Frame.StdinEnd && open) input.end();
+        else if (f.type === Frame.Resize && resize) resize(readResize(f.payload));
       }
     };
-    // The command may exit before reading its stdin; a broken pipe there is not the daemon's failure.
-    exec.stdin?.on('error', () => {});
     socket.on('data', onData);
-    socket.on('error', () => {});
     if (rest.length) onData(rest);
   }
 
@@ -179,34 +194,10 @@ export class StreamSessions {
     socket.once('close', () => {
       if (!over) conn.destroy();
     });
-    const decoder = new FrameDecoder();
-    const refuse = (why: string): void => {
-      socket.off('data', onData);
-      this.log.warn(`${label}: ${why}; session ended`);
+    this.readClientFrames(label, socket, rest, conn, () => {
       over = true;
       conn.destroy();
-      if (!socket.writableEnded) socket.end(encodeFrame(Frame.Error, Buffer.from(why)));
-    };
-    const onData = (chunk: Buffer): void => {
-      let frames;
-      try {
-        frames = decoder.push(chunk);
-      } catch (err) {
-        return refuse((err as Error).message);
-      }
-      for (const f of frames) {
-        const problem = f.type === Frame.Resize ? 'a dial session takes no Resize frames' : clientFrameProblem(f.type, f.payload);
-        if (problem) return refuse(problem);
-        if (f.type === Frame.Stdin && !conn.writableEnded && !conn.destroyed) {
-          if (!conn.write(f.payload)) {
-            socket.pause();
-            conn.once('drain', () => socket.resume());
-          }
-        } else if (f.type === Frame.StdinEnd && !conn.writableEnded) conn.end();
-      }
-    };
-    socket.on('data', onData);
-    if (rest.length) onData(rest);
+    });
     const output = pumpOut(conn, socket, Frame.Stdout).then(
       () => {
         if (!socket.destroyed && !socket.writableEnded) socket.write(encodeFrame(Frame.StdoutEnd));

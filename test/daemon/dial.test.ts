@@ -6,9 +6,9 @@
 // netns dialer's protocol served over dials (what `port-forward --host` reaches on the pod's host).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { closed, readAll, sha256 } from '../support/streams';
+import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
-import type { Readable } from 'node:stream';
 import { connectDaemon } from '../../engine/client/connect';
 import type { DaemonClient } from '../../engine/client/daemon-client';
 import { startDialServer } from '../../engine/network/dial-server';
@@ -47,17 +47,7 @@ spec:
       command: ["nc", "-ll", "-p", "${port}", "-e", "cat"]
 `;
 
-function readAll(r: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    r.on('data', (b: Buffer) => parts.push(b));
-    r.on('end', () => resolve(Buffer.concat(parts)));
-    r.on('error', reject);
-  });
-}
 
-const closed = (s: { destroyed: boolean; once(e: 'close', f: () => void): unknown }) => (s.destroyed ? Promise.resolve() : new Promise<void>((r) => void s.once('close', () => r())));
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Dials until the pod's server listens (nc starts after the pod is reported running). */
 async function dialWhenUp(pod: string, port: number) {
@@ -95,7 +85,7 @@ describe('pods/dial through the daemon', () => {
     const replies = conns.map(readAll);
     payloads.forEach((p, i) => conns[i].end(p));
     const got = await Promise.all(replies);
-    got.forEach((g, i) => assert.equal(sha(g), sha(payloads[i]), `connection ${i}`));
+    got.forEach((g, i) => assert.equal(sha256(g), sha256(payloads[i]), `connection ${i}`));
     await Promise.all(conns.map(closed));
     for (const c of conns) assert.equal(c.errored, null);
   });
@@ -204,7 +194,7 @@ describe('pods/dial through the daemon', () => {
       const s = connect({ port: viaSocket.ports[0].local, host: '127.0.0.1', allowHalfOpen: true });
       const reply = readAll(s);
       s.end(big);
-      assert.equal(sha(await reply), sha(big));
+      assert.equal(sha256(await reply), sha256(big));
       const refused = connect({ port: viaSocket.ports[1].local, host: '127.0.0.1' });
       refused.on('error', () => undefined);
       await closed(refused);

@@ -5,13 +5,14 @@
 // every socket it opened. The VM test (pods.test.ts) forwards into a real guest.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { closed, readAll, sha256 } from '../support/streams';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { AgentClient, AgentError } from '../../engine/pods/microvm/agent-client';
 import { Channel, RequestError } from '../../engine/pods/microvm/agent/channel';
 import { dialPort } from '../../engine/pods/microvm/agent/dial';
@@ -37,19 +38,8 @@ function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
 }
 
-function readAll(r: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    r.on('data', (b: Buffer) => parts.push(b));
-    r.on('end', () => resolve(Buffer.concat(parts)));
-    r.on('error', reject);
-  });
-}
 
-/** Resolves when `s` has closed, whatever the reason (events.once would reject on its 'error'). */
-const closed = (s: { destroyed: boolean; once(e: 'close', f: () => void): unknown }) => (s.destroyed ? Promise.resolve() : new Promise<void>((r) => void s.once('close', () => r())));
 
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('microVM port dial (host and guest ends, no VM)', () => {
   let dir: string;
@@ -100,7 +90,7 @@ describe('microVM port dial (host and guest ends, no VM)', () => {
     const replies = conns.map((c) => readAll(c));
     payloads.forEach((p, i) => conns[i].end(p));
     const got = await Promise.all(replies);
-    got.forEach((g, i) => assert.equal(sha(g), sha(payloads[i]), `connection ${i}`));
+    got.forEach((g, i) => assert.equal(sha256(g), sha256(payloads[i]), `connection ${i}`));
     await Promise.all(conns.map(closed));
     for (const c of conns) assert.equal(c.errored, null);
   });

@@ -8,6 +8,7 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { joinDialed } from './port-forward';
 
 export interface DialServer {
   socketPath: string;
@@ -32,14 +33,7 @@ function serveOne(up: Socket, dial: (port: number) => Promise<Duplex>, open: Set
         conn.on('close', () => open.delete(conn));
         up.write(Buffer.from([0]));
         if (early.length) conn.write(early);
-        conn.on('error', () => up.destroy());
-        up.on('close', (hadError) => hadError && conn.destroy());
-        conn.on('close', () => {
-          if (conn.errored || !conn.readableEnded) up.destroy();
-        });
-        up.pipe(conn);
-        conn.pipe(up);
-        up.resume();
+        joinDialed(up, conn);
       },
       (err: Error) => up.end(Buffer.concat([Buffer.from([1]), Buffer.from(err.message)])),
     );

@@ -144,6 +144,25 @@ export async function startPortForward(netns: NetnsRef, pairs: PortPair[], opts:
 }
 
 /** Listens on the local ports and carries each connection to the pod through `side` (closed with the session). */
+/**
+ * Joins a local connection to one the pod side opened whole (PodSide.dial) and already open: bytes both ways
+ * with half-closes; an error on either side, the local side failing, or the pod's side reset or over with
+ * bytes the local side never took, ends the other too.
+ */
+export function joinDialed(local: Socket, dialed: Duplex): void {
+  local.on('error', () => dialed.destroy());
+  dialed.on('error', () => local.destroy());
+  local.on('close', (hadError) => {
+    if (hadError) dialed.destroy();
+  });
+  dialed.on('close', () => {
+    if (dialed.errored || !dialed.readableEnded) local.destroy();
+  });
+  local.pipe(dialed);
+  dialed.pipe(local);
+  local.resume();
+}
+
 export async function startPortForwardVia(side: PodSide, pairs: PortPair[], opts: PortForwardOptions = {}): Promise<PortForwardSession> {
   if (!pairs.length) throw new Error('no ports to forward');
   const servers: Server[] = [];
@@ -229,18 +248,7 @@ export async function startPortForwardVia(side: PodSide, pairs: PortPair[], opts
     }
     sockets.add(up);
     up.on('close', () => sockets.delete(up));
-    client.on('error', () => up.destroy());
-    up.on('error', () => client.destroy());
-    client.on('close', (hadError) => {
-      if (hadError) up.destroy();
-    });
-    up.on('close', () => {
-      // Reset on the pod's side, or over with bytes the client never took: the client connection goes too.
-      if (up.errored || !up.readableEnded) client.destroy();
-    });
-    client.pipe(up);
-    up.pipe(client);
-    client.resume();
+    joinDialed(client, up);
   };
 
   try {

@@ -10,13 +10,16 @@ import { PodError } from '../types';
 const DISK_FULL_TEXT = /no space left on device|disk quota exceeded/i;
 
 export function toPodError(err: unknown, container?: string): PodError {
-  if (err instanceof PodError && !(DISK_FULL_TEXT.test(err.message) && !/the disk is full/.test(err.message))) return err;
   const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+  const ownWrite = errno === 'ENOSPC' || errno === 'EDQUOT';
   const message = err instanceof Error ? err.message : String(err);
-  if (errno === 'ENOSPC' || errno === 'EDQUOT' || DISK_FULL_TEXT.test(message)) {
+  // Given the advice once already: kept as it is.
+  const toolSaid = DISK_FULL_TEXT.test(message) && !message.includes('the disk is full');
+  if (err instanceof PodError && !toolSaid) return err;
+  if (ownWrite || toolSaid) {
     const e = err as NodeJS.ErrnoException & { dest?: string };
-    const where = errno === 'ENOSPC' || errno === 'EDQUOT' ? (e.dest ?? e.path) : undefined;
-    const cause = where ? `writing ${where}` : errno === 'ENOSPC' || errno === 'EDQUOT' ? 'no space left on device' : message.replace(/^container "[^"]*": /, '');
+    const where = ownWrite ? (e.dest ?? e.path) : undefined;
+    const cause = where ? `writing ${where}` : ownWrite ? 'no space left on device' : message.replace(/^container "[^"]*": /, '');
     const named = container ?? (err instanceof PodError ? err.details?.container : undefined);
     const what = named ? `container "${named}": ` : '';
     return new PodError(

@@ -10,6 +10,7 @@ import { createServer, connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { connectDaemon } from '../../../engine/client/connect';
 import { SshConfig } from '../../../engine/remote/ssh-config';
+import { isAlive, procStat } from '../../../engine/runtime/processes';
 import { LeakTracker } from '../../support/leaks';
 
 export const REPO = resolve(__dirname, '../../..');
@@ -197,7 +198,7 @@ export class TestSshd {
     for (const p of all.filter(isSshd).reverse()) kill(p, 'SIGKILL');
     const rest = all.filter((p) => !isSshd(p));
     for (const p of rest) kill(p, 'SIGTERM');
-    await waitFor('the sessions\' commands to exit', () => rest.every((p) => !alive(p) || / [ZX] /.test(readProc(p, 'stat').slice(readProc(p, 'stat').lastIndexOf(')')))), 5000).catch(() => {});
+    await waitFor('the sessions\' commands to exit', () => rest.every((p) => !isAlive(p)), 5000).catch(() => {});
     for (const p of rest) kill(p, 'SIGKILL');
     // Killed by a signal, a child has a signalCode and no exitCode; its 'exit' may have come already (while the
     // sessions were waited for), and waiting for another would leave the test's event loop with nothing to do.
@@ -236,7 +237,7 @@ export class TestSshd {
     // Daemons outlive sshd (they are detached): anything still holding the home is a leak too, once processes
     // that are on their way out (killed sessions, a daemon's last children) have had a moment to go.
     await waitFor('processes of the test home to exit', () => pidsWith(this.home).length === 0, 10_000).catch(() => {});
-    for (const p of pidsWith(this.home)) leaks.push(`process ${p} still uses ${this.home}: ${readProc(p, 'cmdline').replace(/\0/g, ' ').slice(0, 200)} (state ${readProc(p, 'stat').slice(readProc(p, 'stat').lastIndexOf(')') + 2, readProc(p, 'stat').lastIndexOf(')') + 3)})`);
+    for (const p of pidsWith(this.home)) leaks.push(`process ${p} still uses ${this.home}: ${readProc(p, 'cmdline').replace(/\0/g, ' ').slice(0, 200)} (state ${procStat(p)?.state ?? '?'})`);
     if (leaks.length) {
       // What the daemon said is the first thing one needs to know why.
       const log = readFileSafe(join(this.home, 'daemon.log'));
@@ -287,7 +288,7 @@ export function pidsWith(path: string): number[] {
     .filter((n) => /^\d+$/.test(n))
     .map(Number)
     .filter((p) => p !== process.pid && (readProc(p, 'cmdline').includes(path) || readProc(p, 'environ').includes(`PODSMITH_HOME=${path}`)))
-    .filter((p) => !/ [ZX] /.test(readProc(p, 'stat').slice(readProc(p, 'stat').lastIndexOf(')'))));
+    .filter((p) => isAlive(p));
 }
 
 /** Live processes whose command line contains all of `parts`. */
@@ -297,7 +298,7 @@ export function processesWith(...parts: string[]): number[] {
     .map(Number)
     .filter((p) => {
       const cmd = readProc(p, 'cmdline');
-      return p !== process.pid && parts.every((x) => cmd.includes(x)) && !/ [ZX] /.test(readProc(p, 'stat').slice(readProc(p, 'stat').lastIndexOf(')')));
+      return p !== process.pid && parts.every((x) => cmd.includes(x)) && isAlive(p);
     });
 }
 

@@ -84,9 +84,33 @@ export async function unmount(path: string): Promise<void> {
   if (!r.ok) throw new Error(`umount ${path} failed: ${r.err}`);
 }
 
+/** A process's probe directory names its pid: one left by a process that is gone (killed mid-probe) is swept. */
+const PROBE_DIR = /^overlay-probe-(\d+)-[0-9a-f]+$/;
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Unmounts and removes probe directories whose process is gone (a daemon killed while it probed). */
+async function sweepProbes(scratch: string): Promise<void> {
+  for (const name of await readdir(scratch).catch(() => [] as string[])) {
+    const m = PROBE_DIR.exec(name);
+    if (!m || processExists(Number(m[1]))) continue;
+    const dir = join(scratch, name);
+    await unmount(join(dir, 'rootfs')).catch(() => {});
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
 async function probe(scratch: string): Promise<boolean> {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
-  const dir = join(scratch, `overlay-probe-${randomBytes(6).toString('hex')}`);
+  await sweepProbes(scratch);
+  const dir = join(scratch, `overlay-probe-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     await mkdir(join(dir, 'low1'), { recursive: true, mode: 0o700 });
     await mkdir(join(dir, 'low2'));

@@ -209,3 +209,22 @@ describe('layer semantics', () => {
     });
   }
 });
+
+describe('the overlay probe after a crash', { skip: process.getuid?.() !== 0 ? 'needs root (mounts)' : undefined }, () => {
+  it('sweeps a probe directory left mounted by a process that is gone, and keeps one whose process lives', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'podsmith-probe-'));
+    const stale = join(scratch, `overlay-probe-${spawnSync('true').pid}-abc123`);
+    try {
+      const live = join(scratch, `overlay-probe-${process.pid}-def456`);
+      for (const d of [stale, live]) spawnSync('mkdir', ['-p', join(d, 'rootfs')]);
+      assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', join(stale, 'rootfs')]).status, 0);
+      assert.equal(typeof (await overlaySupported(scratch, {})), 'boolean');
+      assert.equal(existsSync(stale), false, 'the dead process\'s probe is gone');
+      assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(stale), 'and its mount');
+      assert.equal(existsSync(live), true, 'a live process\'s probe is left alone');
+    } finally {
+      spawnSync('umount', [join(stale, 'rootfs')]);
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
